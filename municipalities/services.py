@@ -1,0 +1,45 @@
+"""Writes to the registry that are more than one row."""
+
+import datetime
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from municipalities.models import County, Region, RegionScheme, StaffProfile
+
+
+@transaction.atomic
+def region_scheme_activate(*, scheme: RegionScheme) -> RegionScheme:
+    """Puts one scheme in force; the constraint allows only one at a time."""
+    RegionScheme.objects.exclude(pk=scheme.pk).filter(is_active=True).update(is_active=False)
+    scheme.is_active = True
+    scheme.save(update_fields=["is_active", "updated_at"])
+    return scheme
+
+
+@transaction.atomic
+def region_scheme_create_per_county(*, day: datetime.date | None = None) -> RegionScheme:
+    """A new scheme, not yet in force, with one region per county valid on `day`."""
+    day = day or datetime.date.today()
+    code = f"counties-{day.isoformat()}"
+    scheme, _created = RegionScheme.objects.get_or_create(
+        code=code, defaults={"name": f"Fylker ({day.isoformat()})", "description": "One region per county."}
+    )
+    for county in County.objects.valid_on(day):
+        region, _created = Region.objects.get_or_create(
+            scheme=scheme, code=f"county-{county.number}", defaults={"name": county.name}
+        )
+        region.counties.add(county)
+    return scheme
+
+
+@transaction.atomic
+def staff_user_create(
+    *, username: str, password: str, role: str, region: Region | None = None, email: str = ""
+) -> User:
+    """A staff account with its role; regional officers need a region."""
+    user = User.objects.create_user(username=username, password=password, email=email, is_staff=True)
+    profile = StaffProfile(user=user, role=role, region=region)
+    profile.full_clean()
+    profile.save()
+    return user

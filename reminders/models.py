@@ -1,0 +1,1 @@
+"""Invitation and reminder schedules, dispatch log and chase log grow here."""

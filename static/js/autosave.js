@@ -1,0 +1,141 @@
+// Autosave for a questionnaire section: each answer is saved when it changes,
+// items appear and disappear as the server evaluates the conditions, and the
+// page says honestly whether saving worked. Without JavaScript the same form
+// saves on "Save and go on".
+(function () {
+  "use strict";
+  const form = document.getElementById("section-form");
+  if (!form) {
+    return;
+  }
+  const status = document.getElementById("save-status");
+  const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const timers = {};
+  // One save per question at a time: a change made while a save is on its way is sent
+  // after it, from the version that save returned, so quick clicks never conflict.
+  const inFlight = {};
+  const again = {};
+
+  // Saves scheduled or on their way: the page asks before it is left while this is not 0.
+  function busy() {
+    const waiting = Object.keys(timers).length + Object.values(inFlight).filter(Boolean).length;
+    form.dataset.busy = String(waiting);
+    return waiting;
+  }
+  let submitting = false;
+  window.addEventListener("beforeunload", (event) => {
+    if (!submitting && busy() > 0) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+  form.addEventListener("submit", () => {
+    // The form posts every answer itself; pending autosaves need not hold the page.
+    submitting = true;
+    Object.keys(timers).forEach((code) => clearTimeout(timers[code]));
+    Object.keys(timers).forEach((code) => delete timers[code]);
+    form.dataset.busy = "0";
+  });
+  busy();
+
+  function setStatus(text, kind) {
+    status.textContent = text;
+    status.className = "ms-2 fw-semibold " + (kind === "error" ? "text-danger" : "text-success");
+  }
+
+  function itemMessage(item, text, kind) {
+    let box = item.querySelector(".autosave-message");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "autosave-message mt-1";
+      box.setAttribute("role", "alert");
+      item.appendChild(box);
+    }
+    box.textContent = text;
+    box.className = "autosave-message mt-1 " + (kind === "error" ? "text-danger" : "text-body");
+    if (!text) {
+      box.remove();
+    }
+  }
+
+  function save(item) {
+    const code = item.dataset.question;
+    delete timers[code];
+    if (inFlight[code]) {
+      again[code] = true;
+      busy();
+      return;
+    }
+    inFlight[code] = true;
+    busy();
+    const version = form.querySelector('[data-version-for="' + code + '"]');
+    const body = new URLSearchParams();
+    body.append("question", code);
+    body.append("version", version ? version.value : "0");
+    item.querySelectorAll("input, textarea, select").forEach((field) => {
+      if (!field.name || ((field.type === "radio" || field.type === "checkbox") && !field.checked)) {
+        return;
+      }
+      body.append(field.name, field.value);
+    });
+    setStatus(form.dataset.saving, "ok");
+    fetch(form.dataset.autosaveUrl, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Content-Type": "application/x-www-form-urlencoded" },
+    })
+      .then((response) => response.json().then((data) => ({ ok: response.ok, data: data })))
+      .then(({ data }) => {
+        if (data.status === "saved") {
+          if (version) {
+            version.value = data.version;
+          }
+          itemMessage(item, "", "ok");
+          setStatus(form.dataset.saved + " " + data.saved_at, "ok");
+          form.querySelectorAll("[data-question]").forEach((other) => {
+            other.hidden = data.hidden.indexOf(other.dataset.question) !== -1;
+          });
+        } else if (data.status === "conflict") {
+          if (version) {
+            version.value = data.version;
+          }
+          const who = data.by ? " (" + data.by + ")" : "";
+          itemMessage(item, form.dataset.conflict + " " + (data.theirs || "–") + who + ". " + form.dataset.conflictKeep, "error");
+          setStatus(form.dataset.failed, "error");
+        } else if (data.status === "invalid") {
+          itemMessage(item, data.errors.join(" "), "error");
+          setStatus(form.dataset.failed, "error");
+        } else {
+          itemMessage(item, data.message || "", "error");
+          setStatus(form.dataset.failed, "error");
+        }
+      })
+      .catch(() => setStatus(form.dataset.failed, "error"))
+      .finally(() => {
+        inFlight[code] = false;
+        if (again[code]) {
+          again[code] = false;
+          save(item);
+        }
+        busy();
+      });
+  }
+
+  function schedule(event, delay) {
+    const item = event.target.closest("[data-question]");
+    if (!item) {
+      return;
+    }
+    clearTimeout(timers[item.dataset.question]);
+    timers[item.dataset.question] = setTimeout(() => save(item), delay);
+    busy();
+  }
+
+  form.addEventListener("change", (event) => schedule(event, 0));
+  form.addEventListener("input", (event) => {
+    if (event.target.type === "text" || event.target.tagName === "TEXTAREA" || event.target.type === "number") {
+      schedule(event, 800);
+    }
+  });
+})();

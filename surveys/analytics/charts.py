@@ -1,0 +1,110 @@
+"""Charts rendered on the server as SVG, so the same chart appears on a page, in the PDF and in an export.
+
+Plain strings, no JavaScript: bars for choices and numbers, 100 % stacked bars for scales and
+matrices. Every chart carries a title and a text alternative for screen readers.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+# Diverging for scale points (low = warm, high = cool), then neutral for the rest.
+SCALE_COLOURS = ["#b2182b", "#ef8a62", "#67a9cf", "#2166ac", "#1b7837", "#5aae61"]
+BAR_COLOUR = "#2166ac"
+FONT = "font-family:sans-serif;font-size:11px"
+LABEL_WIDTH = 230
+BAR_WIDTH = 330
+ROW_HEIGHT = 22
+
+
+@dataclass
+class Bar:
+    label: str
+    percent: int | None
+    count: int
+
+
+def _truncate(text: str, length: int = 42) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def bar_chart(*, title: str, bars: list[Bar]) -> SafeString:
+    """Horizontal bars, one per category, scaled to 100 %."""
+    height = ROW_HEIGHT * len(bars) + 10
+    width = LABEL_WIDTH + BAR_WIDTH + 60
+    description = "; ".join(f"{bar.label}: {bar.percent if bar.percent is not None else '–'} %" for bar in bars)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" aria-label="{escape(title)}: {escape(description)}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for index, bar in enumerate(bars):
+        y = 5 + index * ROW_HEIGHT
+        length = round(BAR_WIDTH * (bar.percent or 0) / 100, 1)
+        parts.append(
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 14}" text-anchor="end" style="{FONT}">'
+            f"{escape(_truncate(bar.label))}</text>"
+        )
+        parts.append(
+            f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{length}" height="{ROW_HEIGHT - 8}" fill="{BAR_COLOUR}"/>'
+        )
+        shown = "–" if bar.percent is None else f"{bar.percent} %"
+        parts.append(f'<text x="{LABEL_WIDTH + length + 4}" y="{y + 14}" style="{FONT}">{shown}</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+@dataclass
+class StackedRow:
+    label: str
+    n: int
+    percents: list[int | None]
+
+
+def stacked_bars(*, title: str, legend: list[str], rows: list[StackedRow]) -> SafeString:
+    """One 100 % bar per row (a scale question or each matrix item), segments in legend order."""
+    legend_height = 20
+    height = ROW_HEIGHT * len(rows) + legend_height + 14
+    width = LABEL_WIDTH + BAR_WIDTH + 70
+    colours = [SCALE_COLOURS[index % len(SCALE_COLOURS)] for index in range(len(legend))]
+    if len(legend) == 4:
+        colours = [SCALE_COLOURS[0], SCALE_COLOURS[1], SCALE_COLOURS[2], SCALE_COLOURS[3]]
+    description = "; ".join(
+        f"{row.label} (N {row.n}): "
+        + ", ".join(f"{name} {p if p is not None else '–'} %" for name, p in zip(legend, row.percents, strict=False))
+        for row in rows
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" aria-label="{escape(title)}: {escape(description)}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    x = LABEL_WIDTH
+    for name, colour in zip(legend, colours, strict=True):
+        parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 14}" y="13" style="{FONT}">{escape(_truncate(name, 18))}</text>')
+        x += 14 + 7 * min(len(name), 18) + 10
+    for index, row in enumerate(rows):
+        y = legend_height + 6 + index * ROW_HEIGHT
+        parts.append(
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 14}" text-anchor="end" style="{FONT}">'
+            f"{escape(_truncate(row.label))}</text>"
+        )
+        start = float(LABEL_WIDTH)
+        total = sum(p or 0 for p in row.percents) or 1
+        for percent, colour in zip(row.percents, colours, strict=False):
+            if not percent:
+                continue
+            # Scaled by the rounded total, so the bar ends at 100 % even when the rounded parts do not.
+            length = round(BAR_WIDTH * percent / total, 1)
+            parts.append(f'<rect x="{start}" y="{y + 3}" width="{length}" height="{ROW_HEIGHT - 8}" fill="{colour}"/>')
+            if length >= 22:
+                parts.append(
+                    f'<text x="{start + length / 2}" y="{y + 14}" text-anchor="middle" '
+                    f'fill="#fff" style="{FONT}">{percent}</text>'
+                )
+            start += length
+        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 14}" style="{FONT}">N {row.n}</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

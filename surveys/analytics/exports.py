@@ -1,0 +1,301 @@
+"""The round's data as CSV, XLSX and SPSS (.sav), one row per responding unit, and its codebook.
+
+Coding (the same in every format):
+- yes/no: 1 yes, 0 no; single choice: the option's position, from 1; scale and matrix items: the
+  scale value; multiple choice: one 0/1 variable per option (`<code>_<option>`); numbers as given;
+  texts and comments as text.
+- missing values of coded and number variables: -7 "not relevant", -8 "not asked" (a condition hid
+  the question), -9 "not answered" (shown but not answered or not submitted). Texts are empty when missing.
+- CSV: comma-separated, UTF-8 with a byte-order mark so Excel detects the encoding, dot as the decimal mark.
+"""
+
+import csv
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from openpyxl import Workbook
+
+from surveys.analytics.dataset import RoundData, Unit
+from surveys.analytics.statistics import NUMBER_TYPES, SCALE_TYPES, TEXT_TYPES, question_variables
+from surveys.models import Item, Question
+from surveys.services.questionnaires import NOT_RELEVANT
+
+NOT_RELEVANT_CODE = -7
+NOT_ASKED_CODE = -8
+NOT_ANSWERED_CODE = -9
+
+
+def missing_labels() -> dict[int, str]:
+    return {
+        NOT_RELEVANT_CODE: _("Not relevant"),
+        NOT_ASKED_CODE: _("Not asked (hidden by a condition)"),
+        NOT_ANSWERED_CODE: _("Not answered"),
+    }
+
+
+@dataclass
+class ExportVariable:
+    name: str
+    label: str
+    numeric: bool
+    value_labels: dict[int, str] = field(default_factory=dict)
+    missing: list[int] = field(default_factory=list)
+    question: str = ""  # the question code, empty for background variables
+    section: str = ""
+    condition: str = ""
+    type: str = ""
+
+
+@dataclass
+class ExportTable:
+    variables: list[ExportVariable]
+    rows: list[list[object]]
+
+    @property
+    def names(self) -> list[str]:
+        return [variable.name for variable in self.variables]
+
+
+def _yes_no_code(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+BACKGROUND: list[tuple[str, str, bool]] = [
+    ("number", gettext_noop("Municipality number"), False),
+    ("name", gettext_noop("Name"), False),
+    ("kind", gettext_noop("Kind (municipality or district)"), False),
+    ("county", gettext_noop("County"), False),
+    ("region", gettext_noop("Region"), False),
+    ("population", gettext_noop("Population"), True),
+    ("centrality", gettext_noop("Centrality class"), True),
+    ("immigrant_share", gettext_noop("Immigrant share (%)"), True),
+    ("settles_refugees", gettext_noop("Settles refugees"), True),
+    ("partner", gettext_noop("Partner municipality"), True),
+    ("size_band", gettext_noop("Population band"), False),
+    ("immigrant_band", gettext_noop("Immigrant-share band"), False),
+    ("complete", gettext_noop("All sections the unit sees submitted"), True),
+]
+
+
+def _background_values(unit: Unit) -> list[object]:
+    share = unit.immigrant_share
+    return [
+        unit.number,
+        unit.name,
+        unit.kind,
+        unit.county,
+        unit.region or "",
+        unit.population,
+        unit.centrality_class,
+        None if share is None else (int(share) if share == int(share) else float(share)),
+        _yes_no_code(unit.settles_refugees),
+        _yes_no_code(unit.is_partner),
+        unit.size_band or "",
+        unit.immigrant_band or "",
+        int(unit.complete),
+    ]
+
+
+def _question_variables(item: Item) -> list[tuple[ExportVariable, object]]:
+    """The export variables of one item, each with what picks its value from an answer."""
+    question = item.question
+    common = {
+        "question": question.code,
+        "section": item.section.code,
+        "condition": " and ".join(text for text in (item.section.condition, item.condition) if text.strip()),
+        "type": question.get_type_display(),
+    }
+    text = question.text()
+    missing = missing_labels()
+    result: list[tuple[ExportVariable, object]] = []
+    if question.type == Question.Type.YES_NO:
+        labels = {1: _("Yes"), 0: _("No")}
+        result.append((ExportVariable(question.code, text, True, labels, [-8, -9], **common), None))
+    elif question.type == Question.Type.SINGLE_CHOICE:
+        labels = {position: option.label() for position, option in enumerate(question.options.all(), start=1)}
+        result.append((ExportVariable(question.code, text, True, labels, [-8, -9], **common), None))
+    elif question.type == Question.Type.MULTIPLE_CHOICE:
+        for option in question.options.all():
+            variable = ExportVariable(
+                f"{question.code}_{option.code}",
+                f"{text}: {option.label()}",
+                True,
+                {1: _("Chosen"), 0: _("Not chosen")},
+                [-8, -9],
+                **common,
+            )
+            result.append((variable, option.code))
+    elif question.type in SCALE_TYPES:
+        labels = {point.value: point.label() for point in question.scale.points.all()}
+        codes = [-7, -8, -9] if question.offers_not_relevant else [-8, -9]
+        for variable_def in question_variables(question):
+            label = text if variable_def.item_code is None else f"{text}: {variable_def.label}"
+            result.append(
+                (ExportVariable(variable_def.name, label, True, dict(labels), codes, **common), variable_def.item_code)
+            )
+    elif question.type in NUMBER_TYPES:
+        result.append((ExportVariable(question.code, text, True, {}, [-8, -9], **common), None))
+    elif question.type in TEXT_TYPES:
+        result.append((ExportVariable(question.code, text, False, **common), None))
+    for variable, _key in result:
+        if variable.missing:
+            variable.value_labels.update({code: missing[code] for code in variable.missing})
+    if question.has_comment:
+        result.append(
+            (ExportVariable(f"{question.code}_comment", f"{text} ({_('comment')})", False, **common), "comment")
+        )
+    return result
+
+
+def _coded(item: Item, variable: ExportVariable, key: object, unit: Unit) -> object:
+    question = item.question
+    if key == "comment":
+        return unit.comments.get(question.code, "")
+    shown = question.code in unit.shown
+    value = unit.answers.get(question.code)
+    if not variable.numeric:
+        return str(value) if shown and value is not None else ""
+    if not shown:
+        return NOT_ASKED_CODE
+    if value is None:
+        return NOT_ANSWERED_CODE
+    if question.type == Question.Type.YES_NO:
+        return {"yes": 1, "no": 0}.get(value, NOT_ANSWERED_CODE)
+    if question.type == Question.Type.SINGLE_CHOICE:
+        positions = {option.code: position for position, option in enumerate(question.options.all(), start=1)}
+        return positions.get(value, NOT_ANSWERED_CODE)
+    if question.type == Question.Type.MULTIPLE_CHOICE:
+        return int(key in value) if isinstance(value, list) else NOT_ANSWERED_CODE
+    if question.type in SCALE_TYPES:
+        if key is not None:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value == NOT_RELEVANT:
+            return NOT_RELEVANT_CODE
+        points = {point.code: point.value for point in question.scale.points.all()}
+        return points.get(value, NOT_ANSWERED_CODE)
+    if question.type in NUMBER_TYPES:
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    return value
+
+
+def export_table(data: RoundData) -> ExportTable:
+    """The data set: background variables, then every question's variables in questionnaire order."""
+    variables = [ExportVariable(name, _(label), numeric) for name, label, numeric in BACKGROUND]
+    for variable in variables:
+        if variable.name in ("settles_refugees", "partner", "complete"):
+            variable.value_labels = {1: _("Yes"), 0: _("No")}
+    columns = [(item, variable, key) for item in data.items for variable, key in _question_variables(item)]
+    variables += [variable for _item, variable, _key in columns]
+    rows = []
+    for unit in data.respondents():
+        rows.append(_background_values(unit) + [_coded(item, variable, key, unit) for item, variable, key in columns])
+    return ExportTable(variables, rows)
+
+
+def export_csv(table: ExportTable) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(table.names)
+    for row in table.rows:
+        writer.writerow("" if value is None else value for value in row)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _workbook_bytes(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _codebook_rows(table: ExportTable) -> list[list[object]]:
+    rows = []
+    for variable in table.variables:
+        values = "; ".join(
+            f"{code} = {label}" for code, label in variable.value_labels.items() if code not in variable.missing
+        )
+        missing = "; ".join(f"{code} = {variable.value_labels.get(code, '')}" for code in variable.missing)
+        rows.append(
+            [variable.name, variable.label, variable.type, values, missing, variable.section, variable.condition]
+        )
+    return rows
+
+
+def codebook_header() -> list[str]:
+    return [
+        _("Variable"),
+        _("Label"),
+        _("Question type"),
+        _("Values"),
+        _("Missing values"),
+        _("Section"),
+        _("Asked when"),
+    ]
+
+
+def export_xlsx(table: ExportTable) -> bytes:
+    """The data on the first sheet, the codebook on the second."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Data"))
+    sheet.append(table.names)
+    for row in table.rows:
+        sheet.append(row)
+    codebook = workbook.create_sheet(_("Codebook"))
+    codebook.append(codebook_header())
+    for row in _codebook_rows(table):
+        codebook.append(row)
+    return _workbook_bytes(workbook)
+
+
+def codebook_xlsx(table: ExportTable) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Codebook"))
+    sheet.append(codebook_header())
+    for row in _codebook_rows(table):
+        sheet.append(row)
+    return _workbook_bytes(workbook)
+
+
+def codebook_rows(table: ExportTable) -> list[list[object]]:
+    return _codebook_rows(table)
+
+
+def export_sav(table: ExportTable, *, file_label: str = "") -> bytes:
+    """SPSS with variable labels, value labels and the three missing-value codes declared as user-missing."""
+    import pandas as pd  # imported late: only exports need them
+    import pyreadstat
+
+    columns = {}
+    for index, variable in enumerate(table.variables):
+        values = [row[index] for row in table.rows]
+        if variable.numeric:
+            columns[variable.name] = pd.Series(
+                [float("nan") if v is None else float(v) for v in values], dtype="float64"
+            )
+        else:
+            columns[variable.name] = pd.Series(["" if v is None else str(v) for v in values], dtype="object")
+    frame = pd.DataFrame(columns)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "export.sav")
+        pyreadstat.write_sav(
+            frame,
+            path,
+            file_label=file_label[:64],
+            column_labels={variable.name: variable.label[:256] for variable in table.variables},
+            variable_value_labels={
+                variable.name: {float(code): label[:120] for code, label in variable.value_labels.items()}
+                for variable in table.variables
+                if variable.numeric and variable.value_labels
+            },
+            missing_ranges={
+                variable.name: [float(code) for code in variable.missing]
+                for variable in table.variables
+                if variable.missing
+            },
+        )
+        with open(path, "rb") as handle:
+            return handle.read()

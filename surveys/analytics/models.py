@@ -1,0 +1,102 @@
+"""Models the analysis needs: the bands that group background variables (data, so an
+analyst can change them without a release) and the report jobs built by Celery."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from municipalities.models import TimestampedModel
+
+__all__ = ["AnalysisBand", "AnalysisReport"]
+
+
+class AnalysisBand(TimestampedModel):
+    """One band of a banded background variable, e.g. population 2,000–4,999.
+    The lower bound is inclusive, the upper bound exclusive; empty means open-ended."""
+
+    class Variable(models.TextChoices):
+        POPULATION = "population", _("population")
+        IMMIGRANT_SHARE = "immigrant_share", _("immigrant share (%)")
+
+    variable = models.CharField(_("variable"), max_length=30, choices=Variable.choices)
+    label = models.CharField(_("label"), max_length=80)
+    lower = models.DecimalField(_("from (inclusive)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    upper = models.DecimalField(_("to (exclusive)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"))
+
+    class Meta:
+        ordering = ["variable", "position"]
+        verbose_name = _("analysis band")
+        verbose_name_plural = _("analysis bands")
+        constraints = [
+            models.UniqueConstraint(fields=["variable", "position"], name="analysis_band_position_unique"),
+            models.UniqueConstraint(fields=["variable", "label"], name="analysis_band_label_unique"),
+            models.CheckConstraint(
+                condition=Q(lower__isnull=True) | Q(upper__isnull=True) | Q(upper__gt=F("lower")),
+                name="analysis_band_upper_above_lower",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_variable_display()}: {self.label}"
+
+
+class AnalysisReport(TimestampedModel):
+    """A graphic report (national, or for one region) built as a PDF by a Celery task.
+    The row records its own progress so the page can show it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("being built")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    survey = models.ForeignKey(
+        "surveys.Survey", on_delete=models.CASCADE, related_name="analysis_reports", verbose_name=_("round")
+    )
+    region = models.ForeignKey(
+        "municipalities.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="analysis_reports",
+        verbose_name=_("region"),
+        help_text=_("Empty for the national report."),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    pdf = models.BinaryField(_("PDF"), null=True, blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    failure_message = models.TextField(_("failure"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("analysis report")
+        verbose_name_plural = _("analysis reports")
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="analysis_report_progress_percent"),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(pdf__isnull=False), name="analysis_report_done_has_pdf"
+            ),
+        ]
+        indexes = [
+            # The report task picks up and updates unfinished jobs.
+            models.Index(
+                fields=["survey", "region"],
+                condition=Q(status__in=["queued", "running"]),
+                name="analysis_report_unfinished_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} – {self.region or _('national')}"

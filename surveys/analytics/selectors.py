@@ -1,0 +1,74 @@
+"""Reads for the analysis pages, exports and reports. Each loads the round once (a fixed
+number of queries, see `round_data_load`) and computes in memory."""
+
+from dataclasses import dataclass
+
+from municipalities.models import Region
+from surveys.analytics.dataset import Districts, RoundData, round_data_load
+from surveys.analytics.series import Series, series_compare
+from surveys.analytics.statistics import (
+    BreakdownTable,
+    NetScore,
+    QuestionFrequencies,
+    RepresentativenessBlock,
+    ResponseStatistics,
+    breakdown,
+    frequencies,
+    net_scores,
+    representativeness,
+    response_statistics,
+)
+from surveys.models import Item, Question, Survey
+
+
+@dataclass
+class Overview:
+    data: RoundData
+    rates: ResponseStatistics
+    representativeness: list[RepresentativenessBlock]
+
+
+def analysis_overview(*, survey: Survey, region: Region | None = None, districts: str = Districts.APART) -> Overview:
+    data = round_data_load(survey=survey, region=region, districts=districts)
+    return Overview(data, response_statistics(data), representativeness(data))
+
+
+def analysis_frequencies(
+    *, survey: Survey, region: Region | None = None, districts: str = Districts.APART
+) -> list[QuestionFrequencies]:
+    return frequencies(round_data_load(survey=survey, region=region, districts=districts))
+
+
+def analysis_breakdown(
+    *, survey: Survey, question_code: str, by: str, region: Region | None = None, districts: str = Districts.APART
+) -> list[BreakdownTable]:
+    data = round_data_load(survey=survey, region=region, districts=districts, question_codes={question_code})
+    return breakdown(data, question_code=question_code, by=by)
+
+
+def analysis_net_scores(
+    *, survey: Survey, region: Region | None = None, districts: str = Districts.APART
+) -> list[NetScore]:
+    return net_scores(round_data_load(survey=survey, region=region, districts=districts))
+
+
+def analysis_series(
+    *, series: str, region: Region | None = None, districts: str = Districts.APART, up_to_year: int | None = None
+) -> Series:
+    from surveys.analytics.series import series_surveys
+
+    surveys = series_surveys(series)
+    if up_to_year is not None:
+        surveys = surveys.filter(year__lte=up_to_year)
+    return series_compare(series=series, surveys=list(surveys), region=region, districts=districts)
+
+
+def analysis_series_choices(*, survey: Survey) -> list[tuple[str, str]]:
+    """The series asked in a round, for the series picker."""
+    items = Item.objects.filter(questionnaire_id=survey.questionnaire_id).exclude(question__type=Question.Type.NOTE)
+    return [
+        (series, f"{series}: {code}")
+        for series, code in items.order_by("section__position", "position").values_list(
+            "question__series", "question__code"
+        )
+    ]

@@ -1,0 +1,23 @@
+"""Celery tasks of the analysis: thin, they load ids and call a service.
+
+Celery's autodiscovery finds only `<app>.tasks`; surveys.tasks imports this module so the
+worker registers these tasks (it imports nothing heavy at module level)."""
+
+from celery import shared_task
+
+
+@shared_task(name="surveys.analytics.report_build")
+def analysis_report_build_task(*, report_id: int) -> None:
+    from surveys.analytics.models import AnalysisReport
+    from surveys.analytics.services import analysis_report_build
+
+    analysis_report_build(report=AnalysisReport.objects.select_related("survey", "region").get(pk=report_id))
+
+
+@shared_task(name="surveys.analytics.reports_for_closed_round")
+def analysis_reports_for_closed_round_task(*, survey_id: int) -> None:
+    """For whoever closes a round: queues the national and regional reports."""
+    from surveys.analytics.services import analysis_reports_for_closed_round
+    from surveys.models import Survey
+
+    analysis_reports_for_closed_round(survey=Survey.objects.get(pk=survey_id))

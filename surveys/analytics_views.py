@@ -1,0 +1,241 @@
+"""Staff pages of the analysis: for survey admins and analysts, and for regional officers
+limited to their own region. Views check access, read a selector and render."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from municipalities.access import staff_region, staff_required, staff_role
+from municipalities.models import Region, StaffProfile
+from municipalities.selectors import region_scheme_active
+from surveys.analytics.dataset import Districts, round_data_load
+from surveys.analytics.exports import codebook_rows, codebook_xlsx, export_csv, export_sav, export_table, export_xlsx
+from surveys.analytics.models import AnalysisReport
+from surveys.analytics.reports import frequency_chart, net_score_chart, report_context
+from surveys.analytics.selectors import analysis_series, analysis_series_choices
+from surveys.analytics.services import analysis_report_request
+from surveys.analytics.statistics import (
+    MULTIPLE_NOTE,
+    NET_SCORE_NOTE,
+    ROUNDING_NOTE,
+    Dimension,
+    breakdown,
+    frequencies,
+    net_scores,
+    representativeness,
+    response_statistics,
+)
+from surveys.models import Survey
+
+ANALYSIS_ROLES = (StaffProfile.Role.SURVEY_ADMIN, StaffProfile.Role.ANALYST, StaffProfile.Role.REGIONAL_OFFICER)
+
+
+class AnalysisFilterForm(forms.Form):
+    region = forms.ModelChoiceField(queryset=Region.objects.none(), required=False, label=_("Region"))
+    districts = forms.ChoiceField(
+        choices=Districts.choices, required=False, initial=Districts.APART, label=_("Oslo's districts")
+    )
+
+    def __init__(self, *args, fixed_region: Region | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        scheme = region_scheme_active()
+        self.fields["region"].queryset = scheme.regions.order_by("name") if scheme else Region.objects.none()
+        self.fields["region"].empty_label = _("The whole country")
+        if fixed_region is not None:
+            self.fields["region"].disabled = True
+            self.fields["region"].initial = fixed_region.pk
+
+
+@dataclass
+class Scope:
+    survey: Survey
+    region: Region | None
+    districts: str
+    form: AnalysisFilterForm
+
+
+def _scope(request: HttpRequest, survey_id: int) -> Scope:
+    """Access: survey admins and analysts see everything, a regional officer only their region."""
+    role = staff_role(request.user)
+    if role not in ANALYSIS_ROLES:
+        raise PermissionDenied
+    survey = get_object_or_404(Survey.objects.exclude(questionnaire=None), pk=survey_id)
+    fixed = staff_region(request.user) if role == StaffProfile.Role.REGIONAL_OFFICER else None
+    form = AnalysisFilterForm(request.GET or None, fixed_region=fixed)
+    region, districts = fixed, Districts.APART
+    if form.is_valid():
+        region = fixed or form.cleaned_data["region"]
+        districts = form.cleaned_data["districts"] or Districts.APART
+    return Scope(survey, region, districts, form)
+
+
+def _context(scope: Scope, **extra) -> dict:
+    return {"survey": scope.survey, "region": scope.region, "filter_form": scope.form, "query": _query(scope), **extra}
+
+
+def _query(scope: Scope) -> str:
+    parts = [f"districts={scope.districts}"]
+    if scope.region is not None:
+        parts.append(f"region={scope.region.pk}")
+    return "&".join(parts)
+
+
+@staff_required
+def overview(request: HttpRequest, survey_id: int) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
+    context = _context(scope, rates=response_statistics(data), representativeness=representativeness(data))
+    return render(request, "analytics/overview.html", context)
+
+
+@staff_required
+def frequency_list(request: HttpRequest, survey_id: int) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
+    results = [(result, frequency_chart(result)) for result in frequencies(data)]
+    context = _context(scope, frequencies=results, rounding_note=ROUNDING_NOTE, multiple_note=MULTIPLE_NOTE)
+    return render(request, "analytics/frequencies.html", context)
+
+
+class BreakdownForm(forms.Form):
+    question = forms.ChoiceField(label=_("Question"))
+    by = forms.ChoiceField(choices=Dimension.choices, label=_("Broken down by"))
+
+    def __init__(self, *args, questions: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["question"].choices = questions
+
+
+@staff_required
+def breakdown_view(request: HttpRequest, survey_id: int) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
+    questions = [(item.question.code, f"{item.question.code}: {item.question.text()[:80]}") for item in data.items]
+    form = BreakdownForm(request.GET if "question" in request.GET else None, questions=questions)
+    tables = []
+    if form.is_valid():
+        tables = breakdown(data, question_code=form.cleaned_data["question"], by=form.cleaned_data["by"])
+    context = _context(scope, form=form, tables=tables, rounding_note=ROUNDING_NOTE)
+    return render(request, "analytics/breakdown.html", context)
+
+
+@staff_required
+def net_score_list(request: HttpRequest, survey_id: int) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
+    scores = net_scores(data)
+    partner = net_scores(data, filter_units=lambda unit: unit.is_partner is True)
+    others = net_scores(data, filter_units=lambda unit: unit.is_partner is not True)
+    by_name = {"partner": {s.variable.name: s for s in partner}, "others": {s.variable.name: s for s in others}}
+    rows = [
+        (score, by_name["partner"].get(score.variable.name), by_name["others"].get(score.variable.name))
+        for score in scores
+    ]
+    context = _context(scope, rows=rows, chart=net_score_chart(scores), net_score_note=NET_SCORE_NOTE)
+    return render(request, "analytics/net_scores.html", context)
+
+
+class SeriesForm(forms.Form):
+    series = forms.ChoiceField(label=_("Question series"))
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["series"].choices = choices
+
+
+@staff_required
+def series_view(request: HttpRequest, survey_id: int) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    form = SeriesForm(
+        request.GET if "series" in request.GET else None, choices=analysis_series_choices(survey=scope.survey)
+    )
+    series = None
+    if form.is_valid():
+        series = analysis_series(
+            series=form.cleaned_data["series"],
+            region=scope.region,
+            districts=scope.districts,
+            up_to_year=scope.survey.year,
+        )
+    context = _context(scope, form=form, series=series, rounding_note=ROUNDING_NOTE)
+    return render(request, "analytics/series.html", context)
+
+
+EXPORTS = {
+    "csv": ("text/csv; charset=utf-8", export_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export_xlsx),
+    "sav": ("application/x-spss-sav", None),
+}
+
+
+@staff_required
+def export_download(request: HttpRequest, survey_id: int, fmt: str) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    if fmt not in EXPORTS:
+        raise Http404
+    table = export_table(round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts))
+    content_type, writer = EXPORTS[fmt]
+    body = export_sav(table, file_label=scope.survey.title) if writer is None else writer(table)
+    suffix = f"-{scope.region.code}" if scope.region else ""
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="survey-{scope.survey.year}{suffix}.{fmt}"'
+    return response
+
+
+@staff_required
+def codebook(request: HttpRequest, survey_id: int) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    table = export_table(round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts))
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(codebook_xlsx(table), content_type=EXPORTS["xlsx"][0])
+        response["Content-Disposition"] = f'attachment; filename="codebook-{scope.survey.year}.xlsx"'
+        return response
+    return render(request, "analytics/codebook.html", _context(scope, rows=codebook_rows(table)))
+
+
+@staff_required
+def report_page(request: HttpRequest, survey_id: int) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    context = report_context(survey=scope.survey, region=scope.region)
+    reports = AnalysisReport.objects.filter(survey=scope.survey, region=scope.region).defer("pdf")[:5]
+    return render(request, "analytics/report.html", {**context, **_context(scope), "reports": reports})
+
+
+@require_POST
+@staff_required
+def report_request(request: HttpRequest, survey_id: int) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    report = analysis_report_request(survey=scope.survey, region=scope.region, requested_by=request.user)
+    return redirect("analysis-report-status", survey_id=scope.survey.pk, report_id=report.pk)
+
+
+def _report(request: HttpRequest, survey_id: int, report_id: int) -> tuple[Scope, AnalysisReport]:
+    scope = _scope(request, survey_id)
+    report = get_object_or_404(AnalysisReport.objects.defer("pdf"), pk=report_id, survey=scope.survey)
+    fixed = staff_region(request.user)
+    if fixed is not None and report.region_id != fixed.pk:
+        raise Http404
+    return scope, report
+
+
+@staff_required
+def report_status(request: HttpRequest, survey_id: int, report_id: int) -> HttpResponse:
+    scope, report = _report(request, survey_id, report_id)
+    return render(request, "analytics/report_status.html", _context(scope, report=report))
+
+
+@staff_required
+def report_download(request: HttpRequest, survey_id: int, report_id: int) -> HttpResponse:
+    _scope_, report = _report(request, survey_id, report_id)
+    if report.status != AnalysisReport.Status.DONE:
+        raise Http404
+    pdf = AnalysisReport.objects.values_list("pdf", flat=True).get(pk=report.pk)
+    suffix = f"-{report.region.code}" if report.region_id else ""
+    response = HttpResponse(bytes(pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="report-{report.survey.year}{suffix}.pdf"'
+    return response

@@ -1,0 +1,118 @@
+"""Forms built from a questionnaire. The designer's preview and the respondent
+pages render the same `SectionForm`, so what a designer sees is what a
+municipality gets."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from django import forms
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from surveys.models import Item, Question
+from surveys.services.questionnaires import NOT_RELEVANT
+
+ERROR_TOO_MANY = _("Choose at most %(max)s.")
+
+
+def comment_field_name(question: Question) -> str:
+    return f"{question.code}__comment"
+
+
+def matrix_field_name(question: Question, row_code: str) -> str:
+    return f"{question.code}__{row_code}"
+
+
+def _scale_choices(question: Question, language: str) -> list[tuple[str, str]]:
+    choices = [(point.code, point.label(language)) for point in question.scale.points.all()]
+    if question.offers_not_relevant:
+        choices.append((NOT_RELEVANT, _("Not relevant")))
+    return choices
+
+
+def question_field(question: Question, language: str) -> forms.Field:
+    """The form field for one non-matrix question. No answer is ever required."""
+    common = {"label": question.text(language), "help_text": question.help(language), "required": False}
+    kind = question.type
+    if kind == Question.Type.SINGLE_CHOICE:
+        choices = [(option.code, option.label(language)) for option in question.options.all()]
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+    if kind == Question.Type.MULTIPLE_CHOICE:
+        choices = [(option.code, option.label(language)) for option in question.options.all()]
+        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+    if kind == Question.Type.YES_NO:
+        return forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect, **common)
+    if kind == Question.Type.SCALE:
+        return forms.ChoiceField(choices=_scale_choices(question, language), widget=forms.RadioSelect, **common)
+    if kind == Question.Type.INTEGER:
+        return forms.IntegerField(
+            min_value=None if question.min_value is None else int(question.min_value),
+            max_value=None if question.max_value is None else int(question.max_value),
+            **common,
+        )
+    if kind == Question.Type.DECIMAL:
+        return forms.DecimalField(
+            min_value=question.min_value, max_value=question.max_value, max_digits=14, decimal_places=4, **common
+        )
+    if kind == Question.Type.SHORT_TEXT:
+        return forms.CharField(max_length=500, **common)
+    if kind == Question.Type.LONG_TEXT:
+        return forms.CharField(max_length=20000, widget=forms.Textarea(attrs={"rows": 5}), **common)
+    raise ValueError(f"{kind} has no single field")
+
+
+class SectionForm(forms.Form):
+    """The visible items of one section as form fields, laid out with crispy-forms."""
+
+    def __init__(self, *args, items: list[Item], language: str, hidden_codes: frozenset[str] = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        self.max_choices: dict[str, int] = {}
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        parts = []
+        for item in items:
+            question = item.question
+            block = []
+            if question.type == Question.Type.NOTE:
+                block.append(HTML(format_html('<p class="question-note">{}</p>', question.text(language))))
+            elif question.type == Question.Type.MATRIX:
+                names = []
+                choices = _scale_choices(question, language)
+                for row in question.matrix_items.all():
+                    name = matrix_field_name(question, row.code)
+                    self.fields[name] = forms.ChoiceField(
+                        label=row.label(language), choices=choices, widget=forms.RadioSelect, required=False
+                    )
+                    names.append(name)
+                block.append(Fieldset(question.text(language), *names, css_class="matrix"))
+            else:
+                self.fields[question.code] = question_field(question, language)
+                if question.max_choices:
+                    self.max_choices[question.code] = question.max_choices
+                block.append(question.code)
+            if question.has_comment:
+                name = comment_field_name(question)
+                self.fields[name] = forms.CharField(
+                    label=_("Comment"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+                )
+                block.append(name)
+            # Items hidden by a condition stay in the page, so they can appear as answers change.
+            attributes = {"hidden": "hidden"} if question.code in hidden_codes else {}
+            parts.append(
+                Div(
+                    *block,
+                    css_id=f"item-{question.code}",
+                    css_class="survey-item mb-4",
+                    data_question=question.code,
+                    **attributes,
+                )
+            )
+        self.helper.layout = Layout(*parts)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, maximum in self.max_choices.items():
+            if len(cleaned.get(name) or []) > maximum:
+                self.add_error(name, forms.ValidationError(ERROR_TOO_MANY, code="too_many", params={"max": maximum}))
+        return cleaned

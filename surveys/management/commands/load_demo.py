@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from surveys import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data on top of the imported registry (made-up contacts and profile attributes, staff "
+        "accounts, survey rounds) and print the demo logins. Refuses to run with PLATFORM_ENV=production."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", default="8000", help="Port the web server will listen on, for the printed links.")
+
+    def handle(self, *args, port: str, **options):
+        if settings.PRODUCTION:
+            raise CommandError("Demo data is made up: load_demo refuses to run with PLATFORM_ENV=production.")
+        accounts = demo.demo_accounts_ensure()
+        demo.demo_profiles_fill(years=[2024, 2025, 2026])
+        demo.demo_contacts_ensure()
+        earlier, current = demo.demo_rounds_ensure()
+        link = demo.demo_respondent_link(survey=current)
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        self.stdout.write(f"Staff login: {base}/admin/login/ (then {base}/staff/)")
+        for account in accounts:
+            self.stdout.write(f"  Username: {account.username:<11} Password: {account.password}   ({account.what})")
+        self.stdout.write(f"Respondent link (chief executive of Bergen, {current.title}): {link}")
+        self.stdout.write(
+            f"Earlier round: {earlier.title}, closed, with {earlier.responses.count()} generated responses."
+        )
+        self.stdout.write(f"Outbox of sent e-mail: {base}/staff/outbox/")
+        self.stdout.write("")

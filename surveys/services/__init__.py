@@ -1,0 +1,1 @@
+"""Writes to the question bank, questionnaires and survey rounds."""

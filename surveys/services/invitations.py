@@ -1,0 +1,262 @@
+"""Invitation links: create, resolve, revoke, delegate and e-mail them.
+
+A token carries 256 bits from `secrets` and is shown once, in the e-mail; the
+database keeps only its SHA-256. A link is bound to one round, one
+municipality and one role or delegated section, and works from the round's
+opening until `closes_at` plus the round's grace period, unless revoked.
+"""
+
+import datetime
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from municipalities.models import Contact, Municipality
+from surveys.models import Invitation, Section, Survey
+
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+# Contact roles -> the role a link answers for; district directors are the chief executives of districts.
+CONTACT_ROLE_TO_SECTION_ROLE = {
+    Contact.Role.CHIEF_EXECUTIVE: Section.Role.CHIEF_EXECUTIVE,
+    Contact.Role.INTRODUCTION_PROGRAMME: Section.Role.INTRODUCTION_PROGRAMME,
+    Contact.Role.SCHOOLS: Section.Role.SCHOOLS,
+}
+CHIEF_ROLES = {Section.Role.CHIEF_EXECUTIVE, Section.Role.DISTRICT_DIRECTOR}
+
+
+class InvitationInvalid(Exception):
+    """Why a link does not open: malformed, unknown, revoked, expired or not_open."""
+
+    def __init__(self, reason: str, invitation: Invitation | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.invitation = invitation
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def invitation_link(token: str) -> str:
+    return f"{settings.SITE_URL}{reverse('respondent-landing', args=[token])}"
+
+
+def invitation_expires_at(survey: Survey) -> datetime.datetime:
+    return survey.closes_at + datetime.timedelta(days=survey.invitation_grace_days)
+
+
+def contact_section_role(contact: Contact) -> str | None:
+    """The role a contact answers for; a district's chief executive is its district director."""
+    role = CONTACT_ROLE_TO_SECTION_ROLE.get(contact.role)
+    if role == Section.Role.CHIEF_EXECUTIVE and contact.municipality.kind == Municipality.Kind.DISTRICT:
+        return Section.Role.DISTRICT_DIRECTOR
+    return role
+
+
+def invitation_is_chief(invitation: Invitation) -> bool:
+    return invitation.section_id is None and invitation.role in CHIEF_ROLES
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    survey: Survey,
+    municipality: Municipality,
+    role: str,
+    name: str,
+    email: str,
+    contact: Contact | None = None,
+    section: Section | None = None,
+    delegated_by: Invitation | None = None,
+) -> tuple[Invitation, str]:
+    """A new link; returns the invitation and the token (never stored)."""
+    if survey.status not in (Survey.Status.DRAFT, Survey.Status.OPEN):
+        raise ValidationError(_("Links can only be made for a round that is not closed."), code="round_closed")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        survey=survey,
+        municipality=municipality,
+        role=role,
+        name=name,
+        email=email,
+        contact=contact,
+        section=section,
+        delegated_by=delegated_by,
+        token_hash=token_hash(token),
+    )
+    invitation.full_clean()
+    invitation.save()
+    return invitation, token
+
+
+def invitation_resolve(*, token: str, now: datetime.datetime | None = None) -> Invitation:
+    """The invitation behind a token, or InvitationInvalid saying why not."""
+    if not TOKEN_PATTERN.match(token or ""):
+        raise InvitationInvalid("malformed")
+    invitation = (
+        Invitation.objects.select_related("survey__questionnaire", "municipality", "section", "delegated_by")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationInvalid("unknown")
+    now = now or timezone.now()
+    if invitation.revoked_at is not None or (
+        invitation.delegated_by is not None and invitation.delegated_by.revoked_at is not None
+    ):
+        raise InvitationInvalid("revoked", invitation)
+    survey = invitation.survey
+    if survey.status == Survey.Status.ARCHIVED or now > invitation_expires_at(survey):
+        raise InvitationInvalid("expired", invitation)
+    if survey.status == Survey.Status.DRAFT:
+        raise InvitationInvalid("not_open", invitation)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at", "updated_at"])
+    return invitation
+
+
+def _render(template: str, **values) -> str:
+    # str.format_map with a dict that leaves unknown placeholders as they are.
+    class Keep(dict):
+        def __missing__(self, key):
+            return "{" + key + "}"
+
+    return template.format_map(Keep(values))
+
+
+@dataclass
+class InvitationEmail:
+    subject: str
+    body: str
+
+
+def invitation_email(*, invitation: Invitation, token: str) -> InvitationEmail:
+    """The round's invitation text in the contact's language (Bokmål unless Nynorsk)."""
+    survey = invitation.survey
+    language = invitation.contact.language if invitation.contact else "nb"
+    suffix = "nn" if language == "nn" else "nb"
+    values = {
+        "name": invitation.name,
+        "municipality": invitation.municipality.name,
+        "year": survey.year,
+        "deadline": date_format(timezone.localtime(survey.closes_at), "j. F Y H:i"),
+        "link": invitation_link(token),
+    }
+    subject = _render(getattr(survey, f"invitation_subject_{suffix}"), **values)
+    body = _render(getattr(survey, f"invitation_body_{suffix}"), **values)
+    if invitation.section_id:
+        body = (
+            _render(
+                _("{giver} has given you the section “{section}” of {municipality}'s answer.\n\n"),
+                giver=invitation.delegated_by.name,
+                section=invitation.section.title(language),
+                municipality=invitation.municipality.name,
+            )
+            + body
+        )
+    return InvitationEmail(subject=subject.replace("\n", " "), body=body)
+
+
+def invitation_send(*, invitation: Invitation, token: str) -> None:
+    """E-mails the link. The reminder schedule calls this too, so all invitations look alike."""
+    message = invitation_email(invitation=invitation, token=token)
+    EmailMessage(message.subject, message.body, to=[invitation.email]).send()
+
+
+@dataclass
+class InvitationRun:
+    created: int
+    skipped: int
+
+
+def survey_invite_contacts(*, survey: Survey) -> InvitationRun:
+    """Creates and sends one link per active contact of every current unit, for the
+    role the contact answers for; contacts that already have a live link are skipped."""
+    if survey.status != Survey.Status.OPEN:
+        raise ValidationError(_("Invitations go out when the round is open."), code="not_open")
+    existing = set(
+        Invitation.objects.filter(survey=survey, revoked_at__isnull=True, section__isnull=True).values_list(
+            "contact_id", flat=True
+        )
+    )
+    created = skipped = 0
+    contacts = Contact.objects.filter(is_active=True, municipality__in=Municipality.objects.current()).select_related(
+        "municipality"
+    )
+    for contact in contacts:
+        role = contact_section_role(contact)
+        if role is None or contact.pk in existing:
+            skipped += 1
+            continue
+        invitation, token = invitation_create(
+            survey=survey,
+            municipality=contact.municipality,
+            role=role,
+            name=contact.name,
+            email=contact.email,
+            contact=contact,
+        )
+        transaction.on_commit(lambda i=invitation, t=token: invitation_send(invitation=i, token=t))
+        created += 1
+    return InvitationRun(created=created, skipped=skipped)
+
+
+@transaction.atomic
+def delegation_create(*, invitation: Invitation, section: Section, name: str, email: str) -> tuple[Invitation, str]:
+    """The chief executive gives one section to a colleague, who gets a link of their own."""
+    if not invitation_is_chief(invitation):
+        raise ValidationError(_("Only the chief executive's link can give sections to others."), code="not_chief")
+    if section.questionnaire_id != invitation.survey.questionnaire_id:
+        raise ValidationError(_("The section is not part of this round."), code="wrong_section")
+    delegation, token = invitation_create(
+        survey=invitation.survey,
+        municipality=invitation.municipality,
+        role=section.role,
+        name=name,
+        email=email,
+        section=section,
+        delegated_by=invitation,
+    )
+    transaction.on_commit(lambda: invitation_send(invitation=delegation, token=token))
+    return delegation, token
+
+
+def lost_link_send(*, email: str) -> int:
+    """A fresh link for each active contact with this address in an open round; the
+    old links keep working. Returns how many were sent (the page never tells)."""
+    sent = 0
+    contacts = Contact.objects.filter(email__iexact=email, is_active=True).select_related("municipality")
+    for survey in Survey.objects.filter(status=Survey.Status.OPEN):
+        for contact in contacts:
+            role = contact_section_role(contact)
+            if role is None:
+                continue
+            with transaction.atomic():
+                invitation, token = invitation_create(
+                    survey=survey,
+                    municipality=contact.municipality,
+                    role=role,
+                    name=contact.name,
+                    email=contact.email,
+                    contact=contact,
+                )
+            invitation_send(invitation=invitation, token=token)
+            sent += 1
+    return sent

@@ -1,0 +1,168 @@
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from municipalities.access import municipalities_visible_to, staff_required, staff_role
+from municipalities.models import StaffProfile
+from surveys.forms import SectionForm
+from surveys.models import Questionnaire, Section, Survey
+from surveys.selectors import survey_list_for_staff, survey_list_open
+from surveys.services.questionnaires import (
+    condition_message,
+    profile_values,
+    questionnaire_load,
+    questionnaire_problems,
+    questionnaire_visibility,
+    references_for_condition,
+    survey_clone_plan,
+    survey_create_next,
+)
+
+
+def home(request):
+    return render(request, "surveys/home.html", {"open_surveys": survey_list_open()})
+
+
+@staff_required
+def staff_home(request):
+    return render(
+        request,
+        "surveys/staff_home.html",
+        {"surveys": survey_list_for_staff(), "role": staff_role(request.user)},
+    )
+
+
+class PreviewForm(forms.Form):
+    municipality = forms.ChoiceField(label=_("Municipality or district"))
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("nb", "norsk bokmål"), ("nn", "norsk nynorsk"), ("en", "English")]
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = {str(unit.pk): unit for unit in units}
+        self.fields["municipality"].choices = [(key, str(unit)) for key, unit in self.units.items()]
+
+
+@staff_required
+def questionnaire_preview(request, pk: int):
+    """The questionnaire as a chosen municipality sees it, conditions applied, in a chosen language."""
+    questionnaire = questionnaire_load(get_object_or_404(Questionnaire, pk=pk).pk)
+    units = municipalities_visible_to(request.user).current().order_by("number")
+    form = PreviewForm(request.GET or None, units=units)
+    context = {"questionnaire": questionnaire, "form": form, "problems": questionnaire_problems(questionnaire)}
+    if form.is_valid():
+        unit = form.units[form.cleaned_data["municipality"]]
+        language = form.cleaned_data["language"]
+        profile = profile_values(municipality=unit, year=questionnaire.year)
+        visibility = questionnaire_visibility(questionnaire=questionnaire, profile=profile, answers={})
+        with translation.override(language):
+            sections = [
+                {
+                    "section": section,
+                    "title": section.title(language),
+                    "form": SectionForm(items=visibility.items[section.pk], language=language),
+                }
+                for section in visibility.sections
+            ]
+        context.update(
+            unit=unit,
+            profile=profile,
+            language=language,
+            sections=sections,
+            hidden_sections=visibility.hidden_sections,
+            hidden_items=visibility.hidden_items,
+        )
+    return render(request, "surveys/questionnaire_preview.html", context)
+
+
+class NextRoundForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    opens_at = forms.DateTimeField(label=_("Opens"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    closes_at = forms.DateTimeField(label=_("Closes"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    keep = forms.MultipleChoiceField(
+        label=_("Rotating and current-affairs questions to keep"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, optional_items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].choices = [
+            (
+                str(item.question_id),
+                f"{item.question.code} ({item.question.get_classification_display()}"
+                f"{', ' + item.question.theme if item.question.theme else ''}): {item.question.text_nb[:90]}",
+            )
+            for item in optional_items
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("opens_at") and cleaned.get("closes_at") and cleaned["closes_at"] <= cleaned["opens_at"]:
+            self.add_error("closes_at", forms.ValidationError(_("The round must close after it opens."), code="order"))
+        return cleaned
+
+
+@staff_required
+def survey_next(request, pk: int):
+    """Next year's draft round from this one: recurring questions kept, the rest chosen."""
+    if staff_role(request.user) != StaffProfile.Role.SURVEY_ADMIN:
+        raise PermissionDenied
+    source = get_object_or_404(Survey, pk=pk, questionnaire__isnull=False)
+    plan = survey_clone_plan(source=source)
+    year = source.year + 1
+    initial = {
+        "year": year,
+        "title": source.title.replace(str(source.year), str(year)),
+        "opens_at": timezone.localtime(source.opens_at) + datetime.timedelta(days=364),
+        "closes_at": timezone.localtime(source.closes_at) + datetime.timedelta(days=364),
+    }
+    form = NextRoundForm(request.POST or None, initial=initial, optional_items=plan.optional)
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey = survey_create_next(
+                source=source,
+                year=form.cleaned_data["year"],
+                title=form.cleaned_data["title"],
+                opens_at=form.cleaned_data["opens_at"],
+                closes_at=form.cleaned_data["closes_at"],
+                keep_question_ids={int(value) for value in form.cleaned_data["keep"]},
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Created the draft round %(survey)s.") % {"survey": survey})
+            return redirect("admin:surveys_survey_change", survey.pk)
+    return render(request, "surveys/survey_next.html", {"source": source, "plan": plan, "form": form})
+
+
+@staff_required
+def condition_check_live(request, pk: int):
+    """Checks a condition as it is typed in the admin, at the place given by the section
+    and the item's position (the section's own condition when no position is given).
+    Saving checks again against the order actually saved."""
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    section = get_object_or_404(Section, pk=request.GET.get("section"), questionnaire=questionnaire)
+    items = list(section.items.select_related("question").order_by("position"))
+    position = request.GET.get("position", "")
+    row_index = None
+    if position.isdigit():
+        row_index = sum(1 for item in items if item.position < int(position))
+    references = references_for_condition(
+        questionnaire=questionnaire,
+        section_position=section.position,
+        section_questions=[item.question for item in items],
+        row_index=row_index,
+        exclude_section_id=section.pk,
+    )
+    message = condition_message(request.GET.get("text", ""), references)
+    return JsonResponse({"ok": message is None, "message": message or ""})

@@ -1,0 +1,155 @@
+import io
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from municipalities.models import Municipality
+from surveys.analytics.models import AnalysisReport
+from surveys.analytics.reports import report_pdf
+from surveys.analytics.services import analysis_report_build
+from surveys.models import Item, Section
+
+from .conftest import make_question, respond
+
+PAGES = ["analysis-overview", "analysis-frequencies", "analysis-net-score", "analysis-codebook", "analysis-report"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_analysts_see_every_analysis_page(client, analyst, answered_round, page):
+    client.force_login(analyst)
+
+    response = client.get(reverse(page, args=[answered_round.pk]))
+
+    assert response.status_code == 200
+
+
+def test_the_frequency_page_states_n_and_the_rounding_note(client, analyst, answered_round):
+    client.force_login(analyst)
+
+    page = client.get(reverse("analysis-frequencies", args=[answered_round.pk])).content.decode()
+
+    assert "N = 3" in page and "summerer ikke nødvendigvis til 100" in page
+    assert "<svg" in page and "Flere boliger" in page and "Gammelt svar" not in page
+
+
+def test_breakdown_and_series_pages_answer_their_forms(client, analyst, answered_round):
+    client.force_login(analyst)
+
+    breakdown = client.get(reverse("analysis-breakdown", args=[answered_round.pk]), {"question": "Q3", "by": "region"})
+    series = client.get(reverse("analysis-series", args=[answered_round.pk]), {"series": "Q1"})
+
+    assert breakdown.status_code == 200 and "Q3_courses" in breakdown.content.decode()
+    assert series.status_code == 200 and "2026" in series.content.decode()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav"])
+def test_exports_download(client, survey_admin, answered_round, fmt):
+    client.force_login(survey_admin)
+
+    response = client.get(reverse("analysis-export", args=[answered_round.pk, fmt]))
+
+    assert response.status_code == 200 and f".{fmt}" in response["Content-Disposition"]
+
+
+def test_a_regional_officer_sees_only_their_region(client, officer_nord, answered_round):
+    client.force_login(officer_nord)
+
+    page = client.get(reverse("analysis-overview", args=[answered_round.pk]), {"region": ""}).content.decode()
+    data = client.get(reverse("analysis-export", args=[answered_round.pk, "csv"])).content.decode("utf-8-sig")
+
+    assert "Nord" in page
+    numbers = [line.split(",")[0] for line in data.splitlines()[1:]]
+    assert numbers == ["1811", "5501"]  # Bindal and Tromsø; Bergen is in Vest
+
+
+def test_people_without_a_staff_role_are_refused(client, django_user_model, answered_round):
+    user = django_user_model.objects.create_user("someone", password="pw-someone-123!", is_staff=True)
+    client.force_login(user)
+
+    assert client.get(reverse("analysis-overview", args=[answered_round.pk])).status_code == 403
+
+
+def _grow(survey, extra_questions: int, extra_units: int) -> None:
+    """More questions in the questionnaire and more responding municipalities."""
+    section = Section.objects.get(questionnaire=survey.questionnaire, code="chief")
+    for index in range(extra_questions):
+        question = make_question(f"X{index}", "single_choice", options=["a", "b", "c"])
+        Item.objects.create(
+            questionnaire=survey.questionnaire,
+            section=section,
+            position=10 + index,
+            question=question,
+            condition="${Q1} = 'yes'",
+        )
+    units = Municipality.objects.current().exclude(responses__survey=survey).order_by("number")[:extra_units]
+    for unit in units:
+        respond(
+            survey, unit, {"Q1": "yes", "Q2": ["jobs"], **{f"X{i}": "b" for i in range(extra_questions)}}, ["chief"]
+        )
+
+
+@pytest.mark.parametrize("page", PAGES + ["analysis-breakdown", "analysis-series"])
+def test_page_queries_do_not_grow_with_questions_or_municipalities(
+    client, analyst, answered_round, page, django_assert_max_num_queries
+):
+    client.force_login(analyst)
+    url = reverse(page, args=[answered_round.pk])
+    params = (
+        {"question": "Q1", "by": "size"}
+        if page == "analysis-breakdown"
+        else {"series": "Q1"}
+        if page == "analysis-series"
+        else {}
+    )
+    client.get(url, params)  # warm the session and caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        client.get(url, params)
+
+    _grow(answered_round, extra_questions=8, extra_units=25)
+
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(url, params)
+    assert response.status_code == 200
+
+
+def test_the_national_pdf_renders(answered_round):
+    pdf = report_pdf(survey=answered_round)
+
+    assert pdf.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) >= 2
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Q3" in text and "372" in text
+
+
+def test_the_report_task_records_progress_and_the_pdf(answered_round, django_capture_on_commit_callbacks, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    report = AnalysisReport.objects.create(survey=answered_round)
+
+    analysis_report_build(report=report)
+
+    report.refresh_from_db()
+    assert report.status == AnalysisReport.Status.DONE and report.progress == 100
+    assert bytes(report.pdf).startswith(b"%PDF") and report.page_count >= 2
+
+
+def test_requesting_a_report_queues_the_task_on_commit(
+    client, analyst, answered_round, django_capture_on_commit_callbacks, monkeypatch
+):
+    calls = []
+    monkeypatch.setattr(
+        "surveys.analytics.tasks.analysis_report_build_task.delay", lambda **kwargs: calls.append(kwargs)
+    )
+    client.force_login(analyst)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("analysis-report-request", args=[answered_round.pk]))
+
+    report = AnalysisReport.objects.get()
+    assert response.status_code == 302 and calls == [{"report_id": report.pk}]
+    status = client.get(reverse("analysis-report-status", args=[answered_round.pk, report.pk])).content.decode()
+    assert "<progress" in status

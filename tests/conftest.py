@@ -1,0 +1,84 @@
+"""Shared fixtures. The shipped registry is imported once per test session
+into the test database; every test runs in a transaction on top of it."""
+
+import pytest
+from django.core.management import call_command
+
+from municipalities.models import Municipality, Region, StaffProfile
+from municipalities.services import staff_user_create
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests run last: their live server empties the database after each test."""
+    items.sort(key=lambda item: "/e2e/" in str(item.path))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("import_registry", verbosity=0)
+
+
+@pytest.fixture
+def region_nord(db) -> Region:
+    return Region.objects.get(scheme__is_active=True, code="nord")
+
+
+@pytest.fixture
+def region_vest(db) -> Region:
+    return Region.objects.get(scheme__is_active=True, code="vest")
+
+
+@pytest.fixture
+def tromso(db) -> Municipality:
+    return Municipality.objects.current().get(number="5501")
+
+
+@pytest.fixture
+def bergen(db) -> Municipality:
+    return Municipality.objects.current().get(number="4601")
+
+
+@pytest.fixture
+def survey_admin(db):
+    return staff_user_create(username="admin-user", password="pw-admin-123!", role=StaffProfile.Role.SURVEY_ADMIN)
+
+
+@pytest.fixture
+def analyst(db):
+    return staff_user_create(username="analyst-user", password="pw-analyst-123!", role=StaffProfile.Role.ANALYST)
+
+
+@pytest.fixture
+def officer_nord(region_nord):
+    return staff_user_create(
+        username="officer-nord", password="pw-nord-123!", role=StaffProfile.Role.REGIONAL_OFFICER, region=region_nord
+    )
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate limits and cached pages live in the cache (Redis in tests): start every test empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def registry_reloaded(django_db_blocker):
+    """A transactional test (live server, threads) empties the database at its end;
+    this puts the registry back for the tests after it. Request it before
+    `transactional_db` or `live_server` so that it tears down after them."""
+    yield
+    with django_db_blocker.unblock():
+        call_command("import_registry", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Service-level messages are asserted in their English source text; pages that
+    go through the locale middleware still answer in Bokmål (or the chosen language)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

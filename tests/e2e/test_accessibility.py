@@ -1,0 +1,72 @@
+"""axe-core in a real browser finds no WCAG 2.1 A/AA violation on the respondent pages, in Bokmål and
+Nynorsk; the keyboard reaches the skip link first; a 360 px screen needs no sideways scrolling."""
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+AXE = (Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js").read_text()
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def assert_no_violations(page, what: str) -> None:
+    page.add_script_tag(content=AXE)
+    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
+    violations = [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+    assert violations == [], f"{what}: " + json.dumps(violations, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_the_respondent_pages_have_no_accessibility_violations(browser, chief_link, live_server, language):
+    context = browser.new_context(locale="nb-NO")
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page = context.new_page()
+
+    page.goto(chief_link)
+    assert_no_violations(page, f"landing ({language})")
+
+    # Four of "pick three" and "Save and review": the server shows the form with its errors.
+    page.goto(chief_link + "s/settlement/")
+    for box in page.locator("#item-Q07 input[type=checkbox]").all()[:4]:
+        box.check()
+    page.locator("#section-form button[type=submit]").last.click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert_no_violations(page, f"section with errors ({language})")
+
+    page.goto(chief_link + "review/")
+    assert_no_violations(page, f"review ({language})")
+    page.locator("form[action$='/submit/'] button").last.click()
+    expect(page.locator(".alert-success").first).to_be_visible()
+    assert_no_violations(page, f"submitted ({language})")
+
+
+def test_the_home_page_has_no_accessibility_violations(browser, live_server, db):
+    page = browser.new_page(locale="nb-NO")
+    page.goto(live_server.url + "/")
+    assert_no_violations(page, "home")
+
+
+def test_keyboard_reaches_the_skip_link_first_and_then_the_questions(browser, chief_link):
+    page = browser.new_page(locale="nb-NO")
+    page.goto(chief_link + "s/settlement/")
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('[data-question]') !== null"):
+            break
+    assert page.evaluate("document.activeElement.closest('[data-question]') !== null")
+
+
+def test_a_360_pixel_screen_needs_no_sideways_scrolling(browser, chief_link):
+    page = browser.new_context(locale="nb-NO", viewport={"width": 360, "height": 740}).new_page()
+    page.goto(chief_link + "s/directorate/")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

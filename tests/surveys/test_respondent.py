@@ -1,0 +1,359 @@
+"""The respondent side through the Django test client: links, the form, autosave,
+lost updates, the audit trail, submission, receipts and every token case."""
+
+import datetime
+import io
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from municipalities.models import Contact, Municipality, MunicipalityProfile
+from surveys.models import Answer, AnswerChange, Invitation, Response, SectionProgress, Survey
+from surveys.receipts import receipt_send
+from surveys.services.invitations import (
+    delegation_create,
+    invitation_create,
+    invitation_revoke,
+    lost_link_send,
+    survey_invite_contacts,
+)
+from surveys.services.responses import response_get_or_create
+from surveys.services.rounds import survey_close, survey_open
+
+
+@pytest.fixture
+def open_round(draft_round):
+    return survey_open(survey=draft_round)
+
+
+@pytest.fixture
+def bergen(db):
+    unit = Municipality.objects.current().get(number="4601")
+    MunicipalityProfile.objects.update_or_create(municipality=unit, year=2025, defaults={"settles_refugees": True})
+    return unit
+
+
+@pytest.fixture
+def chief(open_round, bergen):
+    invitation, token = invitation_create(
+        survey=open_round, municipality=bergen, role="chief_executive", name="Kari Leder", email="kari@bergen.example"
+    )
+    return invitation, token
+
+
+def url(name, token, *args):
+    return reverse(name, args=[token, *args])
+
+
+def autosave(client, token, section, question, version, **fields):
+    return client.post(url("respondent-autosave", token, section), {"question": question, "version": version, **fields})
+
+
+def test_the_landing_page_shows_the_municipality_deadline_and_sections(client, chief):
+    _invitation, token = chief
+
+    page = client.get(url("respondent-landing", token)).content.decode()
+
+    assert "Bergen" in page and "Leder" in page and "Intro" in page
+    assert "ikke startet" in page or "not started" in page
+
+
+def test_autosave_saves_one_answer_and_reveals_conditioned_items(client, chief):
+    _invitation, token = chief
+    page = client.get(url("respondent-section", token, "chief")).content.decode()
+    assert 'id="item-R1"' in page and "hidden" in page.split('id="item-R1"')[1][:80]
+
+    reply = autosave(client, token, "chief", "Q1", 0, Q1="yes")
+
+    assert reply.status_code == 200 and reply.json()["status"] == "saved" and reply.json()["version"] == 1
+    assert "R1" not in reply.json()["hidden"]
+    assert Answer.objects.get(question__code="Q1").value == "yes"
+
+
+def test_autosave_validates_on_the_server(client, chief):
+    _invitation, token = chief
+
+    too_many = autosave(client, token, "chief", "Q2", 0, Q2=["housing", "jobs", "money"])
+    unknown = autosave(client, token, "chief", "Q1", 0, Q1="perhaps")
+    out_of_range = autosave(client, token, "chief", "C1", 0, C1="150")
+
+    assert too_many.status_code == unknown.status_code == out_of_range.status_code == 422
+    assert "2" in too_many.json()["errors"][0]
+    assert not Answer.objects.exists()
+
+
+def test_a_stale_save_does_not_overwrite_and_reports_the_other_value(client, chief):
+    invitation, token = chief
+    colleague, colleague_token = delegation_create(
+        invitation=invitation,
+        section=invitation.survey.questionnaire.sections.get(code="chief"),
+        name="Ola",
+        email="ola@b.example",
+    )
+    autosave(client, token, "chief", "Q2", 0, Q2=["housing"])
+
+    # when: the colleague, who loaded the page before, saves from version 0
+    reply = autosave(client, colleague_token, "chief", "Q2", 0, Q2=["jobs"])
+
+    # then: refused with the chief's value; saving again from what they now saw wins
+    assert reply.status_code == 409 and reply.json()["by"] == "Kari Leder"
+    assert Answer.objects.get(question__code="Q2").value == ["housing"]
+    again = autosave(client, colleague_token, "chief", "Q2", reply.json()["version"], Q2=["jobs"])
+    assert again.json()["status"] == "saved"
+    assert Answer.objects.get(question__code="Q2").value == ["jobs"]
+
+
+def test_every_change_is_in_the_audit_trail(client, chief):
+    invitation, token = chief
+    autosave(client, token, "chief", "Q3", 0, Q3__advice="good", Q3__courses="not_relevant")
+    autosave(client, token, "chief", "Q3", 1, Q3__advice="poor", Q3__courses="not_relevant")
+
+    changes = list(
+        AnswerChange.objects.order_by("version").values_list("old_value", "new_value", "invitation", "actor_name")
+    )
+
+    assert changes == [
+        (None, {"advice": "good", "courses": "not_relevant"}, invitation.pk, "Kari Leder"),
+        (
+            {"advice": "good", "courses": "not_relevant"},
+            {"advice": "poor", "courses": "not_relevant"},
+            invitation.pk,
+            "Kari Leder",
+        ),
+    ]
+
+
+def test_without_javascript_the_section_saves_on_next(client, chief):
+    _invitation, token = chief
+    page = client.get(url("respondent-section", token, "chief"))
+    assert page.status_code == 200
+
+    response = client.post(
+        url("respondent-section", token, "chief"),
+        {"v__Q1": 0, "v__Q2": 0, "v__Q3": 0, "v__R1": 0, "v__C1": 0, "Q1": "no", "Q2": ["money"], "R1": "", "C1": ""},
+    )
+
+    assert response.status_code == 302 and response.url.endswith("/s/intro/")
+    assert dict(Answer.objects.values_list("question__code", "value")) == {"Q1": "no", "Q2": ["money"]}
+    assert SectionProgress.objects.get(section__code="chief").status == SectionProgress.Status.IN_PROGRESS
+
+
+def test_a_field_error_is_shown_next_to_the_question_and_in_the_summary(client, chief):
+    _invitation, token = chief
+
+    response = client.post(url("respondent-section", token, "chief"), {"Q2": ["housing", "jobs", "money"], "C1": "x"})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="error-summary"' in page and 'href="#id_Q2_0"' in page
+    assert not Answer.objects.exists()
+
+
+def test_submission_locks_the_section_and_the_receipt_holds_the_answers(client, chief):
+    _invitation, token = chief
+    autosave(client, token, "chief", "Q1", 0, Q1="yes")
+    autosave(client, token, "chief", "R1", 0, R1="<script>alert(1)</script> Bolig først")
+
+    client.post(url("respondent-submit", token), {"section": "__all__"})
+
+    assert set(SectionProgress.objects.values_list("status", flat=True)) == {"submitted"}
+    review = client.get(url("respondent-review", token)).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Bolig først" in review and "<script>alert(1)" not in review
+    assert autosave(client, token, "chief", "Q1", 1, Q1="no").status_code == 409
+    pdf = client.get(url("respondent-receipt", token))
+    assert pdf["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "<script>alert(1)</script> Bolig først" in text and "Kari Leder" in text
+
+
+def test_the_receipt_email_carries_the_pdf(chief, client):
+    invitation, token = chief
+    autosave(client, token, "chief", "Q1", 0, Q1="yes")
+    client.post(url("respondent-submit", token), {"section": "chief"})
+
+    receipt_send(invitation=invitation, language="nb")
+
+    message = mail.outbox[-1]
+    assert message.to == ["kari@bergen.example"]
+    assert message.attachments[0][2] == "application/pdf" and message.attachments[0][1][:4] == b"%PDF"
+
+
+def test_a_delegated_link_reaches_only_its_section_and_the_chief_can_take_it_back(client, chief):
+    invitation, token = chief
+    intro = invitation.survey.questionnaire.sections.get(code="intro")
+    delegation, delegated_token = delegation_create(
+        invitation=invitation, section=intro, name="Per", email="per@b.example"
+    )
+
+    assert client.get(url("respondent-section", delegated_token, "intro")).status_code == 200
+    assert client.get(url("respondent-section", delegated_token, "chief")).status_code == 404
+    assert autosave(client, delegated_token, "chief", "Q1", 0, Q1="yes").status_code == 404
+    assert client.post(url("respondent-submit", delegated_token), {"section": "__all__"}).status_code == 404
+
+    client.post(url("respondent-delegation-revoke", token, delegation.pk))
+
+    assert client.get(url("respondent-landing", delegated_token)).status_code == 410
+
+
+def test_the_chief_delegates_from_the_landing_page_and_the_colleague_gets_mail(client, chief):
+    _invitation, token = chief
+
+    response = client.post(
+        url("respondent-delegate", token), {"section": "intro", "name": "Per", "email": "per@b.example"}
+    )
+
+    assert response.status_code == 302
+    assert Invitation.objects.filter(section__code="intro", email="per@b.example").exists()
+
+
+def test_a_colleague_cannot_delegate_or_revoke(client, chief):
+    invitation, token = chief
+    intro = invitation.survey.questionnaire.sections.get(code="intro")
+    delegation, delegated_token = delegation_create(
+        invitation=invitation, section=intro, name="Per", email="per@b.example"
+    )
+
+    assert (
+        client.post(
+            url("respondent-delegate", delegated_token), {"section": "intro", "name": "X", "email": "x@y.no"}
+        ).status_code
+        == 404
+    )
+    assert client.post(url("respondent-delegation-revoke", delegated_token, delegation.pk)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("token", "status"),
+    [("short", 404), ("A" * 43, 404), ("A" * 42 + "!", 404), ("%3Cscript%3E" + "A" * 31, 404)],
+)
+def test_malformed_and_unknown_links_get_a_clear_page(client, open_round, token, status):
+    for name in ["respondent-landing", "respondent-review", "respondent-receipt"]:
+        response = client.get(reverse(name, args=[token]))
+        assert response.status_code == status
+        assert "lenken" in response.content.decode().lower() or "link" in response.content.decode().lower()
+
+
+def test_revoked_expired_and_not_yet_open_links(client, open_round, bergen):
+    revoked, revoked_token = invitation_create(
+        survey=open_round, municipality=bergen, role="chief_executive", name="A", email="a@b.no"
+    )
+    invitation_revoke(invitation=revoked)
+    assert client.get(url("respondent-landing", revoked_token)).status_code == 410
+
+    _live, live_token = invitation_create(
+        survey=open_round, municipality=bergen, role="chief_executive", name="B", email="b@b.no"
+    )
+    Survey.objects.filter(pk=open_round.pk).update(
+        closes_at=timezone.now() - datetime.timedelta(days=8), opens_at=timezone.now() - datetime.timedelta(days=60)
+    )
+    assert client.get(url("respondent-landing", live_token)).status_code == 410
+
+    Survey.objects.filter(pk=open_round.pk).update(
+        closes_at=timezone.now() + datetime.timedelta(days=8), status="draft"
+    )
+    assert client.get(url("respondent-landing", live_token)).status_code == 403
+
+
+def test_a_closed_round_keeps_links_readable_during_the_grace_period_but_refuses_changes(client, chief):
+    _invitation, token = chief
+    survey_close(survey=Survey.objects.get())
+
+    assert client.get(url("respondent-landing", token)).status_code == 200
+    assert autosave(client, token, "chief", "Q1", 0, Q1="yes").status_code == 409
+
+
+def test_tokens_are_stored_only_as_hashes(chief):
+    invitation, token = chief
+
+    assert token not in str(Invitation.objects.filter(pk=invitation.pk).values().get())
+    assert len(token) == 43  # 32 bytes = 256 bits
+
+
+def test_invitations_go_to_every_active_contact_once(
+    open_round, bergen, mailoutbox, django_capture_on_commit_callbacks
+):
+    Contact.objects.create(
+        municipality=bergen, name="Kari", role="chief_executive", email="kari@bergen.example", language="nn"
+    )
+    Contact.objects.create(
+        municipality=bergen, name="Inaktiv", role="chief_executive", email="old@bergen.example", is_active=False
+    )
+    gamle_oslo = Municipality.objects.get(number="030101")
+    Contact.objects.create(municipality=gamle_oslo, name="Direktør", role="chief_executive", email="d@oslo.example")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = survey_invite_contacts(survey=open_round)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = survey_invite_contacts(survey=open_round)
+
+    assert (first.created, second.created) == (2, 0)
+    assert sorted(m.to[0] for m in mailoutbox) == ["d@oslo.example", "kari@bergen.example"]
+    nynorsk = next(m for m in mailoutbox if m.to == ["kari@bergen.example"])
+    assert "Kommuneundersøkinga" in nynorsk.subject and "/r/" in nynorsk.body
+    assert Invitation.objects.get(email="d@oslo.example").role == "district_director"
+
+
+def test_the_lost_link_page_answers_the_same_and_sends_only_to_known_contacts(client, open_round, bergen, mailoutbox):
+    Contact.objects.create(municipality=bergen, name="Kari", role="chief_executive", email="kari@bergen.example")
+
+    known = client.post(reverse("respondent-lost-link"), {"email": "KARI@bergen.example"})
+    unknown = client.post(reverse("respondent-lost-link"), {"email": "nobody@example.org"})
+
+    assert known.status_code == unknown.status_code == 200
+    assert (
+        known.content.decode().replace("KARI@bergen.example", "").count("alert-success")
+        == unknown.content.decode().count("alert-success")
+        == 1
+    )
+    assert [m.to for m in mailoutbox] == [["kari@bergen.example"]]
+    assert lost_link_send(email="nobody@example.org") == 0
+
+
+def test_the_lost_link_page_is_rate_limited(client, open_round, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    replies = [client.post(reverse("respondent-lost-link"), {"email": "x@example.org"}).status_code for _ in range(7)]
+
+    assert replies[:5] == [200] * 5 and replies[5:] == [429, 429]
+
+
+def test_every_form_carries_a_csrf_token(client, chief):
+    _invitation, token = chief
+    client = type(client)(enforce_csrf_checks=True)
+
+    assert (
+        client.post(
+            url("respondent-autosave", token, "chief"), {"question": "Q1", "version": 0, "Q1": "yes"}
+        ).status_code
+        == 403
+    )
+    assert client.post(url("respondent-submit", token), {"section": "__all__"}).status_code == 403
+
+
+def test_two_requests_at_once_create_one_response(registry_reloaded, transactional_db):
+    from django.db import connections
+
+    now = timezone.now()
+    survey = Survey.objects.create(year=2040, title="x", opens_at=now, closes_at=now + datetime.timedelta(days=1))
+    unit = Municipality.objects.current().get(number="4601")
+    barrier = threading.Barrier(2)
+    results = []
+
+    def create():
+        barrier.wait()
+        results.append(response_get_or_create(survey=survey, municipality=unit).pk)
+        connections.close_all()
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(results) == 2 and results[0] == results[1]
+    assert Response.objects.filter(survey=survey).count() == 1
+    assert connection.vendor == "postgresql"

@@ -1,0 +1,85 @@
+"""The respondent pages' query counts do not grow with the number of questions."""
+
+import datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from municipalities.models import Municipality
+from surveys.models import Item, Question, Questionnaire, Section, Survey
+from surveys.services.invitations import invitation_create
+from surveys.services.rounds import survey_open
+from tests.surveys.conftest import make_question
+
+
+def _round_with(questions: int, quality_scale):
+    questionnaire = Questionnaire.objects.create(title=f"Stor {questions}", year=2025)
+    section = Section.objects.create(
+        questionnaire=questionnaire, position=1, code="main", role="chief_executive", title_nb="Alt"
+    )
+    kinds = ["single_choice", "multiple_choice", "yes_no", "scale", "matrix", "integer", "short_text"]
+    for number in range(questions):
+        kind = kinds[number % len(kinds)]
+        extra = {}
+        if kind in ("single_choice", "multiple_choice"):
+            extra["options"] = ["a", "b", "c", "d"]
+        if kind in ("scale", "matrix"):
+            extra["scale"] = quality_scale
+        if kind == "matrix":
+            extra["rows"] = [f"r{row}" for row in range(8)]
+        question = make_question(f"N{questions}_{number}", kind, **extra)
+        Item.objects.create(questionnaire=questionnaire, section=section, position=number + 1, question=question)
+    now = timezone.now()
+    survey = Survey.objects.create(
+        year=2000 + questions,
+        title=f"Runde {questions}",
+        questionnaire=questionnaire,
+        opens_at=now - datetime.timedelta(days=1),
+        closes_at=now + datetime.timedelta(days=30),
+    )
+    survey = survey_open(survey=survey)
+    unit = Municipality.objects.current().get(number="4601")
+    _invitation, token = invitation_create(
+        survey=survey, municipality=unit, role="chief_executive", name="K", email="k@b.no"
+    )
+    return token
+
+
+def _counts(client, token, size: int) -> dict[str, int]:
+    counts = {}
+    page_url = reverse("respondent-section", args=[token, "main"])
+    client.get(page_url)  # the first visit creates the response
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(page_url).status_code == 200
+    counts["page"] = len(page.captured_queries)
+    question = Question.objects.get(code=f"N{size}_0")
+    with CaptureQueriesContext(connection) as save:
+        reply = client.post(
+            reverse("respondent-autosave", args=[token, "main"]),
+            {"question": question.code, "version": 0, question.code: "a"},
+        )
+        assert reply.json()["status"] == "saved"
+    counts["autosave"] = len(save.captured_queries)
+    with CaptureQueriesContext(connection) as again:
+        reply = client.post(
+            reverse("respondent-autosave", args=[token, "main"]),
+            {"question": question.code, "version": 1, question.code: "b"},
+        )
+        assert reply.json()["status"] == "saved"
+    counts["autosave again"] = len(again.captured_queries)
+    with CaptureQueriesContext(connection) as submit:
+        assert client.post(reverse("respondent-submit", args=[token]), {"section": "main"}).status_code == 302
+    counts["submit"] = len(submit.captured_queries)
+    return counts
+
+
+def test_query_counts_are_small_and_do_not_grow_with_the_questions(client, quality_scale):
+    small = _counts(client, _round_with(5, quality_scale), 5)
+    large = _counts(client, _round_with(60, quality_scale), 60)
+
+    assert large == small
+    # A first save also creates the answer and the section's progress row (with savepoints).
+    assert small["page"] <= 8 and small["autosave"] <= 18 and small["autosave again"] <= 13, small
+    assert small["submit"] <= 10, small

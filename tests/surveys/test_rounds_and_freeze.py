@@ -1,0 +1,214 @@
+"""Round status changes and the freeze: once a round opens, no path changes its questionnaire."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from surveys.models import FrozenError, Item, MatrixItem, Question, Questionnaire, QuestionOption, Section, Survey
+from surveys.services.rounds import survey_archive, survey_close, survey_open
+
+
+def test_a_round_cannot_open_without_a_questionnaire(db):
+    now = timezone.now()
+    survey = Survey.objects.create(year=2030, title="x", opens_at=now, closes_at=now + datetime.timedelta(days=1))
+
+    with pytest.raises(ValidationError, match="no questionnaire"):
+        survey_open(survey=survey)
+
+
+def test_a_round_cannot_open_without_sections(draft_round):
+    Section.objects.filter(questionnaire=draft_round.questionnaire).delete()
+
+    with pytest.raises(ValidationError, match="no sections"):
+        survey_open(survey=draft_round)
+    draft_round.refresh_from_db()
+    assert draft_round.status == Survey.Status.DRAFT
+
+
+def test_a_round_with_a_broken_condition_does_not_open_and_the_error_points_at_it(draft_round):
+    Item.objects.filter(question__code="R1").update(condition="${Q1} = 'yes' and ${Q9} = 1")
+
+    with pytest.raises(ValidationError) as error:
+        survey_open(survey=draft_round)
+
+    assert "R1: " in error.value.messages[0] and "Q9" in error.value.messages[0] and "18" in error.value.messages[0]
+    assert not Question.objects.filter(frozen_at__isnull=False).exists()
+
+
+def test_opening_freezes_the_questionnaire_and_its_questions(draft_round):
+    survey_open(survey=draft_round)
+
+    draft_round.refresh_from_db()
+    assert draft_round.status == Survey.Status.OPEN
+    assert draft_round.questionnaire.is_frozen
+    assert Question.objects.filter(frozen_at__isnull=True).count() == 0
+
+
+def test_the_status_moves_only_forward_and_an_archived_round_never_reopens(draft_round):
+    with pytest.raises(ValidationError, match="cannot become"):
+        survey_close(survey=draft_round)
+    survey_open(survey=draft_round)
+    survey_close(survey=draft_round)
+    survey_open(survey=draft_round)  # a closed round may reopen
+    survey_close(survey=draft_round)
+    survey_archive(survey=draft_round)
+
+    with pytest.raises(ValidationError, match="cannot become"):
+        survey_open(survey=draft_round)
+    assert Survey.objects.get(pk=draft_round.pk).status == Survey.Status.ARCHIVED
+
+
+@pytest.fixture
+def frozen(draft_round):
+    survey_open(survey=draft_round)
+    return draft_round.questionnaire
+
+
+def _attempts(questionnaire):
+    q1 = Question.objects.get(code="Q1")
+    q2 = Question.objects.get(code="Q2")
+    q3 = Question.objects.get(code="Q3")
+    section = questionnaire.sections.first()
+    item = Item.objects.filter(questionnaire=questionnaire).first()
+
+    def edit(obj, **fields):
+        for name, value in fields.items():
+            setattr(obj, name, value)
+        obj.save()
+
+    return {
+        "question text": lambda: edit(q1, text_nb="Ny ordlyd"),
+        "question delete": lambda: q1.delete(),
+        "question bulk update": lambda: Question.objects.filter(code="Q1").update(text_nb="x"),
+        "question bulk delete": lambda: Question.objects.filter(code="R1").delete(),
+        "option add": lambda: QuestionOption.objects.create(question=q2, code="new", label_nb="Ny"),
+        "option edit": lambda: edit(q2.options.first(), label_nb="x"),
+        "option delete": lambda: q2.options.first().delete(),
+        "option bulk update": lambda: QuestionOption.objects.filter(question=q2).update(label_nb="x"),
+        "matrix item add": lambda: MatrixItem.objects.create(question=q3, code="new", label_nb="Ny"),
+        "matrix item bulk delete": lambda: MatrixItem.objects.filter(question=q3).delete(),
+        "questionnaire rename": lambda: edit(questionnaire, title="x"),
+        "section edit": lambda: edit(section, title_nb="x"),
+        "section add": lambda: Section.objects.create(
+            questionnaire=questionnaire, position=9, code="s9", role="schools", title_nb="x"
+        ),
+        "section bulk update": lambda: Section.objects.filter(questionnaire=questionnaire).update(condition=""),
+        "item edit": lambda: edit(item, condition=""),
+        "item delete": lambda: item.delete(),
+        "item add": lambda: Item.objects.create(
+            questionnaire=questionnaire,
+            section=section,
+            position=99,
+            question=Question.objects.create(
+                code="NEW", series="NEW", classification="recurring", type="note", text_nb="x"
+            ),
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        "question text",
+        "question delete",
+        "question bulk update",
+        "question bulk delete",
+        "option add",
+        "option edit",
+        "option delete",
+        "option bulk update",
+        "matrix item add",
+        "matrix item bulk delete",
+        "questionnaire rename",
+        "section edit",
+        "section add",
+        "section bulk update",
+        "item edit",
+        "item delete",
+        "item add",
+    ],
+)
+def test_every_model_path_that_would_change_frozen_content_fails(frozen, attempt):
+    with pytest.raises(FrozenError) as error, transaction.atomic():
+        _attempts(frozen)[attempt]()
+
+    assert "frozen" in str(error.value.messages[0])
+    assert Question.objects.get(code="Q1").text_nb == "Spørsmål Q1"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE surveys_question SET text_nb = 'x' WHERE code = 'Q1'",
+        "DELETE FROM surveys_questionoption WHERE code = 'housing'",
+        "UPDATE surveys_item SET condition = ''",
+        "UPDATE surveys_section SET title_nb = 'x'",
+        "UPDATE surveys_questionnaire SET title = 'x'",
+    ],
+)
+def test_the_database_refuses_raw_sql_on_frozen_content(frozen, sql):
+    with pytest.raises(DatabaseError, match="frozen"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
+def test_unfrozen_content_still_changes_freely(small_questionnaire):
+    question = Question.objects.get(code="Q1")
+    question.text_nb = "Ny ordlyd"
+    question.save()
+
+    assert Question.objects.get(code="Q1").text_nb == "Ny ordlyd"
+
+
+def test_the_admin_shows_frozen_questions_read_only_and_saves_new_wording_as_a_new_version(
+    client, survey_admin, frozen
+):
+    # given: next year's draft that still uses Q1, with a condition on it
+    next_questionnaire = Questionnaire.objects.create(title="Neste", year=2026)
+    section = Section.objects.create(
+        questionnaire=next_questionnaire, position=1, code="chief", role="chief_executive", title_nb="Leder"
+    )
+    q1 = Question.objects.get(code="Q1")
+    Item.objects.create(questionnaire=next_questionnaire, section=section, position=1, question=q1)
+    Item.objects.create(
+        questionnaire=next_questionnaire,
+        section=section,
+        position=2,
+        question=Question.objects.get(code="R1"),
+        condition="${Q1} = 'yes'",
+    )
+    client.force_login(survey_admin)
+    url = reverse("admin:surveys_question_change", args=[q1.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+
+    # when: the designer changes the wording and tries to change the type
+    data = {
+        "text_nb": "Har kommunen vedtatt å bosette flyktninger?",
+        "text_nn": "",
+        "text_en": "",
+        "help_nb": "",
+        "help_nn": "",
+        "help_en": "",
+        "theme": "",
+        "has_comment": "",
+        "type": "short_text",
+        "options-TOTAL_FORMS": "0",
+        "options-INITIAL_FORMS": "0",
+        "matrix_items-TOTAL_FORMS": "0",
+        "matrix_items-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, data, follow=True)
+
+    # then: the old question is untouched; a new version in the same series replaces it in the draft
+    q1.refresh_from_db()
+    assert (q1.text_nb, q1.type) == ("Spørsmål Q1", "yes_no")
+    new = Question.objects.get(previous_version=q1)
+    assert (new.series, new.type, new.text_nb) == ("Q1", "yes_no", "Har kommunen vedtatt å bosette flyktninger?")
+    assert "same series" in response.content.decode() or "samme serie" in response.content.decode()
+    assert set(next_questionnaire.items.values_list("question__code", flat=True)) == {new.code, "R1"}
+    assert next_questionnaire.items.get(question__code="R1").condition == "${" + new.code + "} = 'yes'"
+    assert frozen.items.filter(question=q1).exists()

@@ -1,0 +1,212 @@
+"""XLSForm: a lossless round trip of our own questionnaires, and a form written by another tool."""
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from openpyxl import Workbook, load_workbook
+
+from surveys.demo_questionnaire import demo_questionnaire_create
+from surveys.models import Question, Questionnaire
+from surveys.services.questionnaires import questionnaire_problems
+from surveys.services.rounds import survey_open
+from surveys.xlsform import XLSFormImportError, questionnaire_export_xlsform, questionnaire_import_xlsform
+
+
+def _cells(content: bytes) -> dict[str, list[tuple]]:
+    book = load_workbook(io.BytesIO(content))
+    return {sheet.title: [tuple(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
+
+
+def _structure(questionnaire: Questionnaire) -> list:
+    return [
+        (
+            s.code,
+            s.role,
+            s.title_nb,
+            s.title_nn,
+            s.title_en,
+            s.condition,
+            [(i.position, i.question_id, i.condition) for i in s.items.order_by("position")],
+        )
+        for s in questionnaire.sections.order_by("position")
+    ]
+
+
+@pytest.mark.parametrize("source", ["demo", "fixture"])
+def test_export_then_import_then_export_is_lossless(db, small_questionnaire, source):
+    original = demo_questionnaire_create(year=2026) if source == "demo" else small_questionnaire
+    first = questionnaire_export_xlsform(questionnaire=original)
+    copy = Questionnaire.objects.create(title=original.title, year=original.year)
+
+    report = questionnaire_import_xlsform(content=first, questionnaire=copy)
+
+    assert report.skipped == [] and report.created_questions == []
+    assert _structure(copy) == _structure(original)
+    assert _cells(questionnaire_export_xlsform(questionnaire=copy)) == _cells(first)
+    assert questionnaire_problems(copy) == []
+
+
+def test_the_export_has_the_xlsform_sheets_and_columns(small_questionnaire):
+    cells = _cells(questionnaire_export_xlsform(questionnaire=small_questionnaire))
+
+    header = cells["survey"][0]
+    assert {"type", "name", "label::Norsk bokmål (nb)", "label::Norsk nynorsk (nn)", "relevant", "constraint"} <= set(
+        header
+    )
+    rows = {row[header.index("name")]: row for row in cells["survey"][1:]}
+    assert rows["Q2"][header.index("type")] == "select_multiple Q2"
+    assert rows["Q2"][header.index("constraint")] == "count-selected(.) <= 2"
+    assert rows["C1"][header.index("constraint")] == ". >= 0 and . <= 100"
+    assert rows["R1"][header.index("relevant")] == "${Q1} = 'yes'"
+    assert rows["Q3_advice"][header.index("type")] == "select_one quality4_nr"
+    assert cells["settings"][1][3] == "Norsk bokmål (nb)"
+
+
+def _foreign_form() -> bytes:
+    book = Workbook()
+    survey = book.active
+    survey.title = "survey"
+    rows = [
+        ["type", "name", "label", "label::English (en)", "required", "relevant", "constraint", "appearance"],
+        ["start", "start", None, None, None, None, None, None],
+        ["end", "end", None, None, None, None, None, None],
+        ["begin_group", "household-info", "Om kommunen", "About the municipality", None, None, None, None],
+        [
+            "select_one yes_no or_other",
+            "has-plan",
+            "Har kommunen en plan?",
+            "Does it have a plan?",
+            "yes",
+            None,
+            None,
+            None,
+        ],
+        [
+            "integer",
+            "staff_count",
+            "Antall ansatte",
+            "Staff",
+            "yes",
+            "${has-plan} = 'yes'",
+            ". >= 0 and . <= 500",
+            None,
+        ],
+        ["calculate", "double", None, None, None, None, None, None],
+        ["geopoint", "where", "Hvor?", "Where?", None, None, None, None],
+        ["date", "when", "Når?", "When?", None, None, None, None],
+        [
+            "text",
+            "name_of_head",
+            "Navn på leder",
+            "Name of head",
+            None,
+            "string-length(${staff_count}) > 3",
+            None,
+            None,
+        ],
+        ["end_group", "household-info", None, None, None, None, None, None],
+        ["begin repeat", "members", "Ansatte", "Members", None, None, None, None],
+        ["text", "member_name", "Navn", "Name", None, None, None, None],
+        ["integer", "member_age", "Alder", "Age", None, None, None, None],
+        ["end repeat", "members", None, None, None, None, None, None],
+        ["select_multiple areas", "areas", "Områder", "Areas", None, None, None, None],
+        ["text", "advice", "Råd", "Advice", None, None, None, "multiline"],
+    ]
+    for row in rows:
+        survey.append(row)
+    choices = book.create_sheet("choices")
+    for row in [
+        ["list_name", "name", "label", "label::English (en)"],
+        ["yes_no", "yes", "Ja", "Yes"],
+        ["yes_no", "no", "Nei", "No"],
+        ["areas", "housing", "Bolig", "Housing"],
+        ["areas", "work-life", "Arbeid", "Work"],
+    ]:
+        choices.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_form_written_by_another_tool_imports_the_supported_subset_and_reports_the_rest(db):
+    questionnaire = Questionnaire.objects.create(title="Fra Kobo", year=2027)
+
+    report = questionnaire_import_xlsform(content=_foreign_form(), questionnaire=questionnaire)
+
+    items = {i.question.code: i for i in questionnaire.items.select_related("question")}
+    assert set(items) == {"has_plan", "staff_count", "name_of_head", "areas", "advice"}
+    assert items["has_plan"].question.type == "yes_no" and items["advice"].question.type == "long_text"
+    assert items["staff_count"].condition == "${has_plan} = 'yes'"
+    assert (items["staff_count"].question.min_value, items["staff_count"].question.max_value) == (0, 500)
+    assert items["name_of_head"].condition == "", "string-length() is not in our language"
+    assert list(items["areas"].question.options.values_list("code", flat=True)) == ["housing", "work_life"]
+    assert items["has_plan"].question.text_en == "Does it have a plan?"
+    skipped = {(note.row, note.name): note.reason for note in report.skipped}
+    assert set(skipped) == {
+        (2, "start"),
+        (3, "end"),
+        (7, "double"),
+        (8, "where"),
+        (9, "when"),
+        (10, "name_of_head"),
+        (12, "members"),
+        (13, "member_name"),
+        (14, "member_age"),
+        (15, "members"),
+    }
+    assert "calculations" in skipped[(7, "double")] and "repeat" in skipped[(13, "member_name")]
+    notes = " ".join(str(note) for note in report.notes)
+    assert "required" in notes and "or_other" not in notes.lower() or "other" in notes
+    assert "renamed to has_plan" in notes
+
+
+def test_import_refuses_a_frozen_or_non_empty_questionnaire(draft_round, small_questionnaire):
+    content = questionnaire_export_xlsform(questionnaire=small_questionnaire)
+    with pytest.raises(ValidationError, match="empty"):
+        questionnaire_import_xlsform(content=content, questionnaire=small_questionnaire)
+
+    survey_open(survey=draft_round)
+    with pytest.raises(ValidationError, match="frozen"):
+        questionnaire_import_xlsform(content=content, questionnaire=small_questionnaire)
+
+
+def test_a_clash_with_a_different_question_in_the_bank_imports_nothing(small_questionnaire):
+    content = questionnaire_export_xlsform(questionnaire=small_questionnaire)
+    Question.objects.filter(code="Q1").update(text_nb="Endret ordlyd")
+    copy = Questionnaire.objects.create(title="Kopi", year=2030)
+
+    with pytest.raises(XLSFormImportError) as error:
+        questionnaire_import_xlsform(content=content, questionnaire=copy)
+
+    assert any(note.name == "Q1" and note.row == 3 for note in error.value.errors)
+    assert not copy.sections.exists() and not Question.objects.filter(code="Q1_v2").exists()
+
+
+def test_a_broken_workbook_gives_a_clear_error(db):
+    questionnaire = Questionnaire.objects.create(title="x", year=2031)
+    with pytest.raises(XLSFormImportError, match="readable"):
+        questionnaire_import_xlsform(content=b"not a workbook", questionnaire=questionnaire)
+    book = Workbook()
+    book.active.title = "choices"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(XLSFormImportError, match="survey sheet"):
+        questionnaire_import_xlsform(content=buffer.getvalue(), questionnaire=questionnaire)
+
+
+def test_the_admin_exports_and_imports_xlsform(client, survey_admin, small_questionnaire):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(survey_admin)
+    exported = client.get(reverse("admin:surveys_questionnaire_xlsform", args=[small_questionnaire.pk]))
+    copy = Questionnaire.objects.create(title="Kopi", year=2032)
+
+    page = client.post(
+        reverse("admin:surveys_questionnaire_xlsform_import", args=[copy.pk]),
+        {"file": SimpleUploadedFile("form.xlsx", exported.content)},
+    )
+
+    assert exported.status_code == 200 and exported.content[:2] == b"PK"
+    assert page.status_code == 200 and copy.items.count() == small_questionnaire.items.count()
