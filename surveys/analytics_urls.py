@@ -10,6 +10,23 @@ urlpatterns = [
     path("<int:survey_id>/series/", views.series_view, name="analysis-series"),
     path("<int:survey_id>/export/<str:fmt>/", views.export_download, name="analysis-export"),
     path("<int:survey_id>/codebook/", views.codebook, name="analysis-codebook"),
+    path("<int:survey_id>/open-answers/", views.open_answer_list, name="analysis-open-answers"),
+    path("<int:survey_id>/open-answers/<str:code>/", views.open_answer_detail, name="analysis-open-answer"),
+    path(
+        "<int:survey_id>/open-answers/<str:code>/categories/",
+        views.open_answer_category_add,
+        name="analysis-open-answer-category-add",
+    ),
+    path(
+        "<int:survey_id>/open-answers/<str:code>/categories/<int:category_id>/",
+        views.open_answer_category_change,
+        name="analysis-open-answer-category",
+    ),
+    path(
+        "<int:survey_id>/open-answers/<str:code>/answers/<int:answer_id>/",
+        views.open_answer_tag,
+        name="analysis-open-answer-tag",
+    ),
     path("<int:survey_id>/report/", views.report_page, name="analysis-report"),
     path("<int:survey_id>/report/build/", views.report_request, name="analysis-report-request"),
     path("<int:survey_id>/report/<int:report_id>/", views.report_status, name="analysis-report-status"),

@@ -4,9 +4,11 @@ limited to their own region. Views check access, read a selector and render."""
 from dataclasses import dataclass
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -15,22 +17,30 @@ from municipalities.models import Region, StaffProfile
 from municipalities.selectors import region_scheme_active
 from surveys.analytics.dataset import Districts, round_data_load
 from surveys.analytics.exports import codebook_rows, codebook_xlsx, export_csv, export_sav, export_table, export_xlsx
-from surveys.analytics.models import AnalysisReport
-from surveys.analytics.reports import frequency_chart, net_score_chart, report_context
+from surveys.analytics.models import AnalysisReport, OpenAnswerCategory
+from surveys.analytics.open_answers import CODING_NOTE, question_coding, round_codings
+from surveys.analytics.reports import frequency_entries, net_score_chart, report_context
 from surveys.analytics.selectors import analysis_series, analysis_series_choices
-from surveys.analytics.services import analysis_report_request
+from surveys.analytics.services import (
+    analysis_report_request,
+    open_answer_category_create,
+    open_answer_category_delete,
+    open_answer_category_move,
+    open_answer_category_update,
+    open_answer_tags_set,
+    question_is_codable,
+)
 from surveys.analytics.statistics import (
     MULTIPLE_NOTE,
     NET_SCORE_NOTE,
     ROUNDING_NOTE,
     Dimension,
     breakdown,
-    frequencies,
     net_scores,
     representativeness,
     response_statistics,
 )
-from surveys.models import Survey
+from surveys.models import Answer, Item, Question, Survey
 
 ANALYSIS_ROLES = (StaffProfile.Role.SURVEY_ADMIN, StaffProfile.Role.ANALYST, StaffProfile.Role.REGIONAL_OFFICER)
 
@@ -97,8 +107,13 @@ def overview(request: HttpRequest, survey_id: int) -> HttpResponse:
 def frequency_list(request: HttpRequest, survey_id: int) -> HttpResponse:
     scope = _scope(request, survey_id)
     data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
-    results = [(result, frequency_chart(result)) for result in frequencies(data)]
-    context = _context(scope, frequencies=results, rounding_note=ROUNDING_NOTE, multiple_note=MULTIPLE_NOTE)
+    context = _context(
+        scope,
+        frequencies=frequency_entries(data),
+        rounding_note=ROUNDING_NOTE,
+        multiple_note=MULTIPLE_NOTE,
+        coding_note=CODING_NOTE,
+    )
     return render(request, "analytics/frequencies.html", context)
 
 
@@ -239,3 +254,136 @@ def report_download(request: HttpRequest, survey_id: int, report_id: int) -> Htt
     response = HttpResponse(bytes(pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="report-{report.survey.year}{suffix}.pdf"'
     return response
+
+
+# --- coding open answers ---------------------------------------------------------------------
+
+CODING_ROLES = (StaffProfile.Role.SURVEY_ADMIN, StaffProfile.Role.ANALYST)
+
+
+def _may_code(request: HttpRequest) -> bool:
+    return staff_role(request.user) in CODING_ROLES
+
+
+class CategoryForm(forms.Form):
+    label_nb = forms.CharField(max_length=200, label=_("Label (Bokmål)"))
+    label_nn = forms.CharField(max_length=200, required=False, label=_("Label (Nynorsk)"))
+    label_en = forms.CharField(max_length=200, required=False, label=_("Label (English)"))
+
+
+def _codable_question(survey: Survey, code: str) -> Question:
+    item = (
+        Item.objects.filter(questionnaire_id=survey.questionnaire_id, question__code=code)
+        .select_related("question")
+        .first()
+    )
+    if item is None or not question_is_codable(item.question):
+        raise Http404
+    return item.question
+
+
+@staff_required
+def open_answer_list(request: HttpRequest, survey_id: int) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
+    codings = list(round_codings(data).values())
+    return render(request, "analytics/open_answers.html", _context(scope, codings=codings))
+
+
+@staff_required
+def open_answer_detail(request: HttpRequest, survey_id: int, code: str) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    _codable_question(scope.survey, code)
+    data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts, question_codes={code})
+    coding = question_coding(data, question_code=code)
+    chosen = request.GET.get("category", "")
+    answers = coding.answers
+    if chosen == "none":
+        answers = [answer for answer in answers if not answer.category_ids]
+    elif chosen.isdigit():
+        answers = [answer for answer in answers if int(chosen) in answer.category_ids]
+    context = _context(
+        scope,
+        coding=coding,
+        answers=answers,
+        chosen=chosen,
+        may_code=_may_code(request),
+        category_form=CategoryForm(),
+        coding_note=CODING_NOTE,
+    )
+    return render(request, "analytics/open_answer_detail.html", context)
+
+
+def _coding_target(request: HttpRequest, survey_id: int, code: str) -> tuple[Scope, Question]:
+    scope = _scope(request, survey_id)
+    if not _may_code(request):
+        raise PermissionDenied
+    return scope, _codable_question(scope.survey, code)
+
+
+def _back_to_coding(scope: Scope, code: str, anchor: str = "") -> HttpResponse:
+    url = reverse("analysis-open-answer", args=[scope.survey.pk, code])
+    return redirect(f"{url}?{_query(scope)}{anchor}")
+
+
+def _messages_of(error: ValidationError) -> list[str]:
+    return [str(message) for message in error.messages]
+
+
+@require_POST
+@staff_required
+def open_answer_category_add(request: HttpRequest, survey_id: int, code: str) -> HttpResponse:
+    scope, question = _coding_target(request, survey_id, code)
+    form = CategoryForm(request.POST)
+    if form.is_valid():
+        try:
+            open_answer_category_create(question=question, created_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for text in _messages_of(error):
+                messages.error(request, text)
+    else:
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+    return _back_to_coding(scope, code, "#categories")
+
+
+@require_POST
+@staff_required
+def open_answer_category_change(request: HttpRequest, survey_id: int, code: str, category_id: int) -> HttpResponse:
+    scope, question = _coding_target(request, survey_id, code)
+    category = get_object_or_404(OpenAnswerCategory, pk=category_id, question=question)
+    action = request.POST.get("action")
+    try:
+        if action == "delete":
+            open_answer_category_delete(category=category)
+        elif action in ("up", "down"):
+            open_answer_category_move(category=category, offset=-1 if action == "up" else 1)
+        elif action == "rename":
+            form = CategoryForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([text for errors in form.errors.values() for text in errors])
+            open_answer_category_update(category=category, **form.cleaned_data)
+        else:
+            raise Http404
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+    return _back_to_coding(scope, code, "#categories")
+
+
+@require_POST
+@staff_required
+def open_answer_tag(request: HttpRequest, survey_id: int, code: str, answer_id: int) -> HttpResponse:
+    scope, question = _coding_target(request, survey_id, code)
+    answer = get_object_or_404(
+        Answer.objects.select_related("question"), pk=answer_id, response__survey=scope.survey, question=question
+    )
+    ids = [int(value) for value in request.POST.getlist("category") if value.isdigit()]
+    categories = list(OpenAnswerCategory.objects.filter(question=question, pk__in=ids))
+    try:
+        open_answer_tags_set(answer=answer, categories=categories, tagged_by=request.user)
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+    return _back_to_coding(scope, code, f"#answer-{answer.pk}")

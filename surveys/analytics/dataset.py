@@ -570,6 +570,7 @@ def _units_evaluate(units: list[Unit], loaded: _Questionnaire, condition) -> Non
     ]
     for unit in units:
         if not unit.responded:
+            unit.comments = {}  # drafts: nothing counts until a section is submitted
             continue
         lookup = _lookup(unit, unit.profile())
         counted: set[str] = set()

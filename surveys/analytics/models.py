@@ -1,5 +1,6 @@
 """Models the analysis needs: the bands that group background variables (data, so an
-analyst can change them without a release) and the report jobs built by Celery."""
+analyst can change them without a release), the report jobs built by Celery, and the
+categories analysts code open answers into."""
 
 from django.conf import settings
 from django.db import models
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from municipalities.models import TimestampedModel
 
-__all__ = ["AnalysisBand", "AnalysisReport"]
+__all__ = ["AnalysisBand", "AnalysisReport", "OpenAnswerCategory", "OpenAnswerTag"]
 
 
 class AnalysisBand(TimestampedModel):
@@ -100,3 +101,74 @@ class AnalysisReport(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.survey} – {self.region or _('national')}"
+
+
+class OpenAnswerCategory(TimestampedModel):
+    """A category that analysts code the answers of one open question into, e.g. "housing" for the
+    reports' "advice by category". What is coded is the answer's text for a text question, and the
+    comment for any other question with a comment box."""
+
+    question = models.ForeignKey(
+        "surveys.Question",
+        on_delete=models.CASCADE,
+        related_name="open_answer_categories",
+        verbose_name=_("question"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    label_nb = models.CharField(_("label (Bokmål)"), max_length=200)
+    label_nn = models.CharField(_("label (Nynorsk)"), max_length=200, blank=True)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        ordering = ["question", "position", "pk"]
+        verbose_name = _("open-answer category")
+        verbose_name_plural = _("open-answer categories")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "label_nb"], name="open_answer_category_label_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label()
+
+    def label(self, language: str | None = None) -> str:
+        from surveys.models import text_in_language
+
+        return text_in_language(self, "label", language)
+
+
+class OpenAnswerTag(TimestampedModel):
+    """One answer coded into one category; an answer may have several categories, each once."""
+
+    answer = models.ForeignKey(
+        "surveys.Answer", on_delete=models.CASCADE, related_name="open_answer_tags", verbose_name=_("answer")
+    )
+    category = models.ForeignKey(
+        OpenAnswerCategory, on_delete=models.CASCADE, related_name="tags", verbose_name=_("category")
+    )
+    tagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tagged by"),
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("open-answer tag")
+        verbose_name_plural = _("open-answer tags")
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "category"], name="open_answer_tag_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id} – {self.category}"

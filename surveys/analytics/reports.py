@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from municipalities.models import Region
 from surveys.analytics.charts import Bar, StackedRow, bar_chart, stacked_bars
 from surveys.analytics.dataset import Districts, RoundData, round_data_load
+from surveys.analytics.open_answers import CODING_NOTE, QuestionCoding, round_codings
 from surveys.analytics.statistics import (
     MULTIPLE_NOTE,
     NET_SCORE_NOTE,
@@ -52,9 +53,14 @@ def net_score_chart(scores: list[NetScore]) -> SafeString | None:
     return bar_chart(title=_("Net score"), bars=bars)
 
 
+def frequency_entries(data: RoundData) -> list[tuple[QuestionFrequencies, SafeString | None, QuestionCoding | None]]:
+    """Every question's frequencies with its chart and, for a coded open question, its counts by category."""
+    codings = {code: coding for code, coding in round_codings(data).items() if coding.categories}
+    return [(result, frequency_chart(result), codings.get(result.question.code)) for result in frequencies(data)]
+
+
 def report_context(*, survey: Survey, region: Region | None = None, data: RoundData | None = None) -> dict:
     data = data or round_data_load(survey=survey, region=region, districts=Districts.APART)
-    results = frequencies(data)
     scores = net_scores(data)
     return {
         "survey": survey,
@@ -62,7 +68,8 @@ def report_context(*, survey: Survey, region: Region | None = None, data: RoundD
         "data": data,
         "rates": response_statistics(data),
         "representativeness": representativeness(data),
-        "frequencies": [(result, frequency_chart(result)) for result in results],
+        "frequencies": frequency_entries(data),
+        "coding_note": CODING_NOTE,
         "net_scores": scores,
         "net_score_chart": net_score_chart(scores),
         "rounding_note": ROUNDING_NOTE,

@@ -1,13 +1,15 @@
-"""Writes of the analysis: requesting and building report PDFs."""
+"""Writes of the analysis: requesting and building report PDFs, and coding open answers."""
 
 import io
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from municipalities.models import Region
-from surveys.analytics.models import AnalysisReport
-from surveys.models import Survey
+from surveys.analytics.models import AnalysisReport, OpenAnswerCategory, OpenAnswerTag
+from surveys.models import Answer, Question, Survey
 
 
 def analysis_report_request(*, survey: Survey, region: Region | None, requested_by=None) -> AnalysisReport:
@@ -65,3 +67,111 @@ def analysis_reports_for_closed_round(*, survey: Survey) -> list[AnalysisReport]
     scheme = region_scheme_active()
     regions: list[Region | None] = [None] + (list(scheme.regions.order_by("name")) if scheme else [])
     return [analysis_report_request(survey=survey, region=region) for region in regions]
+
+
+# --- coding open answers ---------------------------------------------------------------------
+
+NOT_CODABLE = _lazy("Only answers to a text question, or the comments on a question with a comment box, can be coded.")
+CATEGORY_OF_OTHER_QUESTION = _lazy("A category of another question cannot be given to this answer.")
+NOTHING_TO_CODE = _lazy("This answer has no text to code.")
+LABEL_TAKEN = _lazy("The question already has a category with this label.")
+
+
+def question_is_codable(question: Question) -> bool:
+    """Text questions are coded on their answer, other questions with a comment box on the comment."""
+    return question.type in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT) or question.has_comment
+
+
+def answer_codable_text(answer: Answer) -> str:
+    """The text that is coded: the answer itself for a text question, else its comment."""
+    if answer.question.type in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT):
+        return "" if answer.value is None else str(answer.value).strip()
+    return answer.comment.strip()
+
+
+def open_answer_category_create(
+    *, question: Question, label_nb: str, label_nn: str = "", label_en: str = "", created_by=None
+) -> OpenAnswerCategory:
+    """Adds a category at the end of the question's list."""
+    if not question_is_codable(question):
+        raise ValidationError(NOT_CODABLE, code="not_codable")
+    with transaction.atomic():
+        last = (
+            OpenAnswerCategory.objects.select_for_update()
+            .filter(question=question)
+            .order_by("-position")
+            .values_list("position", flat=True)
+            .first()
+        )
+        category = OpenAnswerCategory(
+            question=question,
+            position=0 if last is None else last + 1,
+            label_nb=label_nb.strip(),
+            label_nn=label_nn.strip(),
+            label_en=label_en.strip(),
+            created_by=created_by,
+        )
+        _category_clean(category)
+        category.save()
+    return category
+
+
+def open_answer_category_update(
+    *, category: OpenAnswerCategory, label_nb: str, label_nn: str = "", label_en: str = ""
+) -> OpenAnswerCategory:
+    category.label_nb, category.label_nn, category.label_en = label_nb.strip(), label_nn.strip(), label_en.strip()
+    _category_clean(category)
+    category.save(update_fields=["label_nb", "label_nn", "label_en", "updated_at"])
+    return category
+
+
+def _category_clean(category: OpenAnswerCategory) -> None:
+    try:
+        category.full_clean()
+    except ValidationError as error:
+        if "__all__" in error.message_dict:  # the only model-wide rule is the unique label
+            raise ValidationError({"label_nb": LABEL_TAKEN}, code="label_taken") from error
+        raise
+
+
+@transaction.atomic
+def open_answer_category_move(*, category: OpenAnswerCategory, offset: int) -> None:
+    """Moves a category one place up (offset -1) or down (+1) in its question's list."""
+    siblings = list(
+        OpenAnswerCategory.objects.select_for_update()
+        .filter(question_id=category.question_id)
+        .order_by("position", "pk")
+    )
+    index = next(i for i, sibling in enumerate(siblings) if sibling.pk == category.pk)
+    target = index + (1 if offset > 0 else -1)
+    if not 0 <= target < len(siblings):
+        return
+    siblings[index], siblings[target] = siblings[target], siblings[index]
+    for position, sibling in enumerate(siblings):
+        if sibling.position != position:
+            OpenAnswerCategory.objects.filter(pk=sibling.pk).update(position=position, updated_at=timezone.now())
+
+
+def open_answer_category_delete(*, category: OpenAnswerCategory) -> None:
+    """Deletes the category and its tags (the answers keep their other categories)."""
+    category.delete()
+
+
+@transaction.atomic
+def open_answer_tags_set(*, answer: Answer, categories: list[OpenAnswerCategory], tagged_by=None) -> set[int]:
+    """Gives the answer exactly these categories: adds the missing tags and removes the others.
+    Returns the ids of the answer's categories."""
+    if not question_is_codable(answer.question):
+        raise ValidationError(NOT_CODABLE, code="not_codable")
+    if any(category.question_id != answer.question_id for category in categories):
+        raise ValidationError(CATEGORY_OF_OTHER_QUESTION, code="other_question")
+    wanted = {category.pk for category in categories}
+    if wanted and not answer_codable_text(answer):
+        raise ValidationError(NOTHING_TO_CODE, code="nothing_to_code")
+    OpenAnswerTag.objects.filter(answer=answer).exclude(category_id__in=wanted).delete()
+    have = set(OpenAnswerTag.objects.filter(answer=answer).values_list("category_id", flat=True))
+    OpenAnswerTag.objects.bulk_create(
+        [OpenAnswerTag(answer=answer, category_id=pk, tagged_by=tagged_by) for pk in sorted(wanted - have)],
+        ignore_conflicts=True,  # a colleague tagging the same answer at the same moment
+    )
+    return wanted
