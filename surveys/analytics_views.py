@@ -19,7 +19,7 @@ from surveys.analytics.dataset import Districts, round_data_load
 from surveys.analytics.exports import codebook_rows, codebook_xlsx, export_csv, export_sav, export_table, export_xlsx
 from surveys.analytics.models import AnalysisReport, OpenAnswerCategory
 from surveys.analytics.open_answers import CODING_NOTE, question_coding, round_codings
-from surveys.analytics.reports import frequency_entries, net_score_chart, report_context
+from surveys.analytics.reports import frequency_entries, net_score_chart, report_context, series_chart
 from surveys.analytics.selectors import analysis_series, analysis_series_choices
 from surveys.analytics.services import (
     analysis_report_request,
@@ -177,7 +177,8 @@ def series_view(request: HttpRequest, survey_id: int) -> HttpResponse:
             districts=scope.districts,
             up_to_year=scope.survey.year,
         )
-    context = _context(scope, form=form, series=series, rounding_note=ROUNDING_NOTE)
+    charts = [(variable, series_chart(series, variable)) for variable in series.variables] if series else []
+    context = _context(scope, form=form, series=series, charts=charts, rounding_note=ROUNDING_NOTE)
     return render(request, "analytics/series.html", context)
 
 
