@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -16,12 +16,13 @@ from municipalities.access import staff_region, staff_required, staff_role
 from municipalities.models import Region, StaffProfile
 from municipalities.selectors import region_scheme_active
 from surveys.analytics.dataset import Districts, round_data_load
-from surveys.analytics.exports import codebook_rows, codebook_xlsx, export_csv, export_sav, export_table, export_xlsx
-from surveys.analytics.models import AnalysisReport, OpenAnswerCategory
+from surveys.analytics.exports import codebook_header, codebook_rows, export_table
+from surveys.analytics.models import AnalysisExport, AnalysisReport, OpenAnswerCategory
 from surveys.analytics.open_answers import CODING_NOTE, question_coding, round_codings
 from surveys.analytics.reports import frequency_entries, net_score_chart, report_context, series_chart
 from surveys.analytics.selectors import analysis_series, analysis_series_choices
 from surveys.analytics.services import (
+    analysis_export_request,
     analysis_report_request,
     open_answer_category_create,
     open_answer_category_delete,
@@ -182,36 +183,60 @@ def series_view(request: HttpRequest, survey_id: int) -> HttpResponse:
     return render(request, "analytics/series.html", context)
 
 
-EXPORTS = {
-    "csv": ("text/csv; charset=utf-8", export_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export_xlsx),
-    "sav": ("application/x-spss-sav", None),
-}
+@require_POST
+@staff_required
+def export_request(request: HttpRequest, survey_id: int, fmt: str) -> HttpResponse:
+    """Every export, small or large, is built by the same Celery task and kept as a file."""
+    scope = _scope(request, survey_id)
+    if fmt not in AnalysisExport.Format.values:
+        raise Http404
+    export = analysis_export_request(
+        survey=scope.survey, region=scope.region, districts=scope.districts, format=fmt, requested_by=request.user
+    )
+    return redirect("analysis-export-status", survey_id=scope.survey.pk, export_id=export.pk)
+
+
+def _export(request: HttpRequest, survey_id: int, export_id: int) -> tuple[Scope, AnalysisExport]:
+    """Survey admins and analysts may fetch any export of the round; a regional officer only those
+    of their own region (whoever asked for them)."""
+    scope = _scope(request, survey_id)
+    export = get_object_or_404(
+        AnalysisExport.objects.select_related("survey", "region"), pk=export_id, survey=scope.survey
+    )
+    if staff_role(request.user) == StaffProfile.Role.REGIONAL_OFFICER:
+        fixed = staff_region(request.user)
+        if fixed is None or export.region_id != fixed.pk:
+            raise Http404
+    return scope, export
 
 
 @staff_required
-def export_download(request: HttpRequest, survey_id: int, fmt: str) -> HttpResponse:
-    scope = _scope(request, survey_id)
-    if fmt not in EXPORTS:
+def export_status(request: HttpRequest, survey_id: int, export_id: int) -> HttpResponse:
+    scope, export = _export(request, survey_id, export_id)
+    return render(request, "analytics/export_status.html", _context(scope, export=export))
+
+
+@staff_required
+def export_download(request: HttpRequest, survey_id: int, export_id: int) -> HttpResponse:
+    _scope_, export = _export(request, survey_id, export_id)
+    if export.status != AnalysisExport.Status.DONE:
         raise Http404
-    table = export_table(round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts))
-    content_type, writer = EXPORTS[fmt]
-    body = export_sav(table, file_label=scope.survey.title) if writer is None else writer(table)
-    suffix = f"-{scope.region.code}" if scope.region else ""
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="survey-{scope.survey.year}{suffix}.{fmt}"'
-    return response
+    return FileResponse(export.file.open("rb"), as_attachment=True, filename=export.download_name())
 
 
 @staff_required
 def codebook(request: HttpRequest, survey_id: int) -> HttpResponse:
     scope = _scope(request, survey_id)
     table = export_table(round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts))
-    if request.GET.get("format") == "xlsx":
-        response = HttpResponse(codebook_xlsx(table), content_type=EXPORTS["xlsx"][0])
-        response["Content-Disposition"] = f'attachment; filename="codebook-{scope.survey.year}.xlsx"'
-        return response
-    return render(request, "analytics/codebook.html", _context(scope, rows=codebook_rows(table)))
+    exports = AnalysisExport.objects.filter(survey=scope.survey, region=scope.region, requested_by=request.user)[:5]
+    context = _context(
+        scope,
+        header=codebook_header(),
+        rows=codebook_rows(table),
+        formats=AnalysisExport.Format.choices,
+        exports=exports,
+    )
+    return render(request, "analytics/codebook.html", context)
 
 
 @staff_required

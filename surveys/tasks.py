@@ -1,6 +1,10 @@
 from celery import shared_task
 
-from surveys.analytics.tasks import analysis_report_build_task, analysis_reports_for_closed_round_task
+from surveys.analytics.tasks import (
+    analysis_export_build_task,
+    analysis_report_build_task,
+    analysis_reports_for_closed_round_task,
+)
 from surveys.models import Invitation
 from surveys.receipts import receipt_send
 
@@ -11,4 +15,9 @@ def receipt_send_task(*, invitation_id: int, language: str) -> None:
     receipt_send(invitation=Invitation.objects.get(pk=invitation_id), language=language)
 
 
-__all__ = ["analysis_report_build_task", "analysis_reports_for_closed_round_task", "receipt_send_task"]
+__all__ = [
+    "analysis_export_build_task",
+    "analysis_report_build_task",
+    "analysis_reports_for_closed_round_task",
+    "receipt_send_task",
+]

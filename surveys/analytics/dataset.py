@@ -22,13 +22,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, TextChoices, TextField
+from django.db.models import Q, TextField
 from django.db.models.functions import Cast
-from django.utils.translation import gettext_lazy as _
 
 from municipalities.models import Municipality, MunicipalityProfile, Region
 from municipalities.selectors import region_scheme_active
-from surveys.analytics.models import AnalysisBand
+from surveys.analytics.models import AnalysisBand, Districts
 from surveys.conditions import ConditionError, condition_evaluate, condition_parse, condition_references
 from surveys.models import (
     Answer,
@@ -43,13 +42,7 @@ from surveys.models import (
     Survey,
 )
 
-
-class Districts(TextChoices):
-    """How Oslo's city districts take part in a table."""
-
-    APART = "apart", _("reported apart")
-    INCLUDE = "include", _("included in their groups")
-    EXCLUDE = "exclude", _("left out")
+__all__ = ["Band", "Districts", "RoundData", "Unit", "round_data_load", "rounds_data_load"]
 
 
 @dataclass(frozen=True)

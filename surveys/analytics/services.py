@@ -1,14 +1,15 @@
-"""Writes of the analysis: requesting and building report PDFs, and coding open answers."""
+"""Writes of the analysis: requesting and building report PDFs and exports, and coding open answers."""
 
 import io
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
 from municipalities.models import Region
-from surveys.analytics.models import AnalysisReport, OpenAnswerCategory, OpenAnswerTag
+from surveys.analytics.models import AnalysisExport, AnalysisReport, Districts, OpenAnswerCategory, OpenAnswerTag
 from surveys.models import Answer, Question, Survey
 
 
@@ -67,6 +68,75 @@ def analysis_reports_for_closed_round(*, survey: Survey) -> list[AnalysisReport]
     scheme = region_scheme_active()
     regions: list[Region | None] = [None] + (list(scheme.regions.order_by("name")) if scheme else [])
     return [analysis_report_request(survey=survey, region=region) for region in regions]
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+def analysis_export_request(
+    *, survey: Survey, region: Region | None, districts: str, format: str, requested_by=None
+) -> AnalysisExport:
+    """Queues an export for whoever asked; their unfinished request of the same export is reused."""
+    from surveys.analytics.tasks import analysis_export_build_task
+
+    with transaction.atomic():
+        export = AnalysisExport.objects.filter(
+            survey=survey,
+            region=region,
+            districts=districts,
+            format=format,
+            requested_by=requested_by,
+            status__in=[AnalysisExport.Status.QUEUED, AnalysisExport.Status.RUNNING],
+        ).first()
+        if export is not None:
+            return export
+        export = AnalysisExport(
+            survey=survey, region=region, districts=districts, format=format, requested_by=requested_by
+        )
+        export.full_clean()
+        export.save()
+        transaction.on_commit(lambda: analysis_export_build_task.delay(export_id=export.pk))
+    return export
+
+
+def _export_progress(export: AnalysisExport, progress: int) -> None:
+    export.progress, export.status = progress, AnalysisExport.Status.RUNNING
+    AnalysisExport.objects.filter(pk=export.pk).update(
+        progress=progress, status=AnalysisExport.Status.RUNNING, updated_at=timezone.now()
+    )
+
+
+def analysis_export_build(*, export: AnalysisExport) -> AnalysisExport:
+    """Builds the file (the same code for every size of export) and records progress on the row."""
+    from surveys.analytics.dataset import round_data_load
+    from surveys.analytics.exports import codebook_xlsx, export_csv, export_sav, export_table, export_xlsx
+
+    writers = {
+        AnalysisExport.Format.CSV: export_csv,
+        AnalysisExport.Format.XLSX: export_xlsx,
+        AnalysisExport.Format.SAV: lambda table: export_sav(table, file_label=export.survey.title),
+        AnalysisExport.Format.CODEBOOK: codebook_xlsx,
+    }
+    _export_progress(export, 5)
+    try:
+        data = round_data_load(
+            survey=export.survey, region=export.region, districts=export.districts or Districts.APART
+        )
+        _export_progress(export, 40)
+        table = export_table(data)
+        _export_progress(export, 60)
+        body = writers[export.format](table)
+        _export_progress(export, 90)
+        export.file.save(export.download_name(), ContentFile(body), save=False)
+    except Exception as error:
+        export.status, export.failure_message = AnalysisExport.Status.FAILED, str(error)[:2000]
+        export.finished_at = timezone.now()
+        export.save(update_fields=["status", "failure_message", "finished_at", "updated_at"])
+        raise
+    export.size = len(body)
+    export.status, export.progress, export.finished_at = AnalysisExport.Status.DONE, 100, timezone.now()
+    export.save(update_fields=["file", "size", "status", "progress", "finished_at", "updated_at"])
+    return export
 
 
 # --- coding open answers ---------------------------------------------------------------------
