@@ -37,7 +37,7 @@ from surveys.analytics.statistics import (
     ROUNDING_NOTE,
     Dimension,
     breakdown,
-    net_scores,
+    net_scores_by_partnership,
     representativeness,
     response_statistics,
 )
@@ -144,14 +144,8 @@ def breakdown_view(request: HttpRequest, survey_id: int) -> HttpResponse:
 def net_score_list(request: HttpRequest, survey_id: int) -> HttpResponse:
     scope = _scope(request, survey_id)
     data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
-    scores = net_scores(data)
-    partner = net_scores(data, filter_units=lambda unit: unit.is_partner is True)
-    others = net_scores(data, filter_units=lambda unit: unit.is_partner is not True)
-    by_name = {"partner": {s.variable.name: s for s in partner}, "others": {s.variable.name: s for s in others}}
-    rows = [
-        (score, by_name["partner"].get(score.variable.name), by_name["others"].get(score.variable.name))
-        for score in scores
-    ]
+    rows = net_scores_by_partnership(data)
+    scores = [score for score, _partner, _others in rows]
     context = _context(scope, rows=rows, chart=net_score_chart(scores), net_score_note=NET_SCORE_NOTE)
     return render(request, "analytics/net_scores.html", context)
 

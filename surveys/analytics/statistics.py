@@ -62,10 +62,25 @@ class Dimension(TextChoices):
     IMMIGRANT_SHARE = "immigrant_share", gettext_lazy("immigrant share")
     SETTLES = "settles", gettext_lazy("settles refugees")
     PARTNER = "partner", gettext_lazy("partner municipality")
+    PARTNER_SETTLING = "partner_settling", gettext_lazy("partner or other settlement municipality")
 
 
 def _yes_no(value: bool | None) -> str | None:
     return None if value is None else (_("Yes") if value else _("No"))
+
+
+def partner_settling_labels() -> tuple[str, str, str]:
+    return _("Partner municipality"), _("Other settlement municipality"), _("Does not settle refugees")
+
+
+def _partner_settling(unit: Unit) -> str | None:
+    """The reports compare partner municipalities with the other settlement municipalities."""
+    partner, other, not_settling = partner_settling_labels()
+    if unit.settles_refugees is None:
+        return None
+    if not unit.settles_refugees:
+        return not_settling
+    return partner if unit.is_partner else other
 
 
 def districts_label() -> str:
@@ -89,6 +104,7 @@ def group_of(unit: Unit, dimension: str, districts: str) -> str:
         Dimension.IMMIGRANT_SHARE: lambda: unit.immigrant_band,
         Dimension.SETTLES: lambda: _yes_no(unit.settles_refugees),
         Dimension.PARTNER: lambda: _yes_no(unit.is_partner),
+        Dimension.PARTNER_SETTLING: lambda: _partner_settling(unit),
     }[Dimension(dimension)]()
     return unknown_label() if value is None else str(value)
 
@@ -105,6 +121,7 @@ def group_order(data: RoundData, dimension: str) -> list[str]:
         Dimension.IMMIGRANT_SHARE: lambda: [band.label for band in data.bands.get("immigrant_share", [])],
         Dimension.SETTLES: lambda: [_("Yes"), _("No")],
         Dimension.PARTNER: lambda: [_("Yes"), _("No")],
+        Dimension.PARTNER_SETTLING: lambda: list(partner_settling_labels()),
     }[Dimension(dimension)]()
     present = {group_of(unit, dimension, data.districts) for unit in data.units}
     ordered = [group for group in canonical if group in present]
@@ -571,3 +588,19 @@ def net_scores(data: RoundData, *, filter_units: Callable[[Unit], bool] | None =
                         score.negative -= weight
             scores.append(score)
     return sorted(scores, key=lambda s: (s.score is None, -(s.score or 0), s.variable.name))
+
+
+def is_partner(unit: Unit) -> bool:
+    return unit.settles_refugees is True and unit.is_partner is True
+
+
+def is_other_settling(unit: Unit) -> bool:
+    return unit.settles_refugees is True and unit.is_partner is not True
+
+
+def net_scores_by_partnership(data: RoundData) -> list[tuple[NetScore, NetScore | None, NetScore | None]]:
+    """Each item's net score for all respondents, for the partner municipalities and for the other
+    settlement municipalities (the comparison the reports make), ranked by the score of all."""
+    partner = {s.variable.name: s for s in net_scores(data, filter_units=is_partner)}
+    others = {s.variable.name: s for s in net_scores(data, filter_units=is_other_settling)}
+    return [(s, partner.get(s.variable.name), others.get(s.variable.name)) for s in net_scores(data)]

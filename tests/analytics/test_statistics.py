@@ -6,6 +6,7 @@ from surveys.analytics.statistics import (
     breakdown,
     frequencies,
     net_scores,
+    net_scores_by_partnership,
     percent,
     representativeness,
     response_statistics,
@@ -135,3 +136,24 @@ def test_every_dimension_breaks_down(answered_round, by):
     tables = breakdown(data, question_code="Q4", by=by)
 
     assert sum(row.n for row in tables[0].rows) == 2
+
+
+def test_partner_municipalities_are_compared_with_the_other_settlement_municipalities(answered_round):
+    # given Tromsø (settling, partner), Bergen (settling, not partner) and Bindal (not settling) answering
+    data = round_data_load(survey=answered_round, districts=Districts.INCLUDE)
+
+    # when
+    (table,) = breakdown(data, question_code="Q1", by=Dimension.PARTNER_SETTLING)
+    rows = {score.variable.name: (partner, others) for score, partner, others in net_scores_by_partnership(data)}
+
+    # then
+    groups = {row.group: (row.units, row.n, [c.count for c in row.categories]) for row in table.rows}
+    assert groups == {
+        "Partner municipality": (1, 1, [1, 0]),  # Tromsø: yes
+        "Other settlement municipality": (1, 1, [0, 1]),  # Bergen: no
+        "Does not settle refugees": (370, 1, [1, 0]),  # Bindal: yes; the rest did not answer
+    }
+    partner, others = rows["Q4"]
+    assert (partner.n, partner.score, others.n, others.score) == (1, 1.0, 1, -2.0)  # good +1; very poor -2
+    partner, others = rows["Q3_advice"]
+    assert (partner.score, others.score) == (2.0, -1.0)  # Bindal, not settling, is in neither
