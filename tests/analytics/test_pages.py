@@ -141,3 +141,30 @@ def test_requesting_a_report_queues_the_task_on_commit(
     assert response.status_code == 302 and calls == [{"report_id": report.pk}]
     status = client.get(reverse("analysis-report-status", args=[answered_round.pk, report.pk])).content.decode()
     assert "<progress" in status
+
+
+def test_a_regional_officer_requests_sees_and_downloads_only_their_regions_report(
+    client, officer_nord, region_vest, answered_round, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr("surveys.analytics.tasks.analysis_report_build_task.delay", lambda **kwargs: None)
+    national = AnalysisReport.objects.create(survey=answered_round)
+    vest = AnalysisReport.objects.create(survey=answered_round, region=region_vest)
+    client.force_login(officer_nord)
+
+    # when they ask for a report (the region filter is fixed for them, whatever they send)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("analysis-report-request", args=[answered_round.pk]) + "?region=")
+    own = AnalysisReport.objects.get(requested_by=officer_nord)
+    analysis_report_build(report=own)
+
+    # then
+    assert own.region.code == "nord" and response["Location"].endswith(f"/report/{own.pk}/")
+    assert client.get(reverse("analysis-report-status", args=[answered_round.pk, own.pk])).status_code == 200
+    download = client.get(reverse("analysis-report-download", args=[answered_round.pk, own.pk]))
+    assert download.status_code == 200 and download.content.startswith(b"%PDF")
+    assert "report-2026-nord.pdf" in download["Content-Disposition"]
+    for other in (national, vest):
+        assert client.get(reverse("analysis-report-status", args=[answered_round.pk, other.pk])).status_code == 404
+        assert client.get(reverse("analysis-report-download", args=[answered_round.pk, other.pk])).status_code == 404
+    page = client.get(reverse("analysis-report", args=[answered_round.pk])).content.decode()
+    assert f"/report/{own.pk}/" in page and f"/report/{national.pk}/" not in page
