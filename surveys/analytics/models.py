@@ -247,7 +247,8 @@ class AnalysisExport(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.survey} – {self.get_format_display()} – {self.region or _('national')}"
+        where = self.region.name if self.region_id else _("the whole country")
+        return f"{self.survey} – {self.get_format_display()} – {where}"
 
     @property
     def extension(self) -> str:

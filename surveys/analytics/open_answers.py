@@ -58,7 +58,7 @@ class QuestionCoding:
     def chart(self) -> SafeString | None:
         if not self.categories:
             return None
-        title = f"{self.question.code}: {_('answers by category')} (N {self.n})"
+        title = _("%(code)s: answers by category (N %(n)s)") % {"code": self.question.code, "n": self.n}
         return bar_chart(title=title, bars=[Bar(c.category.label(), c.percent, c.count) for c in self.categories])
 
 

@@ -78,7 +78,7 @@ def series_chart(series: Series, variable: SeriesVariable) -> SafeString | None:
         for colour, category in enumerate(categories):
             for points, dashed, _label in panels:
                 shares = [{c.code: c.percent for c in point.categories}.get(category.code) for point in points]
-                name = category.label if not dashed else f"{category.label} ({_('panel')})"
+                name = _("%(answer)s (panel)") % {"answer": category.label} if dashed else category.label
                 lines.append(Line(name, shares, colour, dashed))
         y_min, y_max, unit = 0.0, 100.0, " %"
     else:
