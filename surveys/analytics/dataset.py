@@ -17,6 +17,7 @@ municipalities or rounds. Definitions used throughout:
 
 import datetime
 import json
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -326,12 +327,16 @@ def _children_attach(items: list[Item]) -> None:
         if item.question.scale_id is not None:
             scales[item.question.scale_id].append(item.question.scale)
     options, rows, points = defaultdict(list), defaultdict(list), defaultdict(list)
-    for option in QuestionOption.objects.filter(question_id__in=list(questions)).order_by("position", "pk"):
-        options[option.question_id].append(option)
-    for row in MatrixItem.objects.filter(question_id__in=list(questions)).order_by("position", "pk"):
-        rows[row.question_id].append(row)
-    for point in ScalePoint.objects.filter(scale_id__in=list(scales)).order_by("value"):
-        points[point.scale_id].append(point)
+    types = {item.question.type for item in items}
+    if types & {Question.Type.SINGLE_CHOICE, Question.Type.MULTIPLE_CHOICE}:  # none to read otherwise
+        for option in QuestionOption.objects.filter(question_id__in=list(questions)).order_by("position", "pk"):
+            options[option.question_id].append(option)
+    if Question.Type.MATRIX in types:
+        for row in MatrixItem.objects.filter(question_id__in=list(questions)).order_by("position", "pk"):
+            rows[row.question_id].append(row)
+    if scales:
+        for point in ScalePoint.objects.filter(scale_id__in=list(scales)).order_by("value"):
+            points[point.scale_id].append(point)
     for pk, instances in questions.items():
         for question in instances:
             _cache_set(question, "options", QuestionOption, options[pk])
@@ -387,8 +392,8 @@ def rounds_data_load(
     )
     partial = question_codes is not None or series is not None
 
-    scheme = region_scheme_active()
-    regions = list(scheme.regions.order_by("name")) if scheme else []
+    regions = list(Region.objects.filter(scheme__is_active=True).select_related("scheme").order_by("name"))
+    scheme = regions[0].scheme if regions else region_scheme_active()
     bands = bands_load()
     band_lists = (bands.get(AnalysisBand.Variable.POPULATION, []), bands.get(AnalysisBand.Variable.IMMIGRANT_SHARE, []))
 
@@ -437,6 +442,7 @@ def rounds_data_load(
         )
     ):
         profiles[profile[0]].append(profile[1:])
+    profile_years = {pk: [entry[0] for entry in entries] for pk, entries in profiles.items()}
 
     submitted: dict[int, set[int]] = defaultdict(set)  # response -> submitted sections
     for response_id, section_id in (
@@ -513,11 +519,12 @@ def rounds_data_load(
         units = []
         for pk, number, name, kind, county_id, county, region_id, region_name, _from, _to in chosen:
             unit = Unit(pk, number, name, kind, county_id, county, region_id, region_name, band_lists=band_lists)
-            for year, population, centrality, share, settles, partner in reversed(profiles.get(pk, ())):
-                if year <= survey.year:  # the round's year or the latest earlier one
-                    unit.population, unit.centrality_class, unit.immigrant_share = population, centrality, share
-                    unit.settles_refugees, unit.is_partner = settles, partner
-                    break
+            years = profile_years.get(pk)
+            index = bisect_right(years, survey.year) - 1 if years else -1  # the round's year or the latest earlier
+            if index >= 0:
+                _year, population, centrality, share, settles, partner = profiles[pk][index]
+                unit.population, unit.centrality_class, unit.immigrant_share = population, centrality, share
+                unit.settles_refugees, unit.is_partner = settles, partner
             response_id = answered.get(pk)
             if response_id is not None:
                 unit.response_id = response_id
