@@ -244,6 +244,49 @@ def demo_responses_generate(*, survey: Survey, share: float) -> int:
     return count
 
 
+# The demo's advice to the directorate (Q10) coded as an analyst would: the category's labels in
+# Bokmål, Nynorsk and English, and the words in an answer that put it in the category.
+DEMO_ADVICE_CATEGORIES = [
+    ("Finansiering", "Finansiering", "Funding", ["finansiering"]),
+    ("Kvalifisering", "Kvalifisering", "Qualification", ["kvalifikasjon"]),
+    ("Erfaringsdeling", "Erfaringsdeling", "Sharing experience", ["erfaringsdeling"]),
+    ("Bolig", "Bustad", "Housing", ["bolig"]),
+    (
+        "Kontakt med direktoratet",
+        "Kontakt med direktoratet",
+        "Contact with the directorate",
+        ["regionkontor", "samling"],
+    ),
+]
+
+
+def demo_open_answers_code(*, survey: Survey, question_code: str = "Q10") -> int:
+    """Categories for the advice question and its answers tagged by keyword (some get two), through the
+    same services the staff page uses. Answers already tagged are left alone. Returns the answers tagged."""
+    from surveys.analytics.models import OpenAnswerCategory
+    from surveys.analytics.services import open_answer_category_create, open_answer_tags_set
+
+    question = Question.objects.filter(code=question_code, items__questionnaire=survey.questionnaire_id).first()
+    if question is None:
+        return 0
+    categories = list(OpenAnswerCategory.objects.filter(question=question).order_by("position", "pk"))
+    if not categories:
+        categories = [
+            open_answer_category_create(question=question, label_nb=nb, label_nn=nn, label_en=en)
+            for nb, nn, en, _words in DEMO_ADVICE_CATEGORIES
+        ]
+    words = {nb: keywords for nb, _nn, _en, keywords in DEMO_ADVICE_CATEGORIES}
+    tagged = 0
+    answers = Answer.objects.filter(response__survey=survey, question=question, open_answer_tags__isnull=True)
+    for answer in answers.select_related("question"):
+        text = str(answer.value or "").lower()
+        chosen = [c for c in categories if any(word in text for word in words.get(c.label_nb, []))]
+        if chosen:
+            open_answer_tags_set(answer=answer, categories=chosen)
+            tagged += 1
+    return tagged
+
+
 def demo_respondent_link(*, survey: Survey, number: str = "4601") -> str:
     """A chief executive's link for one demo municipality; the same link on every run."""
     stored = _credentials_file().read_text().splitlines() if _credentials_file().exists() else []

@@ -216,3 +216,35 @@ def test_the_coding_page_queries_do_not_grow_with_the_answers(
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get(url).content.decode()
     assert "Svar 29" in html
+
+
+def test_the_demo_codes_its_advice_by_keyword_some_answers_twice(answered_round):
+    from surveys.demo import demo_open_answers_code
+    from surveys.models import Item, Section
+
+    from .conftest import make_question
+
+    chief = Section.objects.get(questionnaire=answered_round.questionnaire, code="chief")
+    question = make_question("Q10", "long_text")
+    Item.objects.create(questionnaire=answered_round.questionnaire, section=chief, position=9, question=question)
+    for number, text in [
+        ("5501", "Bedre kontakt med regionkontoret om bolig."),
+        (SMALL, "Mer forutsigbar finansiering."),
+    ]:
+        response = answered_round.responses.get(municipality__number=number)
+        Answer.objects.create(response=response, question=question, value=text)
+
+    tagged = demo_open_answers_code(survey=answered_round)
+    demo_open_answers_code(survey=answered_round)  # a second run changes nothing
+
+    counts = {
+        c.category.label_nb: c.count for c in round_codings(round_data_load(survey=answered_round))["Q10"].categories
+    }
+    assert tagged == 2 and OpenAnswerTag.objects.count() == 3
+    assert counts == {
+        "Finansiering": 1,
+        "Kvalifisering": 0,
+        "Erfaringsdeling": 0,
+        "Bolig": 1,
+        "Kontakt med direktoratet": 1,
+    }

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         demo.demo_profiles_fill(years=[2024, 2025, 2026])
         demo.demo_contacts_ensure()
         earlier, current = demo.demo_rounds_ensure()
+        demo.demo_open_answers_code(survey=earlier)
         link = demo.demo_respondent_link(survey=current)
         base = f"http://127.0.0.1:{port}"
         self.stdout.write("")
