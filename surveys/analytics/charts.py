@@ -135,20 +135,23 @@ def line_chart(
     y_max: float,
     unit: str = "",
     n_rows: list[tuple[str, list[int]]] | None = None,
+    heading: str = "",
 ) -> SafeString:
     """Lines over time (years on the x axis), with the N of every year under the axis and a legend.
-    A line's missing values leave gaps; dashed lines are told apart from solid ones in the legend."""
+    A line's missing values leave gaps; dashed lines are told apart from solid ones in the legend.
+    The title is the chart's accessible name; `heading`, if any, is also shown above the plot."""
     n_rows = n_rows or []
-    plot_left, plot_top, plot_width, plot_height = 46, 26, 360, 130
+    plot_left, plot_top, plot_width, plot_height = 72, 22 if heading else 8, 340, 130
+    inset = 24  # the first and last year stand clear of the axis
     legend_left = plot_left + plot_width + 18
     legend_height = 16 * len(lines)
-    height = plot_top + max(plot_height, legend_height) + 22 + 14 * len(n_rows) + 8
+    height = plot_top + max(plot_height, legend_height) + 24 + 14 * len(n_rows) + 8
     width = legend_left + 190
     span = (y_max - y_min) or 1
-    step = plot_width / max(len(x_labels) - 1, 1)
+    step = (plot_width - 2 * inset) / max(len(x_labels) - 1, 1)
 
     def x_of(index: int) -> float:
-        return round(plot_left + (index * step if len(x_labels) > 1 else plot_width / 2), 1)
+        return round(plot_left + (inset + index * step if len(x_labels) > 1 else plot_width / 2), 1)
 
     def y_of(value: float) -> float:
         return round(plot_top + plot_height - (value - y_min) / span * plot_height, 1)
@@ -169,8 +172,9 @@ def line_chart(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" aria-label="{escape(title)}: {escape(description)}">',
         f"<title>{escape(title)}</title>",
-        f'<text x="0" y="12" style="{FONT};font-weight:bold">{escape(_truncate(title, 95))}</text>',
     ]
+    if heading:
+        parts.append(f'<text x="0" y="12" style="{FONT};font-weight:bold">{escape(_truncate(heading, 95))}</text>')
     for tick in range(5):
         value = y_min + span * tick / 4
         y = y_of(value)
@@ -186,7 +190,7 @@ def line_chart(
             f'<text x="{x_of(index)}" y="{axis_y + 14}" text-anchor="middle" style="{FONT}">{escape(label)}</text>'
         )
     for row, (label, counts) in enumerate(n_rows):
-        y = axis_y + 28 + 14 * row
+        y = axis_y + 30 + 14 * row
         parts.append(f'<text x="{plot_left - 4}" y="{y}" text-anchor="end" style="{FONT}">{escape(label)}</text>')
         for index, count in enumerate(counts):
             parts.append(f'<text x="{x_of(index)}" y="{y}" text-anchor="middle" style="{FONT}">{count}</text>')

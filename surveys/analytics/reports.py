@@ -85,7 +85,16 @@ def series_chart(series: Series, variable: SeriesVariable) -> SafeString | None:
         return None
     if not any(value is not None for line in lines for value in line.values):
         return None
-    return line_chart(title=title, x_labels=years, lines=lines, y_min=y_min, y_max=y_max, unit=unit, n_rows=n_rows)
+    return line_chart(
+        title=title,
+        x_labels=years,
+        lines=lines,
+        y_min=y_min,
+        y_max=y_max,
+        unit=unit,
+        n_rows=n_rows,
+        heading=variable.label if variable.key else "",  # a matrix item; the question is the page's heading
+    )
 
 
 def _nice_ceiling(value: float) -> float:
