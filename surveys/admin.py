@@ -462,18 +462,20 @@ class SurveyAdmin(admin.ModelAdmin):
         self._transition(request, queryset, rounds.survey_archive, _("%(survey)s is archived."))
 
 
-@admin.action(description=_("Send invitations to every active contact (skips those who have a link)"))
+@admin.action(
+    description=_("Send the invitation now to every active contact who has not had it"), permissions=["change"]
+)
 def send_invitations(modeladmin, request, queryset):
+    from reminders.services import invitations_send_now
+
     for survey in queryset:
         try:
-            run = invitation_services.survey_invite_contacts(survey=survey)
+            created = invitations_send_now(survey=survey)
         except ValidationError as error:
             modeladmin.message_user(request, format_html("{}: {}", survey, "; ".join(error.messages)), messages.ERROR)
         else:
             modeladmin.message_user(
-                request,
-                _("%(survey)s: %(created)s invitations sent, %(skipped)s contacts skipped.")
-                % {"survey": survey, "created": run.created, "skipped": run.skipped},
+                request, _("%(survey)s: %(count)s invitations are on their way.") % {"survey": survey, "count": created}
             )
 
 
