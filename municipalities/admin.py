@@ -3,6 +3,7 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from municipalities import access, services, uploads
 from municipalities.models import (
@@ -23,7 +25,11 @@ from municipalities.models import (
     RegionScheme,
     StaffProfile,
 )
-from municipalities.selectors import municipality_annotate_region, region_scheme_active
+from municipalities.selectors import (
+    municipality_annotate_region,
+    region_scheme_active,
+    staff_profile_list_bound_outside_scheme_in_force,
+)
 
 admin.site.site_header = _("Municipal survey administration")
 admin.site.site_title = _("Municipal survey")
@@ -207,6 +213,20 @@ class RegionSchemeAdmin(admin.ModelAdmin):
         scheme = queryset.get()
         services.region_scheme_activate(scheme=scheme)
         self.message_user(request, _("%(name)s is now in force.") % {"name": scheme.name})
+        stranded = staff_profile_list_bound_outside_scheme_in_force().count()
+        if stranded:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s regional officer is bound to a region of another scheme and sees nothing "
+                    "until a superuser binds them to a region of %(name)s.",
+                    "%(count)s regional officers are bound to regions of another scheme and see nothing "
+                    "until a superuser binds them to a region of %(name)s.",
+                    stranded,
+                )
+                % {"count": stranded, "name": scheme.name},
+                messages.WARNING,
+            )
 
     def get_urls(self):
         return [
@@ -341,9 +361,33 @@ admin.site.unregister(User)
 class StaffUserAdmin(UserAdmin):
     inlines = [StaffProfileInline]
     list_display = ["username", "email", "is_staff", "staff_role"]
-    list_select_related = ["staff_profile"]
+    list_select_related = ["staff_profile__region__scheme"]
 
     @admin.display(description=_("staff role"))
     def staff_role(self, user):
         profile = getattr(user, "staff_profile", None)
-        return profile.get_role_display() if profile else "–"
+        if profile is None:
+            return "–"
+        if profile.role == StaffProfile.Role.REGIONAL_OFFICER and not access.staff_profile_region_in_force(profile):
+            return _("%(role)s – region not in force, sees nothing") % {"role": profile.get_role_display()}
+        return profile.get_role_display()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        user = self.get_object(request, unquote(object_id)) if request.method == "GET" else None
+        if user is not None:
+            profile = getattr(user, "staff_profile", None)
+            if (
+                profile is not None
+                and profile.role == StaffProfile.Role.REGIONAL_OFFICER
+                and not access.staff_profile_region_in_force(profile)
+            ):
+                self.message_user(
+                    request,
+                    _(
+                        "This regional officer is bound to %(region)s in %(scheme)s, which is not in force, and "
+                        "sees nothing. Bind them to a region of the scheme in force."
+                    )
+                    % {"region": profile.region.name, "scheme": profile.region.scheme.name},
+                    messages.WARNING,
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
