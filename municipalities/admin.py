@@ -7,7 +7,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -300,16 +300,34 @@ class ChangeOutInline(ChangeInInline):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(ScopedToRegionMixin, admin.ModelAdmin):
+    """Searchable by number, name, county and region name; filters (with counts) for
+    validity, kind, region, settling refugees and county."""
+
     municipality_path = ""
     list_display = ["number", "name", "kind", "county", "region", "valid_from", "valid_to"]
     list_filter = [ValidityFilter, "kind", RegionFilter, SettlesRefugeesFilter, "county"]
-    search_fields = ["number", "name", "county__name"]
+    show_facets = admin.ShowFacets.ALWAYS
+    search_fields = ["number", "name", "county__name", "county__number"]
+    search_help_text = _("Number, name, county or region (of the scheme in force).")
     list_select_related = ["county"]
     raw_id_fields = ["parent", "county"]
     inlines = [ProfileInline, ContactInline, ChangeInInline, ChangeOutInline]
 
     def get_queryset(self, request):
         return municipality_annotate_region(super().get_queryset(request), scheme=region_scheme_active())
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also the units of a region of the scheme in force whose name matches the whole term."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        regions = list(Region.objects.filter(scheme__is_active=True, name__icontains=term)) if term else []
+        if regions:
+            in_regions = [access.municipalities_in_region(region).values("pk") for region in regions]
+            matches = Q(pk__in=results.values("pk"))
+            for ids in in_regions:
+                matches |= Q(pk__in=ids)
+            results = queryset.filter(matches)
+        return results, may_have_duplicates
 
     @admin.display(description=_("region"), ordering="region_name")
     def region(self, unit):
