@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
@@ -27,7 +28,9 @@ from surveys.services.questionnaires import (
 
 
 def home(request):
-    return render(request, "surveys/home.html", {"open_surveys": survey_list_open()})
+    return render(
+        request, "surveys/home.html", {"open_surveys": survey_list_open(), "support_email": settings.SUPPORT_EMAIL}
+    )
 
 
 @staff_required

@@ -27,6 +27,15 @@ def test_the_home_page_shows_the_open_round_and_its_deadline(client, open_round)
     assert reverse("admin:login") in page
 
 
+def test_the_home_page_tells_respondents_where_to_write_for_help(client, db, settings):
+    page = client.get(reverse("home")).content.decode()
+    assert 'href="mailto:kommuneundersokelsen@example.no"' in page
+
+    settings.SUPPORT_EMAIL = "hjelp@direktoratet.example"
+    page = client.get(reverse("home")).content.decode()
+    assert 'href="mailto:hjelp@direktoratet.example"' in page
+
+
 def test_the_home_page_has_a_skip_link_landmarks_and_the_language(client, db):
     page = client.get(reverse("home")).content.decode()
 
