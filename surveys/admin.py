@@ -279,10 +279,9 @@ class SectionAdmin(admin.ModelAdmin):
     inlines = [ItemInline]
     fields = ["questionnaire", "position", "code", "role", "title_nb", "title_nn", "title_en", "condition"]
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.questionnaire.is_frozen:
-            return self.fields
-        return []
+    # A section of a frozen questionnaire is view-only (a save would be refused anyway).
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and obj.questionnaire.is_frozen) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return not (obj is not None and obj.questionnaire.is_frozen) and super().has_delete_permission(request, obj)
@@ -351,10 +350,9 @@ class QuestionnaireAdmin(admin.ModelAdmin):
             return _("None: the questionnaire can be opened.")
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((p.message,) for p in found)))
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.is_frozen:
-            return self.fields
-        return self.readonly_fields
+    # A frozen questionnaire is view-only (a save would be refused anyway).
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_frozen) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return not (obj is not None and obj.is_frozen) and super().has_delete_permission(request, obj)

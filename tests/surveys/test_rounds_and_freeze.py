@@ -387,3 +387,25 @@ def test_the_admin_still_edits_a_scale_that_no_opened_round_uses(client, survey_
 
     assert 'name="_save"' in page.content.decode() and posted.status_code == 302
     assert Scale.objects.get(pk=quality_scale.pk).name == "Ny"
+
+
+def test_the_admin_shows_a_frozen_questionnaire_and_its_sections_view_only(client, survey_admin, frozen):
+    section = frozen.sections.get(code="chief")
+    client.force_login(survey_admin)
+    questionnaire_url = reverse("admin:surveys_questionnaire_change", args=[frozen.pk])
+    section_url = reverse("admin:surveys_section_change", args=[section.pk])
+
+    pages = [client.get(questionnaire_url), client.get(section_url)]
+    posts = [
+        client.post(questionnaire_url, {"title": "x", "year": 2025}),
+        client.post(section_url, {"title_nb": "x", "position": 1, "code": "chief", "role": "chief_executive"}),
+    ]
+
+    assert [page.status_code for page in pages] == [200, 200]
+    assert not any('name="_save"' in page.content.decode() for page in pages)
+    assert reverse("questionnaire-preview", args=[frozen.pk]) in pages[0].content.decode()
+    assert [post.status_code for post in posts] == [403, 403]
+    assert (
+        Questionnaire.objects.get(pk=frozen.pk).title == "Test"
+        and Section.objects.get(pk=section.pk).title_nb == "Leder"
+    )
