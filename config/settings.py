@@ -199,6 +199,8 @@ else:
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "outbox"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kommuneundersokelsen@example.no")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where respondents write for help (shown on the home page).
+SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "kommuneundersokelsen@example.no")
 
 # Reminders: a failed send is tried again after REMINDERS_RETRY_SECONDS, doubling each
 # time, up to REMINDERS_MAX_ATTEMPTS; a message handed to a worker is not handed out again
