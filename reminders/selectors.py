@@ -325,7 +325,7 @@ def response_monitor(*, survey: Survey, units: QuerySet[Municipality], today: da
 
     start = timezone.localtime(survey.opens_at).date()
     end = min(timezone.localtime(survey.closes_at).date(), today or timezone.localdate())
-    end = max(end, max(first_days, default=start))
+    end = max(end, start, max(first_days, default=start))
     per_day = defaultdict(int)
     for day in first_days:
         per_day[max(day, start)] += 1

@@ -268,7 +268,7 @@ class EmailText:
 def _office(municipality: Municipality) -> tuple[str | None, str]:
     """The regional office that answers for a municipality (None: the directorate) and its address."""
     region = region_of_municipality(municipality)
-    support = getattr(settings, "SUPPORT_EMAIL", settings.DEFAULT_FROM_EMAIL)
+    support = settings.SUPPORT_EMAIL
     if region is None:
         return None, support
     return region.name, region.office_email or support

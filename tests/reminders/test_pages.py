@@ -15,6 +15,7 @@ from municipalities.models import Contact, Municipality
 from reminders.models import ChaseEntry, Dispatch, Rule
 from reminders.selectors import chase_board
 from reminders.services import chase_entry_create, dispatch_send, reminders_fan_out_due, schedule_create_default
+from surveys.models import SectionProgress
 from tests.reminders.conftest import at, start_answering, submit
 
 
@@ -181,6 +182,9 @@ def test_the_monitor_shows_the_rate_by_region_and_county_and_marks_each_reminder
     client, board_round, units, survey_admin, django_assert_max_num_queries
 ):
     submit(board_round, units["bergen"])
+    # on the simulated clock: the invitation went out on opening day, Bergen answered on day 3
+    Dispatch.objects.update(sent_at=at(0))
+    SectionProgress.objects.update(submitted_at=at(3))
     client.force_login(survey_admin)
 
     with django_assert_max_num_queries(12):
