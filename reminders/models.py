@@ -14,6 +14,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -131,6 +132,12 @@ class Rule(TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        if self.contact_role == Contact.Role.OTHER:
+            raise ValidationError(
+                {"contact_role": _("Contacts with the role “other” answer for no section and get no link.")}
+            )
 
     def due_at(self) -> datetime.datetime | None:
         """When the rule falls due for the round; None for rules counted from each submission.

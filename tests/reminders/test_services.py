@@ -232,3 +232,12 @@ def test_a_rule_after_submission_must_go_to_those_who_submitted(field_round):
 
     with pytest.raises(ValidationError):
         rule.full_clean()
+
+
+def test_a_rule_cannot_go_to_contacts_without_a_respondent_role(field_round):
+    schedule = schedule_create_default(survey=field_round)
+    rule = Rule(schedule=schedule, name="x", contact_role="other", subject_nb="s", body_nb="b")
+
+    with pytest.raises(ValidationError) as error:
+        rule.full_clean()
+    assert "contact_role" in error.value.message_dict
