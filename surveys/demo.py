@@ -144,13 +144,16 @@ def demo_rounds_ensure() -> tuple[Survey, Survey]:
                     year=year,
                     title=f"Kommuneundersøkelsen {year}",
                     questionnaire=demo_questionnaire_create(year=year, earlier=earlier),
-                    opens_at=opens.replace(hour=8, minute=0, second=0, microsecond=0),
-                    closes_at=closes.replace(hour=16, minute=0, second=0, microsecond=0),
+                    opens_at=timezone.localtime(opens).replace(hour=9, minute=0, second=0, microsecond=0),
+                    closes_at=timezone.localtime(closes).replace(hour=16, minute=0, second=0, microsecond=0),
                 )
                 survey_open(survey=survey)
                 if earlier:
                     demo_responses_generate(survey=survey, share=0.78)
                     survey_close(survey=survey)
+                else:
+                    # Three weeks in, about a third have answered; Bergen (the printed link) has not.
+                    demo_responses_generate(survey=survey, share=0.35, keep_open=("4601",))
             survey.refresh_from_db()
         rounds.append(survey)
     return rounds[0], rounds[1]
@@ -202,11 +205,12 @@ def _demo_value(question: Question, unit: str) -> object:
     return None
 
 
-def demo_responses_generate(*, survey: Survey, share: float) -> int:
-    """Submitted responses from about `share` of the units, answering what their
-    profile and answers make visible. Written in bulk: a demo, not a respondent."""
+def demo_responses_generate(*, survey: Survey, share: float, keep_open: tuple[str, ...] = ()) -> int:
+    """Submitted responses from about `share` of the units (never those numbered in
+    `keep_open`), answering what their profile and answers make visible. Written in
+    bulk: a demo, not a respondent."""
     questionnaire = questionnaire_load(survey.questionnaire_id)
-    units = list(Municipality.objects.current().order_by("number"))
+    units = list(Municipality.objects.current().exclude(number__in=keep_open).order_by("number"))
     answers, progress = [], []
     now = timezone.now()
     count = 0

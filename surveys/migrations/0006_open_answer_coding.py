@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveys", "0004_analytics"),
+        ("surveys", "0005_scale_freeze"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
