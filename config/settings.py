@@ -254,13 +254,37 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-INSTALLED_APPS += ["csp"]
+INSTALLED_APPS += ["csp", "operations"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
 
+# --- Health and logs (operations/, docs/operations.md, "Health and logs") ---
+# The request log is the outermost middleware: it times everything and sees every status.
+MIDDLEWARE.insert(0, "operations.request_log.RequestLogMiddleware")
+# One JSON object per line (LOG_FORMAT=text for a person at a terminal), with invitation
+# tokens redacted by a filter on the handler, so from every logger. Celery workers use
+# this too (config/celery.py), instead of their own format.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "operations.logging.TokenRedactionFilter"}},
+    "formatters": {
+        "json": {"()": "operations.logging.JsonFormatter"},
+        "text": {"()": "operations.logging.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers would bypass the filter: everything goes through the root's.
+        "django": {"level": "INFO", "propagate": True},
+        # runserver's access line; the request log says the same with more fields.
+        "django.server": {"level": "WARNING", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+        # "Task ... succeeded: <return value>"; operations.task logs each run without it.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
