@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from operations.health import health
 from reminders.views import outbox
 
 urlpatterns = [
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("surveys.urls")),

@@ -49,6 +49,7 @@ def test_public_and_respondent_pages_carry_the_headers(client, chief_token):
         "review": reverse("respondent-review", args=[chief_token]),
         "lost link": reverse("respondent-lost-link"),
         "admin login": reverse("admin:login"),
+        "health": reverse("health"),
     }
     for name, url in pages.items():
         response = client.get(url)
