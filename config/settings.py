@@ -257,6 +257,12 @@ CONTENT_SECURITY_POLICY = {
 INSTALLED_APPS += ["csp", "operations"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
 
+# --- Deployment (docs/operations.md, "Deployment") ---
+# Load balancers and proxies (addresses or networks) whose X-Forwarded-For is believed,
+# so that REMOTE_ADDR is the respondent's address, not the balancer's.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+MIDDLEWARE.insert(0, "operations.proxy.TrustedProxyMiddleware")
+
 # --- Health and logs (operations/, docs/operations.md, "Health and logs") ---
 # The request log is the outermost middleware: it times everything and sees every status.
 MIDDLEWARE.insert(0, "operations.request_log.RequestLogMiddleware")
