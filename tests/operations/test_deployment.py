@@ -112,6 +112,8 @@ def collected_static() -> Path:
             stamp.update(f"{path}:{path.stat().st_mtime_ns}".encode())
     folder = ROOT / "var" / "production-test" / f"static-{stamp.hexdigest()[:12]}"
     if not (folder / "staticfiles.json").exists():
+        for stale in folder.parent.glob("static-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         env = production_env(STATIC_ROOT=str(folder))
         result = subprocess.run(
             ["python", "manage.py", "collectstatic", "--no-input", "-v0"],
