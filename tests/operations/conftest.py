@@ -50,13 +50,21 @@ def database_url() -> str:
     )
 
 
+# Not handed on to a production process; DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser
+# tests' conftest for Playwright, and check --deploy rightly refuses it.
+NOT_INHERITED = {
+    "DEBUG",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "EMAIL_HOST",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
 def production_env(**overrides) -> dict[str, str]:
     """The environment of a production process on the test database and Redis."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DEBUG", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "EMAIL_HOST", "DJANGO_SETTINGS_MODULE"}
-    }
+    env = {key: value for key, value in os.environ.items() if key not in NOT_INHERITED}
     return {
         **env,
         "PLATFORM_ENV": "production",
