@@ -235,3 +235,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Personal data (privacy/); see docs/operations.md. A contact
+# nobody has changed, invited or reminded for CONTACT_RETENTION_DAYS, in no open round, is erased.
+INSTALLED_APPS += ["privacy"]
+CONTACT_RETENTION_DAYS = int(os.environ.get("CONTACT_RETENTION_DAYS", "730"))
