@@ -236,7 +236,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Personal data (privacy/); see docs/operations.md. A contact
+# Backup and restore (operations/) and personal data (privacy/); see docs/operations.md. A contact
 # nobody has changed, invited or reminded for CONTACT_RETENTION_DAYS, in no open round, is erased.
-INSTALLED_APPS += ["privacy"]
+INSTALLED_APPS += ["operations", "privacy"]
 CONTACT_RETENTION_DAYS = int(os.environ.get("CONTACT_RETENTION_DAYS", "730"))
