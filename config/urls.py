@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("surveys.urls")),
     path("r/", include("surveys.respondent_urls")),
+    path("", include("privacy.urls")),
     path("staff/registry/", include("municipalities.urls")),
     path("staff/outbox/", outbox, name="outbox"),
     path("staff/reminders/", include("reminders.urls")),
