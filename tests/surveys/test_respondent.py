@@ -357,3 +357,29 @@ def test_two_requests_at_once_create_one_response(registry_reloaded, transaction
     assert len(results) == 2 and results[0] == results[1]
     assert Response.objects.filter(survey=survey).count() == 1
     assert connection.vendor == "postgresql"
+
+
+def test_submitting_e_mails_the_receipt_as_plain_text_with_the_pdf(
+    client, open_round, bergen, celery_eager, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given: names with characters that HTML would escape
+    Survey.objects.filter(pk=open_round.pk).update(title="Bosetting & integrering")
+    _invitation, token = invitation_create(
+        survey=open_round, municipality=bergen, role="chief_executive", name="Kari O'Neil & Co", email="kari@b.example"
+    )
+    autosave(client, token, "chief", "Q1", 0, Q1="yes")
+
+    # when: the section is submitted (the receipt task runs eagerly after the commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url("respondent-submit", token), {"section": "chief"}).status_code == 302
+
+    # then
+    message = mailoutbox[-1]
+    assert message.to == ["kari@b.example"]
+    assert "Bosetting & integrering" in message.subject and "Bergen" in message.subject
+    assert "Kari O'Neil & Co" in message.body and "Bosetting & integrering" in message.body
+    assert "&amp;" not in message.subject + message.body and "&#x27;" not in message.body
+    filename, content, mimetype = message.attachments[0]
+    assert filename == "kvittering-4601-2025.pdf" and mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert "Kari O'Neil & Co" in text and "Ja" in text
