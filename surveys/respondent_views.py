@@ -79,15 +79,22 @@ class DelegationForm(forms.Form):
         self.fields["section"].choices = [(s.code, s.title(language)) for s in sections]
 
 
+def _delegation_rows(access: Access, language: str) -> list[dict]:
+    """The links the chief executive has given, with the section's title in the page's language."""
+    delegations = Invitation.objects.filter(delegated_by=access.invitation).select_related("section")
+    return [
+        {"invitation": delegation, "section_title": delegation.section.title(language)}
+        for delegation in delegations.order_by("-created_at")
+    ]
+
+
 @with_access
 def landing(request, access: Access):
     language = get_language()
     delegations = []
     delegation_form = None
     if access.is_chief:
-        delegations = list(
-            Invitation.objects.filter(delegated_by=access.invitation).select_related("section").order_by("-created_at")
-        )
+        delegations = _delegation_rows(access, language)
         open_sections = [s for s in access.sections if access.status_of(s) != SectionProgress.Status.SUBMITTED]
         delegation_form = DelegationForm(sections=open_sections, language=language)
     rows = [
@@ -129,7 +136,7 @@ def delegate(request, access: Access):
         )
         return redirect("respondent-landing", access.token)
     rows = [{"section": s, "title": s.title(language), "status": access.status_of(s)} for s in access.sections]
-    delegations = Invitation.objects.filter(delegated_by=access.invitation).select_related("section")
+    delegations = _delegation_rows(access, language)
     return render(
         request,
         "respondent/landing.html",

@@ -383,3 +383,20 @@ def test_submitting_e_mails_the_receipt_as_plain_text_with_the_pdf(
     assert filename == "kvittering-4601-2025.pdf" and mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     assert "Kari O'Neil & Co" in text and "Ja" in text
+
+
+@pytest.fixture
+def nynorsk_titles(draft_round):
+    """Nynorsk section titles, set before the round opens and freezes them."""
+    draft_round.questionnaire.sections.filter(code="intro").update(title_nn="Introprogrammet (nynorsk)")
+
+
+def test_the_delegation_list_shows_section_titles_in_the_chosen_language(nynorsk_titles, client, chief):
+    invitation, token = chief
+    intro = invitation.survey.questionnaire.sections.get(code="intro")
+    delegation_create(invitation=invitation, section=intro, name="Per", email="per@b.example")
+    client.cookies["django_language"] = "nn"
+
+    page = client.get(url("respondent-landing", token)).content.decode()
+
+    assert "Per (per@b.example): Introprogrammet (nynorsk)" in page
