@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -147,30 +147,37 @@ class InvitationEmail:
     body: str
 
 
+def invitation_language(invitation: Invitation) -> str:
+    """The language of a link's e-mails: the contact's, for a delegated section the giver's; Bokmål unless Nynorsk."""
+    contact = invitation.contact or (invitation.delegated_by.contact if invitation.delegated_by_id else None)
+    return "nn" if contact is not None and contact.language == "nn" else "nb"
+
+
 def invitation_email(*, invitation: Invitation, token: str) -> InvitationEmail:
-    """The round's invitation text in the contact's language (Bokmål unless Nynorsk)."""
+    """The round's invitation text in the contact's language (Bokmål unless Nynorsk), the deadline
+    and any text of ours included, whatever language the admin or worker sending it uses."""
     survey = invitation.survey
-    language = invitation.contact.language if invitation.contact else "nb"
-    suffix = "nn" if language == "nn" else "nb"
-    values = {
-        "name": invitation.name,
-        "municipality": invitation.municipality.name,
-        "year": survey.year,
-        "deadline": date_format(timezone.localtime(survey.closes_at), "j. F Y H:i"),
-        "link": invitation_link(token),
-    }
-    subject = _render(getattr(survey, f"invitation_subject_{suffix}"), **values)
-    body = _render(getattr(survey, f"invitation_body_{suffix}"), **values)
-    if invitation.section_id:
-        body = (
-            _render(
-                _("{giver} has given you the section “{section}” of {municipality}'s answer.\n\n"),
-                giver=invitation.delegated_by.name,
-                section=invitation.section.title(language),
-                municipality=invitation.municipality.name,
+    language = invitation_language(invitation)
+    with translation.override(language):
+        values = {
+            "name": invitation.name,
+            "municipality": invitation.municipality.name,
+            "year": survey.year,
+            "deadline": date_format(timezone.localtime(survey.closes_at), "j. F Y H:i"),
+            "link": invitation_link(token),
+        }
+        subject = _render(getattr(survey, f"invitation_subject_{language}"), **values)
+        body = _render(getattr(survey, f"invitation_body_{language}"), **values)
+        if invitation.section_id:
+            body = (
+                _render(
+                    _("{giver} has given you the section “{section}” of {municipality}'s answer.\n\n"),
+                    giver=invitation.delegated_by.name,
+                    section=invitation.section.title(language),
+                    municipality=invitation.municipality.name,
+                )
+                + body
             )
-            + body
-        )
     return InvitationEmail(subject=subject.replace("\n", " "), body=body)
 
 

@@ -18,6 +18,7 @@ from surveys.receipts import receipt_send
 from surveys.services.invitations import (
     delegation_create,
     invitation_create,
+    invitation_email,
     invitation_revoke,
     lost_link_send,
     survey_invite_contacts,
@@ -400,3 +401,41 @@ def test_the_delegation_list_shows_section_titles_in_the_chosen_language(nynorsk
     page = client.get(url("respondent-landing", token)).content.decode()
 
     assert "Per (per@b.example): Introprogrammet (nynorsk)" in page
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_the_invitation_deadline_is_written_in_the_contacts_language(open_round, bergen, language):
+    # given: a deadline in March, and an admin working in English (the active language in tests)
+    year = timezone.now().year + 1
+    Survey.objects.filter(pk=open_round.pk).update(closes_at=datetime.datetime(year, 3, 14, 14, 0, tzinfo=datetime.UTC))
+    contact = Contact.objects.create(
+        municipality=bergen, name="Kari", role="chief_executive", email="kari@b.example", language=language
+    )
+    invitation, token = invitation_create(
+        survey=Survey.objects.get(pk=open_round.pk),
+        municipality=bergen,
+        role="chief_executive",
+        name="Kari",
+        email="kari@b.example",
+        contact=contact,
+    )
+
+    email = invitation_email(invitation=invitation, token=token)
+
+    assert f"14. mars {year} 15:00" in email.body and "March" not in email.body
+    assert ("Kommuneundersøkinga" if language == "nn" else "Kommuneundersøkelsen") in email.body
+
+
+def test_a_delegated_link_is_written_in_the_givers_language(open_round, bergen):
+    contact = Contact.objects.create(
+        municipality=bergen, name="Kari", role="chief_executive", email="kari@b.example", language="nn"
+    )
+    chief, _token = invitation_create(
+        survey=open_round, municipality=bergen, role="chief_executive", name="Kari", email="kari@b.example", contact=contact
+    )
+    intro = open_round.questionnaire.sections.get(code="intro")
+    delegation, token = delegation_create(invitation=chief, section=intro, name="Per", email="per@b.example")
+
+    email = invitation_email(invitation=delegation, token=token)
+
+    assert "Kommuneundersøkinga" in email.body and "Kari har gitt deg delen «Intro» av svaret frå Bergen" in email.body
