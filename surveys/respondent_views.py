@@ -31,7 +31,7 @@ from surveys.services.responses import (
     answer_save,
     section_submit,
 )
-from surveys.tasks import receipt_send_task
+from surveys.tasks import lost_link_send_task, receipt_send_task
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 INVALID_LINK_STATUS = {"malformed": 404, "unknown": 404, "revoked": 410, "expired": 410, "not_open": 403}
@@ -391,6 +391,7 @@ def lost_link(request):
         email = form.cleaned_data["email"]
         if _rate_limited(request, email):
             return render(request, "respondent/lost_link.html", {"form": form, "limited": True}, status=429)
-        invitation_services.lost_link_send(email=email)
+        # In a worker after the commit: the time to answer must not tell whether the address is known.
+        lost_link_send_task.delay_on_commit(email=email)
         return render(request, "respondent/lost_link.html", {"form": LostLinkForm(), "sent": True})
     return render(request, "respondent/lost_link.html", {"form": form})

@@ -246,10 +246,14 @@ def delegation_create(*, invitation: Invitation, section: Section, name: str, em
 
 
 def lost_link_send(*, email: str) -> int:
-    """A fresh link for each active contact with this address in an open round; the
-    old links keep working. Returns how many were sent (the page never tells)."""
+    """A fresh link for each active contact with this address, of a current municipality,
+    in each open round; the old links keep working. Runs in a worker (see
+    surveys.tasks.lost_link_send_task), so the page answers equally fast for known and
+    unknown addresses. Returns how many were sent (the page never tells)."""
     sent = 0
-    contacts = Contact.objects.filter(email__iexact=email, is_active=True).select_related("municipality")
+    contacts = Contact.objects.filter(
+        email__iexact=email, is_active=True, municipality__in=Municipality.objects.current()
+    ).select_related("municipality")
     for survey in Survey.objects.filter(status=Survey.Status.OPEN):
         for contact in contacts:
             role = contact_section_role(contact)

@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -299,11 +300,15 @@ def test_invitations_go_to_every_active_contact_once(
     assert Invitation.objects.get(email="d@oslo.example").role == "district_director"
 
 
-def test_the_lost_link_page_answers_the_same_and_sends_only_to_known_contacts(client, open_round, bergen, mailoutbox):
+def test_the_lost_link_page_answers_the_same_and_sends_only_to_known_contacts(
+    client, open_round, bergen, mailoutbox, celery_eager, django_capture_on_commit_callbacks
+):
     Contact.objects.create(municipality=bergen, name="Kari", role="chief_executive", email="kari@bergen.example")
 
-    known = client.post(reverse("respondent-lost-link"), {"email": "KARI@bergen.example"})
-    unknown = client.post(reverse("respondent-lost-link"), {"email": "nobody@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("respondent-lost-link"), {"email": "KARI@bergen.example"})
+    with django_capture_on_commit_callbacks(execute=True):
+        unknown = client.post(reverse("respondent-lost-link"), {"email": "nobody@example.org"})
 
     assert known.status_code == unknown.status_code == 200
     assert (
@@ -313,6 +318,36 @@ def test_the_lost_link_page_answers_the_same_and_sends_only_to_known_contacts(cl
     )
     assert [m.to for m in mailoutbox] == [["kari@bergen.example"]]
     assert lost_link_send(email="nobody@example.org") == 0
+
+
+def test_the_lost_link_page_leaves_the_work_to_a_worker_after_the_commit(
+    client, open_round, bergen, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given: a known and an unknown address
+    Contact.objects.create(municipality=bergen, name="Kari", role="chief_executive", email="kari@bergen.example")
+    queued = []
+    monkeypatch.setattr("surveys.tasks.lost_link_send_task.delay", lambda **kwargs: queued.append(kwargs))
+
+    # when: both are typed in
+    counts = []
+    for index, email in enumerate(["kari@bergen.example", "nobody@example.org"]):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks, CaptureQueriesContext(connection) as sql:
+            assert client.post(reverse("respondent-lost-link"), {"email": email}).status_code == 200
+        counts.append(len(sql.captured_queries))
+        assert len(callbacks) == 1 and len(queued) == index  # queued only once the transaction commits
+        callbacks[0]()
+
+    # then: the request itself sends nothing, makes no link and does the same work for both
+    assert queued == [{"email": "kari@bergen.example"}, {"email": "nobody@example.org"}]
+    assert counts[0] == counts[1] and not mailoutbox and not Invitation.objects.exists()
+
+
+def test_a_lost_link_goes_only_to_contacts_of_current_municipalities(open_round, mailoutbox):
+    merged_away = Municipality.objects.exclude(pk__in=Municipality.objects.current()).first()
+    Contact.objects.create(municipality=merged_away, name="Gammel", role="chief_executive", email="old@unit.example")
+
+    assert lost_link_send(email="old@unit.example") == 0
+    assert not mailoutbox and not Invitation.objects.exists()
 
 
 def test_the_lost_link_page_is_rate_limited(client, open_round, settings):
