@@ -1,8 +1,8 @@
 """Pages that respondents reach through their invitation link.
 
-Every view starts from `_access`, which resolves the token and decides which
-sections the link may see; nothing else reads the token. Saving goes through
-surveys.services.responses, the same as everywhere else.
+Every view starts from the token: `with_access` resolves it and decides which sections the
+link may see (surveys.respondent_access); the autosave does the same with only what one
+answer needs. Saving goes through surveys.services.responses, the same as everywhere else.
 """
 
 import datetime
@@ -12,21 +12,36 @@ from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from surveys.answers import answer_display, answer_field_names, answer_from_cleaned, initial_from_answer
+from surveys.answers import answer_display, answer_from_cleaned, initial_from_answer
 from surveys.forms import SectionForm
 from surveys.models import Invitation, Section, SectionProgress
 from surveys.receipts import receipt_pdf
-from surveys.respondent_access import Access, access_build, review_rows
+from surveys.respondent_access import (
+    Access,
+    access_build,
+    answers_load,
+    link_may_open,
+    link_profile,
+    link_resolve,
+    link_response,
+    review_rows,
+)
+from surveys.respondent_plan import form_cache_key, plan_and_form_get, rules_and_item_get
+from surveys.section_html import render_section_form, section_form_html
 from surveys.services import invitations as invitation_services
-from surveys.services.invitations import InvitationInvalid, invitation_resolve
+from surveys.services.invitations import InvitationInvalid
 from surveys.services.responses import (
+    Actor,
     StaleAnswer,
     answer_save,
     section_submit,
@@ -37,14 +52,14 @@ LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 INVALID_LINK_STATUS = {"malformed": 404, "unknown": 404, "revoked": 410, "expired": 410, "not_open": 403}
 
 
-def _access(request, token: str) -> Access:
-    access = access_build(invitation=invitation_resolve(token=token), token=token)
+def _link(token: str) -> Invitation:
+    invitation = link_resolve(token=token)
     now = timezone.now()
     # "Last used" is for staff, to the minute: not worth a write on every autosave.
-    last = access.invitation.last_used_at
+    last = invitation.last_used_at
     if last is None or now - last > LAST_USED_RESOLUTION:
-        Invitation.objects.filter(pk=access.invitation.pk).update(last_used_at=now)
-    return access
+        Invitation.objects.filter(pk=invitation.pk).update(last_used_at=now)
+    return invitation
 
 
 def _invalid(request, error: InvitationInvalid) -> HttpResponse:
@@ -56,16 +71,28 @@ def _invalid(request, error: InvitationInvalid) -> HttpResponse:
     )
 
 
-def with_access(view):
+def with_link(view):
+    """Resolves the token for the view, or answers with the page that says why the link does not work."""
+
     @wraps(view)
     def wrapped(request, token, *args, **kwargs):
         try:
-            access = _access(request, token)
+            invitation = _link(token)
         except InvitationInvalid as error:
             return _invalid(request, error)
-        return view(request, access, *args, **kwargs)
+        return view(request, invitation, token, *args, **kwargs)
 
     return wrapped
+
+
+def with_access(view):
+    """Gives the view what the link may see (surveys.respondent_access.Access)."""
+
+    @wraps(view)
+    def wrapped(request, invitation, token, *args, **kwargs):
+        return view(request, access_build(invitation=invitation, token=token), *args, **kwargs)
+
+    return with_link(wrapped)
 
 
 class DelegationForm(forms.Form):
@@ -88,15 +115,14 @@ def _delegation_rows(access: Access, language: str) -> list[dict]:
     ]
 
 
-@with_access
-def landing(request, access: Access):
+def _landing(request, access: Access, form: DelegationForm | None = None, status: int = 200) -> HttpResponse:
     language = get_language()
     delegations = []
-    delegation_form = None
     if access.is_chief:
         delegations = _delegation_rows(access, language)
-        open_sections = [s for s in access.sections if access.status_of(s) != SectionProgress.Status.SUBMITTED]
-        delegation_form = DelegationForm(sections=open_sections, language=language)
+        if form is None:
+            open_sections = [s for s in access.sections if access.status_of(s) != SectionProgress.Status.SUBMITTED]
+            form = DelegationForm(sections=open_sections, language=language)
     rows = [
         {
             "section": section,
@@ -109,8 +135,14 @@ def landing(request, access: Access):
     return render(
         request,
         "respondent/landing.html",
-        {"access": access, "rows": rows, "delegations": delegations, "delegation_form": delegation_form},
+        {"access": access, "rows": rows, "delegations": delegations, "delegation_form": form},
+        status=status,
     )
+
+
+@with_access
+def landing(request, access: Access):
+    return _landing(request, access)
 
 
 @require_POST
@@ -121,28 +153,21 @@ def delegate(request, access: Access):
     language = get_language()
     open_sections = [s for s in access.sections if access.status_of(s) != SectionProgress.Status.SUBMITTED]
     form = DelegationForm(request.POST, sections=open_sections, language=language)
-    if form.is_valid():
-        section = form.sections[form.cleaned_data["section"]]
-        invitation_services.delegation_create(
-            invitation=access.invitation,
-            section=section,
-            name=form.cleaned_data["name"],
-            email=form.cleaned_data["email"],
-        )
-        messages.success(
-            request,
-            _("%(name)s has been sent a link to “%(section)s”.")
-            % {"name": form.cleaned_data["name"], "section": section.title(language)},
-        )
-        return redirect("respondent-landing", access.token)
-    rows = [{"section": s, "title": s.title(language), "status": access.status_of(s)} for s in access.sections]
-    delegations = _delegation_rows(access, language)
-    return render(
-        request,
-        "respondent/landing.html",
-        {"access": access, "rows": rows, "delegations": delegations, "delegation_form": form},
-        status=400,
+    if not form.is_valid():
+        return _landing(request, access, form, status=400)
+    section = form.sections[form.cleaned_data["section"]]
+    invitation_services.delegation_create(
+        invitation=access.invitation,
+        section=section,
+        name=form.cleaned_data["name"],
+        email=form.cleaned_data["email"],
     )
+    messages.success(
+        request,
+        _("%(name)s has been sent a link to “%(section)s”.")
+        % {"name": form.cleaned_data["name"], "section": section.title(language)},
+    )
+    return redirect("respondent-landing", access.token)
 
 
 @require_POST
@@ -156,27 +181,33 @@ def delegation_revoke(request, access: Access, pk: int):
     return redirect("respondent-landing", access.token)
 
 
-def _section_items(access: Access, section: Section):
-    visibility = access.visibility()
-    visible = {item.pk for item in visibility.items.get(section.pk, [])}
-    items = list(section.items.all())
-    hidden = {item.question.code for item in items if item.pk not in visible}
-    return items, hidden
-
-
-def _section_form(access: Access, section: Section, data=None) -> SectionForm:
-    items, hidden = _section_items(access, section)
+def _section_form_html(access: Access, section: Section, segments=None) -> str:
+    """The section's form showing the stored answers, filled into the form rendered once per
+    frozen questionnaire, section and language (surveys.section_html)."""
+    plan = access.section_plan(section)
+    language = get_language()
     initial = {}
-    for item in items:
-        initial.update(initial_from_answer(item.question, access.answers.get(item.question_id)))
-    return SectionForm(data, items=items, language=get_language(), initial=initial, hidden_codes=hidden)
+    for item in plan.items:
+        initial.update(initial_from_answer(item, access.answers.get(item.question_id)))
+    return section_form_html(
+        items_loader=lambda: access.section_items(section),
+        cache_key=form_cache_key(access.invitation.survey.questionnaire, section.code, language),
+        segments=segments,
+        language=language,
+        initial=initial,
+        hidden=access.hidden_codes(section),
+    )
 
 
-def _versions(access: Access, section: Section) -> dict[str, int]:
-    return {
-        item.question.code: (access.answers[item.question_id].version if item.question_id in access.answers else 0)
-        for item in section.items.all()
-    }
+def _versions_html(access: Access, section: Section) -> SafeString:
+    """The version of each answer the page shows, so a save can tell whether someone changed it since."""
+    inputs = []
+    for item in access.section_plan(section).items:
+        answer = access.answers.get(item.question_id)
+        code = escape(item.code)
+        version = int(answer.version) if answer else 0
+        inputs.append(f'<input type="hidden" name="v__{code}" value="{version}" data-version-for="{code}">')
+    return mark_safe("".join(inputs))  # noqa: S308 - the codes are escaped, the versions numbers
 
 
 def _neighbours(access: Access, section: Section) -> tuple[Section | None, Section | None]:
@@ -186,17 +217,25 @@ def _neighbours(access: Access, section: Section) -> tuple[Section | None, Secti
     return before, after
 
 
-@with_access
-def section_page(request, access: Access, code: str):
+@with_link
+def section_page(request, invitation: Invitation, token: str, code: str):
+    """One section's questions. Without JavaScript, "next" saves every answer that changed."""
+    plan, segments = plan_and_form_get(invitation.survey.questionnaire, code, get_language())
+    access = access_build(invitation=invitation, token=token, plan=plan)
     section = access.section_by_code(code)
-    submitted = access.status_of(section) == SectionProgress.Status.SUBMITTED
-    if submitted:
+    if access.status_of(section) == SectionProgress.Status.SUBMITTED:
         return redirect("respondent-review", access.token)
-    form = _section_form(access, section)
+    form = None
     conflicts = []
-    versions = _versions(access, section)
+    status = 200
     if request.method == "POST":
-        form = _section_form(access, section, data=request.POST)
+        form = SectionForm(
+            request.POST,
+            items=access.section_items(section),
+            language=get_language(),
+            hidden_codes=frozenset(access.hidden_codes(section)),
+        )
+        status = 400
         if form.is_valid():
             conflicts = _save_all(request, access, section, form)
             if not conflicts:
@@ -206,14 +245,9 @@ def section_page(request, access: Access, code: str):
                 if after and "review" not in request.POST:
                     return redirect("respondent-section", access.token, after.code)
                 return redirect("respondent-review", access.token)
-            access = _access(request, access.token)
-            versions = _versions(access, section)
+            access = access_build(invitation=access.invitation, token=access.token)
+            section = access.section_by_code(code)
     before, after = _neighbours(access, section)
-    answered = sum(
-        1
-        for item in section.items.all()
-        if item.question_id in access.answers and access.answers[item.question_id].value
-    )
     return render(
         request,
         "respondent/section.html",
@@ -222,14 +256,16 @@ def section_page(request, access: Access, code: str):
             "section": section,
             "title": section.title(get_language()),
             "form": form,
-            "versions": versions,
+            "form_html": render_section_form(form)
+            if form is not None
+            else _section_form_html(access, section, segments),
+            "versions_html": _versions_html(access, section),
             "conflicts": conflicts,
             "before": before,
             "after": after,
-            "answered": answered,
             "position": access.sections.index(section) + 1,
         },
-        status=400 if request.method == "POST" and (form.errors or conflicts) else 200,
+        status=status,
     )
 
 
@@ -237,9 +273,9 @@ def _save_all(request, access: Access, section: Section, form: SectionForm) -> l
     """Saves every answer of a section that changed; returns the conflicts."""
     conflicts = []
     language = get_language()
-    for item in section.items.all():
+    for item in form.items:
         question = item.question
-        if not answer_field_names(question):
+        if question.type == question.Type.NOTE:
             continue
         value, comment = answer_from_cleaned(question, form.cleaned_data)
         current = access.answers.get(question.pk)
@@ -265,22 +301,42 @@ def _save_all(request, access: Access, section: Section, form: SectionForm) -> l
                     "question": question,
                     "text": question.text(language),
                     "theirs": answer_display(question, stale.answer.value, language),
-                    "by": stale.answer.changes.order_by("-version").values_list("actor_name", flat=True).first(),
+                    "by": _changed_by(stale),
                 }
             )
     return conflicts
 
 
+def _changed_by(stale: StaleAnswer) -> str:
+    return stale.answer.changes.order_by("-version").values_list("actor_name", flat=True).first() or ""
+
+
+def _json_error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"status": "error", "message": str(message)}, status=status)
+
+
 @require_POST
-@with_access
-def autosave(request, access: Access, code: str):
-    """Saves one question's answer as it changes; answers with the new version, the
-    items to show and hide now, or the error or the other person's value."""
-    section = access.section_by_code(code)
+def autosave(request, token: str, code: str):
+    """Saves one question's answer as it changes; answers with the new version and the items
+    to hide now, or the error, or the other person's value. Reads only what one answer needs:
+    the link (one query), the questionnaire's plan and the question from the cache, and the
+    answers the section's conditions read, if any."""
+    try:
+        invitation = _link(token)
+    except InvitationInvalid as error:
+        return _invalid(request, error)
     question_code = request.POST.get("question", "")
-    item = next((i for i in section.items.all() if i.question.code == question_code), None)
-    if item is None:
-        return JsonResponse({"status": "error", "message": _("Unknown question.")}, status=400)
+    rules, item = rules_and_item_get(invitation.survey.questionnaire, code, question_code)
+    if rules is None or not link_may_open(invitation, rules.section):
+        raise Http404
+    profile = link_profile(invitation)
+    response = link_response(invitation)
+    read = answers_load(response=response, question_ids=rules.reads) if rules.reads else {}
+    values = {rules.reads[question_id]: answer.value for question_id, answer in read.items()}
+    if not rules.shows(profile=profile, values=values):
+        raise Http404
+    if item is None or question_code not in rules.codes:
+        return _json_error(_("Unknown question."), 400)
     form = SectionForm(request.POST, items=[item], language=get_language())
     if not form.is_valid():
         errors = [str(message) for messages_ in form.errors.values() for message in messages_]
@@ -292,34 +348,32 @@ def autosave(request, access: Access, code: str):
         expected = 0
     try:
         answer = answer_save(
-            response=access.response,
-            section=section,
+            response=response,
+            section=rules.section,
             question=item.question,
             value=value,
             comment=comment,
             expected_version=expected,
-            actor=access.actor,
+            actor=Actor(name=invitation.name, invitation=invitation),
         )
     except StaleAnswer as stale:
-        by = stale.answer.changes.order_by("-version").values_list("actor_name", flat=True).first()
         return JsonResponse(
             {
                 "status": "conflict",
                 "version": stale.answer.version,
                 "theirs": answer_display(item.question, stale.answer.value, get_language()),
-                "by": by or "",
+                "by": _changed_by(stale),
             },
             status=409,
         )
     except ValidationError as error:
-        return JsonResponse({"status": "error", "message": " ".join(error.messages)}, status=409)
-    access.answers[item.question_id] = answer
-    _items, hidden = _section_items(access, section)
+        return _json_error(" ".join(error.messages), 409)
+    values[question_code] = answer.value
     return JsonResponse(
         {
             "status": "saved",
             "version": answer.version,
-            "hidden": sorted(hidden),
+            "hidden": rules.hidden(profile=profile, values=values),
             "saved_at": timezone.localtime(answer.updated_at).strftime("%H:%M"),
         }
     )
@@ -341,8 +395,9 @@ def submit(request, access: Access):
     else:
         targets = [access.section_by_code(request.POST.get("section", ""))]
     try:
-        for section in targets:
-            section_submit(response=access.response, section=section, actor=access.actor)
+        with transaction.atomic():
+            for section in targets:
+                section_submit(response=access.response, section=section, actor=access.actor)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("respondent-review", access.token)

@@ -102,18 +102,30 @@ def invitation_create(
 
 def invitation_resolve(*, token: str, now: datetime.datetime | None = None) -> Invitation:
     """The invitation behind a token, or InvitationInvalid saying why not."""
-    if not TOKEN_PATTERN.match(token or ""):
+    if not token_is_wellformed(token):
         raise InvitationInvalid("malformed")
     invitation = (
         Invitation.objects.select_related("survey__questionnaire", "municipality", "section", "delegated_by")
         .filter(token_hash=token_hash(token))
+        .order_by()
         .first()
     )
+    return invitation_check(invitation, now=now)
+
+
+def token_is_wellformed(token: str) -> bool:
+    return bool(TOKEN_PATTERN.match(token or ""))
+
+
+def invitation_check(invitation: Invitation | None, *, now: datetime.datetime | None = None) -> Invitation:
+    """The invitation if its link works now, else InvitationInvalid saying why not: a link works
+    from the round's opening until its `closes_at` plus the grace period, unless it or the link
+    it was given from is revoked. Reads the survey and the giver."""
     if invitation is None:
         raise InvitationInvalid("unknown")
     now = now or timezone.now()
     if invitation.revoked_at is not None or (
-        invitation.delegated_by is not None and invitation.delegated_by.revoked_at is not None
+        invitation.delegated_by_id is not None and invitation.delegated_by.revoked_at is not None
     ):
         raise InvitationInvalid("revoked", invitation)
     survey = invitation.survey

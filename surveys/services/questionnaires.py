@@ -77,26 +77,6 @@ def questionnaire_load(questionnaire_id: int) -> Questionnaire:
     ).get(pk=questionnaire_id)
 
 
-# A frozen questionnaire can never change again, so each process keeps the ones it has
-# loaded, keyed by id and freeze time: what does not depend on answers is read once.
-_FROZEN_QUESTIONNAIRES: dict[tuple[int, str], Questionnaire] = {}
-_FROZEN_CACHE_SIZE = 16
-
-
-def questionnaire_load_for_answering(questionnaire: Questionnaire) -> Questionnaire:
-    """`questionnaire_load`, served from memory when the questionnaire is frozen."""
-    if questionnaire.frozen_at is None:
-        return questionnaire_load(questionnaire.pk)
-    key = (questionnaire.pk, questionnaire.frozen_at.isoformat())
-    loaded = _FROZEN_QUESTIONNAIRES.get(key)
-    if loaded is None:
-        loaded = questionnaire_load(questionnaire.pk)
-        if len(_FROZEN_QUESTIONNAIRES) >= _FROZEN_CACHE_SIZE:
-            _FROZEN_QUESTIONNAIRES.pop(next(iter(_FROZEN_QUESTIONNAIRES)))
-        _FROZEN_QUESTIONNAIRES[key] = loaded
-    return loaded
-
-
 def questionnaire_items_in_order(questionnaire: Questionnaire) -> list[Item]:
     return [item for section in questionnaire.sections.all() for item in section.items.all()]
 
