@@ -50,6 +50,15 @@ from surveys.tasks import lost_link_send_task, receipt_send_task
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 INVALID_LINK_STATUS = {"malformed": 404, "unknown": 404, "revoked": 410, "expired": 410, "not_open": 403}
+INVALID_LINK_MESSAGES = {
+    "expired": gettext_lazy("The link has expired: the survey round is closed."),
+    "revoked": gettext_lazy("The link has been taken back. Ask the person who gave it to you, or get a new one below."),
+    "not_open": gettext_lazy("The survey round has not opened yet. Try again when it opens."),
+    "malformed": gettext_lazy(
+        "We do not recognise this link. Check that the whole address from the e-mail was copied."
+    ),
+}
+INVALID_LINK_MESSAGES["unknown"] = INVALID_LINK_MESSAGES["malformed"]
 
 
 def _link(token: str) -> Invitation:
@@ -66,7 +75,7 @@ def _invalid(request, error: InvitationInvalid) -> HttpResponse:
     return render(
         request,
         "respondent/invalid_link.html",
-        {"reason": error.reason, "survey": error.invitation.survey if error.invitation else None},
+        {"reason": error.reason, "message": INVALID_LINK_MESSAGES[error.reason]},
         status=INVALID_LINK_STATUS[error.reason],
     )
 
@@ -120,7 +129,7 @@ def _landing(request, access: Access, form: DelegationForm | None = None, status
     delegations = []
     if access.is_chief:
         delegations = _delegation_rows(access, language)
-        if form is None:
+        if form is None and access.response.survey.status == access.response.survey.Status.OPEN:
             open_sections = [s for s in access.sections if access.status_of(s) != SectionProgress.Status.SUBMITTED]
             form = DelegationForm(sections=open_sections, language=language)
     rows = [
@@ -156,12 +165,16 @@ def delegate(request, access: Access):
     if not form.is_valid():
         return _landing(request, access, form, status=400)
     section = form.sections[form.cleaned_data["section"]]
-    invitation_services.delegation_create(
-        invitation=access.invitation,
-        section=section,
-        name=form.cleaned_data["name"],
-        email=form.cleaned_data["email"],
-    )
+    try:
+        invitation_services.delegation_create(
+            invitation=access.invitation,
+            section=section,
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("respondent-landing", access.token)
     messages.success(
         request,
         _("%(name)s has been sent a link to “%(section)s”.")
@@ -173,6 +186,7 @@ def delegate(request, access: Access):
 @require_POST
 @with_access
 def delegation_revoke(request, access: Access, pk: int):
+    """The chief executive takes back a link they gave; allowed also in the grace period after closing."""
     delegation = Invitation.objects.filter(pk=pk, delegated_by=access.invitation).first()
     if delegation is None or not access.is_chief:
         raise Http404
@@ -237,16 +251,21 @@ def section_page(request, invitation: Invitation, token: str, code: str):
         )
         status = 400
         if form.is_valid():
-            conflicts = _save_all(request, access, section, form)
-            if not conflicts:
-                before, after = _neighbours(access, section)
-                if "previous" in request.POST and before:
-                    return redirect("respondent-section", access.token, before.code)
-                if after and "review" not in request.POST:
-                    return redirect("respondent-section", access.token, after.code)
-                return redirect("respondent-review", access.token)
-            access = access_build(invitation=access.invitation, token=access.token)
-            section = access.section_by_code(code)
+            try:
+                conflicts = _save_all(request, access, section, form)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                status = 409
+            else:
+                if not conflicts:
+                    before, after = _neighbours(access, section)
+                    if "previous" in request.POST and before:
+                        return redirect("respondent-section", access.token, before.code)
+                    if after and "review" not in request.POST:
+                        return redirect("respondent-section", access.token, after.code)
+                    return redirect("respondent-review", access.token)
+                access = access_build(invitation=access.invitation, token=access.token)
+                section = access.section_by_code(code)
     before, after = _neighbours(access, section)
     return render(
         request,
@@ -269,8 +288,10 @@ def section_page(request, invitation: Invitation, token: str, code: str):
     )
 
 
+@transaction.atomic
 def _save_all(request, access: Access, section: Section, form: SectionForm) -> list[dict]:
-    """Saves every answer of a section that changed; returns the conflicts."""
+    """Saves every answer of a section that changed; returns the conflicts. All or nothing
+    when the round or section refuses changes."""
     conflicts = []
     language = get_language()
     for item in form.items:
@@ -324,7 +345,7 @@ def autosave(request, token: str, code: str):
     try:
         invitation = _link(token)
     except InvitationInvalid as error:
-        return _invalid(request, error)
+        return _json_error(INVALID_LINK_MESSAGES[error.reason], INVALID_LINK_STATUS[error.reason])
     question_code = request.POST.get("question", "")
     rules, item = rules_and_item_get(invitation.survey.questionnaire, code, question_code)
     if rules is None or not link_may_open(invitation, rules.section):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from municipalities.models import Contact, Municipality
 from surveys.models import Invitation, Section, Survey
+from surveys.services.responses import ERROR_NOT_OPEN
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
@@ -119,8 +120,8 @@ def token_is_wellformed(token: str) -> bool:
 
 def invitation_check(invitation: Invitation | None, *, now: datetime.datetime | None = None) -> Invitation:
     """The invitation if its link works now, else InvitationInvalid saying why not: a link works
-    from the round's opening until its `closes_at` plus the grace period, unless it or the link
-    it was given from is revoked. Reads the survey and the giver."""
+    from the round's opening until its `closes_at` plus the grace period (not at that moment),
+    unless it or the link it was given from is revoked. Reads the survey and the giver."""
     if invitation is None:
         raise InvitationInvalid("unknown")
     now = now or timezone.now()
@@ -129,7 +130,7 @@ def invitation_check(invitation: Invitation | None, *, now: datetime.datetime | 
     ):
         raise InvitationInvalid("revoked", invitation)
     survey = invitation.survey
-    if survey.status == Survey.Status.ARCHIVED or now > invitation_expires_at(survey):
+    if survey.status == Survey.Status.ARCHIVED or now >= invitation_expires_at(survey):
         raise InvitationInvalid("expired", invitation)
     if survey.status == Survey.Status.DRAFT:
         raise InvitationInvalid("not_open", invitation)
@@ -242,6 +243,8 @@ def delegation_create(*, invitation: Invitation, section: Section, name: str, em
     """The chief executive gives one section to a colleague, who gets a link of their own."""
     if not invitation_is_chief(invitation):
         raise ValidationError(_("Only the chief executive's link can give sections to others."), code="not_chief")
+    if invitation.survey.status != Survey.Status.OPEN:
+        raise ValidationError(ERROR_NOT_OPEN, code="not_open")
     if section.questionnaire_id != invitation.survey.questionnaire_id:
         raise ValidationError(_("The section is not part of this round."), code="wrong_section")
     delegation, token = invitation_create(
