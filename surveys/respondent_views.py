@@ -213,13 +213,19 @@ def _section_form_html(access: Access, section: Section, segments=None) -> str:
     )
 
 
-def _versions_html(access: Access, section: Section) -> SafeString:
-    """The version of each answer the page shows, so a save can tell whether someone changed it since."""
+def _versions_html(access: Access, section: Section, posted=None) -> SafeString:
+    """The version of each answer the page shows, so a save can tell whether someone changed it
+    since. A page shown again with the user's own input keeps the versions that input was made from."""
     inputs = []
     for item in access.section_plan(section).items:
         answer = access.answers.get(item.question_id)
         code = escape(item.code)
         version = int(answer.version) if answer else 0
+        if posted is not None:
+            try:
+                version = int(posted.get(f"v__{item.code}", version))
+            except ValueError:
+                pass
         inputs.append(f'<input type="hidden" name="v__{code}" value="{version}" data-version-for="{code}">')
     return mark_safe("".join(inputs))  # noqa: S308 - the codes are escaped, the versions numbers
 
@@ -233,7 +239,9 @@ def _neighbours(access: Access, section: Section) -> tuple[Section | None, Secti
 
 @with_link
 def section_page(request, invitation: Invitation, token: str, code: str):
-    """One section's questions. Without JavaScript, "next" saves every answer that changed."""
+    """One section's questions. Without JavaScript, "next" saves every answer that changed; when
+    someone else changed one of them meanwhile, the page shows what is stored now (their answer)
+    for that question and asks again, and the user's own answers elsewhere."""
     plan, segments = plan_and_form_get(invitation.survey.questionnaire, code, get_language())
     access = access_build(invitation=invitation, token=token, plan=plan)
     section = access.section_by_code(code)
@@ -264,8 +272,10 @@ def section_page(request, invitation: Invitation, token: str, code: str):
                     if after and "review" not in request.POST:
                         return redirect("respondent-section", access.token, after.code)
                     return redirect("respondent-review", access.token)
+                # The page shows what is stored now: their answer where they conflict, the user's own elsewhere.
                 access = access_build(invitation=access.invitation, token=access.token)
                 section = access.section_by_code(code)
+                form, status = None, 409
     before, after = _neighbours(access, section)
     return render(
         request,
@@ -278,7 +288,7 @@ def section_page(request, invitation: Invitation, token: str, code: str):
             "form_html": render_section_form(form)
             if form is not None
             else _section_form_html(access, section, segments),
-            "versions_html": _versions_html(access, section),
+            "versions_html": _versions_html(access, section, posted=request.POST if form is not None else None),
             "conflicts": conflicts,
             "before": before,
             "after": after,

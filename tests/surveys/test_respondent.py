@@ -2,7 +2,9 @@
 lost updates, the audit trail, submission, receipts and every token case."""
 
 import datetime
+import html
 import io
+import re
 import threading
 
 import pytest
@@ -466,7 +468,12 @@ def test_a_delegated_link_is_written_in_the_givers_language(open_round, bergen):
         municipality=bergen, name="Kari", role="chief_executive", email="kari@b.example", language="nn"
     )
     chief, _token = invitation_create(
-        survey=open_round, municipality=bergen, role="chief_executive", name="Kari", email="kari@b.example", contact=contact
+        survey=open_round,
+        municipality=bergen,
+        role="chief_executive",
+        name="Kari",
+        email="kari@b.example",
+        contact=contact,
     )
     intro = open_round.questionnaire.sections.get(code="intro")
     delegation, token = delegation_create(invitation=chief, section=intro, name="Per", email="per@b.example")
@@ -474,3 +481,84 @@ def test_a_delegated_link_is_written_in_the_givers_language(open_round, bergen):
     email = invitation_email(invitation=delegation, token=token)
 
     assert "Kommuneundersøkinga" in email.body and "Kari har gitt deg delen «Intro» av svaret frå Bergen" in email.body
+
+
+def form_values(page: str) -> dict[str, list[str]]:
+    """What a browser without JavaScript would post from the page's form: checked options, typed
+    values, the text of text areas and the hidden versions."""
+    values: dict[str, list[str]] = {}
+    for tag in re.findall(r"<input\b[^>]*>", page):
+        attributes = dict(re.findall(r'\s([\w-]+)="([^"]*)"', tag))
+        name, kind = attributes.get("name"), attributes.get("type")
+        if not name or name == "csrfmiddlewaretoken" or kind in ("radio", "checkbox") and " checked" not in tag:
+            continue
+        values.setdefault(name, []).append(html.unescape(attributes.get("value", "")))
+    for name, text in re.findall(r'<textarea name="(\w+)"[^>]*>\n?(.*?)</textarea>', page, re.S):
+        values[name] = [html.unescape(text)]
+    return values
+
+
+def test_without_javascript_a_conflict_shows_the_stored_answer_and_going_on_again_keeps_it(client, chief):
+    # given: the chief's page, loaded before a colleague answers Q1
+    invitation, token = chief
+    chief_section = invitation.survey.questionnaire.sections.get(code="chief")
+    _colleague, colleague_token = delegation_create(
+        invitation=invitation, section=chief_section, name="Ola", email="ola@b.example"
+    )
+    before = form_values(client.get(url("respondent-section", token, "chief")).content.decode())
+    assert before["v__Q1"] == ["0"] and "Q1" not in before
+    autosave(client, colleague_token, "chief", "Q1", 0, Q1="yes")
+
+    # when: the chief goes on with "no" for Q1 and "money" for Q2, from the versions they saw
+    reply = client.post(url("respondent-section", token, "chief"), {**before, "Q1": "no", "Q2": ["money"]})
+
+    # then: the page shows the colleague's answer to Q1 with its version, and the chief's own to Q2
+    page = reply.content.decode()
+    shown = form_values(page)
+    assert reply.status_code == 409 and "Ola" in page
+    assert shown["Q1"] == ["yes"] and shown["v__Q1"] == ["1"]
+    assert shown["Q2"] == ["money"] and shown["v__Q2"] == ["1"]
+    assert Answer.objects.get(question__code="Q1").value == "yes"
+
+    # when: the chief goes on again without choosing: nothing is overwritten
+    assert client.post(url("respondent-section", token, "chief"), shown).status_code == 302
+    assert Answer.objects.get(question__code="Q1").value == "yes"
+    assert AnswerChange.objects.filter(answer__question__code="Q1").count() == 1
+
+    # and the old page sent again still cannot overwrite the colleague
+    assert client.post(url("respondent-section", token, "chief"), {**before, "Q1": "no"}).status_code == 409
+    assert Answer.objects.get(question__code="Q1").value == "yes"
+
+    # when: the chief chooses "no" again on the page that showed "yes": that is kept
+    assert client.post(url("respondent-section", token, "chief"), {**shown, "Q1": "no"}).status_code == 302
+    assert Answer.objects.get(question__code="Q1").value == "no"
+
+
+def test_a_closed_round_refuses_the_no_javascript_save_with_a_clear_page(client, chief):
+    _invitation, token = chief
+    survey_close(survey=Survey.objects.get())
+
+    reply = client.post(url("respondent-section", token, "chief"), {"v__Q1": 0, "Q1": "yes"})
+
+    assert reply.status_code == 409 and "Runden er ikke åpen for svar." in reply.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_a_page_shown_again_with_errors_keeps_the_versions_the_input_was_made_from(client, chief):
+    # given: a page loaded before a colleague answered Q1
+    invitation, token = chief
+    chief_section = invitation.survey.questionnaire.sections.get(code="chief")
+    _colleague, colleague_token = delegation_create(
+        invitation=invitation, section=chief_section, name="Ola", email="ola@b.example"
+    )
+    before = form_values(client.get(url("respondent-section", token, "chief")).content.decode())
+    autosave(client, colleague_token, "chief", "Q1", 0, Q1="yes")
+
+    # when: the chief's input has an error, is shown again, corrected and sent
+    shown = client.post(url("respondent-section", token, "chief"), {**before, "Q1": "no", "Q2": ["a", "b", "c"]})
+    again = form_values(shown.content.decode())
+    reply = client.post(url("respondent-section", token, "chief"), {**again, "Q2": ["money"]})
+
+    # then: the colleague's answer is not overwritten without the chief seeing it
+    assert shown.status_code == 400 and again["v__Q1"] == ["0"] and again["Q1"] == ["no"]
+    assert reply.status_code == 409 and Answer.objects.get(question__code="Q1").value == "yes"

@@ -400,6 +400,25 @@ def test_a_delegates_name_with_html_is_shown_escaped_on_the_landing_page(client,
     assert page.count("&lt;img src=x onerror=alert(1)&gt;Per") == 2  # the message and the list
 
 
+def test_the_conflict_list_shows_the_other_persons_answer_and_name_escaped(client, links):
+    # given: a colleague with HTML in the name saved R1 with HTML after the chief loaded the page
+    invitation = Invitation.objects.get(name="Kari A")
+    chief_section = links["survey"].questionnaire.sections.get(code="chief")
+    _colleague, colleague_token = delegation_create(
+        invitation=invitation, section=chief_section, name="<i>Ola</i>", email="ola@a.example"
+    )
+    client_post_autosave(colleague_token, "chief", "R1", 1, R1=SCRIPT)
+
+    # when: the chief goes on with what they saw (version 1)
+    reply = client.post(reverse("respondent-section", args=[links["a_chief"], "chief"]), {"v__R1": "1", "R1": "mitt"})
+
+    # then
+    page = reply.content.decode()
+    assert reply.status_code == 409
+    assert SCRIPT not in page and "<i>Ola</i>" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; (&lt;i&gt;Ola&lt;/i&gt;)" in page
+
+
 def test_an_autosave_conflict_carries_plain_text_for_the_page_to_insert_as_text(client, links):
     client_post_autosave(links["a_delegated"], "intro", "Q4", 0, Q4="good")
 
