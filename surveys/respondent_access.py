@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from django.db import connection, models
 from django.http import Http404
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 
 from municipalities.models import Municipality, MunicipalityProfile
 from surveys import rows
@@ -198,6 +198,15 @@ def progress_load(*, response: Response) -> dict[int, SectionProgress]:
     return {p.section_id: p for p in progress}
 
 
+def progress_text(answered: int | str, total: int | str, *, count: int | None = None) -> str:
+    """ "12 of 30 questions answered"; `count` chooses the plural form when the numbers are placeholders."""
+    return ngettext(
+        "%(answered)s of %(total)s question answered",
+        "%(answered)s of %(total)s questions answered",
+        total if count is None else count,
+    ) % {"answered": answered, "total": total}
+
+
 @dataclass
 class Access:
     """What one link may see and do."""
@@ -239,6 +248,19 @@ class Access:
     def hidden_codes(self, section: Section) -> set[str]:
         shown = {item.code for item in self.visible_items(section)}
         return {item.code for item in self.section_plan(section).items if item.code not in shown}
+
+    def answered(self, section: Section) -> tuple[int, int]:
+        """How many of the section's questions that show have an answer, and how many show."""
+        questions = [item for item in self.visible_items(section) if item.answerable]
+        answered = sum(
+            1
+            for item in questions
+            if item.question_id in self.answers and self.answers[item.question_id].value is not None
+        )
+        return answered, len(questions)
+
+    def progress_text(self, section: Section) -> str:
+        return progress_text(*self.answered(section))
 
     def section_items(self, section: Section):
         """The section's items with their questions (for validation and answer texts)."""

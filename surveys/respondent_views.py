@@ -34,6 +34,7 @@ from surveys.respondent_access import (
     link_profile,
     link_resolve,
     link_response,
+    progress_text,
     review_rows,
 )
 from surveys.respondent_plan import form_cache_key, plan_and_form_get, rules_and_item_get
@@ -138,6 +139,7 @@ def _landing(request, access: Access, form: DelegationForm | None = None, status
             "title": section.title(language),
             "status": access.status_of(section),
             "progress": access.progress.get(section.pk),
+            "answered": access.progress_text(section),
         }
         for section in access.sections
     ]
@@ -237,6 +239,14 @@ def _neighbours(access: Access, section: Section) -> tuple[Section | None, Secti
     return before, after
 
 
+def _progress_templates() -> dict[str, str]:
+    """The progress sentence with {answered} and {total} for the page's script to fill in."""
+    return {
+        "one": progress_text("{answered}", "{total}", count=1),
+        "many": progress_text("{answered}", "{total}", count=2),
+    }
+
+
 @with_link
 def section_page(request, invitation: Invitation, token: str, code: str):
     """One section's questions. Without JavaScript, "next" saves every answer that changed; when
@@ -292,6 +302,8 @@ def section_page(request, invitation: Invitation, token: str, code: str):
             "conflicts": conflicts,
             "before": before,
             "after": after,
+            "progress": access.progress_text(section),
+            "progress_templates": _progress_templates(),
             "position": access.sections.index(section) + 1,
         },
         status=status,

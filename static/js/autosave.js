@@ -58,6 +58,31 @@
     }
   }
 
+  // "12 of 30 questions answered": the questions shown that have an answer on the page.
+  const progress = document.getElementById("progress");
+  function hasAnswer(item) {
+    return Array.from(item.querySelectorAll("input, textarea, select")).some((field) => {
+      if (!field.name || field.name.endsWith("__comment")) {
+        return false;
+      }
+      if (field.type === "radio" || field.type === "checkbox") {
+        return field.checked;
+      }
+      return field.value.trim() !== "";
+    });
+  }
+  function updateProgress() {
+    if (!progress) {
+      return;
+    }
+    const shown = Array.from(form.querySelectorAll("[data-question]")).filter(
+      (item) => !item.hidden && item.querySelector("input, textarea, select"),
+    );
+    const answered = shown.filter(hasAnswer).length;
+    const template = shown.length === 1 ? progress.dataset.one : progress.dataset.many;
+    progress.textContent = template.replace("{answered}", answered).replace("{total}", shown.length);
+  }
+
   function save(item) {
     const code = item.dataset.question;
     delete timers[code];
@@ -96,6 +121,7 @@
           form.querySelectorAll("[data-question]").forEach((other) => {
             other.hidden = data.hidden.indexOf(other.dataset.question) !== -1;
           });
+          updateProgress();
         } else if (data.status === "conflict") {
           if (version) {
             version.value = data.version;

@@ -39,6 +39,7 @@ def test_the_chief_answers_delegates_and_submits(browser, chief_link, live_serve
     page.locator("#item-Q02 input").fill("42")
     page.locator("#item-Q02 input").blur()
     _saved(page)
+    expect(page.locator("#progress")).to_contain_text("2 av ")
     page.get_by_role("button", name="Lagre og gå videre").click()
 
     # the matrix: one answer per row

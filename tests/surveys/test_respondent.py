@@ -544,6 +544,26 @@ def test_a_closed_round_refuses_the_no_javascript_save_with_a_clear_page(client,
     assert not Answer.objects.exists()
 
 
+def test_progress_is_shown_on_the_section_page_and_per_section_on_the_landing_page(client, chief):
+    # given: Q1 and Q2 answered; R1 shows only when Q1 is yes, C1 only when Q2 has housing
+    _invitation, token = chief
+    autosave(client, token, "chief", "Q1", 0, Q1="no")
+    autosave(client, token, "chief", "Q2", 0, Q2=["money"])
+
+    section = client.get(url("respondent-section", token, "chief")).content.decode()
+    landing = client.get(url("respondent-landing", token)).content.decode()
+
+    assert "2 av 3 spørsmål er besvart" in section
+    assert "2 av 3 spørsmål er besvart" in landing and "0 av 1 spørsmål er besvart" in landing
+
+    # when: a question appears and is answered with 0, which is an answer too
+    autosave(client, token, "chief", "Q2", 1, Q2=["housing"])
+    autosave(client, token, "chief", "C1", 0, C1="0")
+    client.cookies["django_language"] = "nn"
+
+    assert "3 av 4 spørsmål er svart på" in client.get(url("respondent-section", token, "chief")).content.decode()
+
+
 def test_a_page_shown_again_with_errors_keeps_the_versions_the_input_was_made_from(client, chief):
     # given: a page loaded before a colleague answered Q1
     invitation, token = chief
