@@ -43,16 +43,39 @@
     status.className = "ms-2 fw-semibold " + (kind === "error" ? "text-danger" : "text-success");
   }
 
-  function itemMessage(item, text, kind) {
-    let box = item.querySelector(".autosave-message");
+  // The item's fields name the message in aria-describedby, so a screen reader reads it with
+  // the field; a refused answer is also marked aria-invalid.
+  function describe(item, id, on, invalid) {
+    item.querySelectorAll("input, textarea, select").forEach((field) => {
+      const ids = (field.getAttribute("aria-describedby") || "").split(/\s+/).filter((x) => x && x !== id);
+      if (on) {
+        ids.push(id);
+      }
+      if (ids.length) {
+        field.setAttribute("aria-describedby", ids.join(" "));
+      } else {
+        field.removeAttribute("aria-describedby");
+      }
+      if (on && invalid) {
+        field.setAttribute("aria-invalid", "true");
+      } else {
+        field.removeAttribute("aria-invalid");
+      }
+    });
+  }
+
+  function itemMessage(item, text, kind, invalid) {
+    const id = "autosave-message-" + item.dataset.question;
+    let box = document.getElementById(id);
     if (!box) {
       box = document.createElement("div");
-      box.className = "autosave-message mt-1";
+      box.id = id;
       box.setAttribute("role", "alert");
       item.appendChild(box);
     }
     box.textContent = text;
     box.className = "autosave-message mt-1 " + (kind === "error" ? "text-danger" : "text-body");
+    describe(item, id, Boolean(text), Boolean(invalid));
     if (!text) {
       box.remove();
     }
@@ -130,7 +153,7 @@
           itemMessage(item, form.dataset.conflict + " " + (data.theirs || "–") + who + ". " + form.dataset.conflictKeep, "error");
           setStatus(form.dataset.failed, "error");
         } else if (data.status === "invalid") {
-          itemMessage(item, data.errors.join(" "), "error");
+          itemMessage(item, data.errors.join(" "), "error", true);
           setStatus(form.dataset.failed, "error");
         } else {
           itemMessage(item, data.message || "", "error");
