@@ -5,29 +5,35 @@ that year (428 in 2015 down to 372 today) x 150 questions, in a dedicated databa
     .venv/bin/python bench/analysis.py --regenerate
 
 Measures, in one run: full frequencies of one round, one series over twelve years with its panel,
-one breakdown, the national PDF, SQL query counts, and for each statistic the ratio to one
-hand-written SQL aggregate over the same answer rows; then the export of one round to CSV, XLSX
-and SAV. Appends a dated block under "## Analysis" in bench/RESULTS.md and renders the PDF's first
-pages to PNG in bench/out/ (pdftoppm).
+one breakdown by region, the national PDF (context, HTML, WeasyPrint), SQL query counts, and for each
+statistic the ratio to one hand-written SQL aggregate over the same answer rows (grouped by the same
+dimension); then the export of one round to CSV, XLSX and SAV. Each figure is the median of several
+runs, a statistic alternating with its floor, so that a busy moment of a shared machine hits both.
+Before timing, the optimised frequencies are checked against a straightforward per-response
+computation. Appends a dated block under "## Analysis" in bench/RESULTS.md; the PDF and the exports
+are written to bench/out/.
+
+    BENCH_REPEATS=11 .venv/bin/python bench/analysis.py   # more runs per figure (default 7)
 """
 
 import argparse
 import datetime
 import os
 import random
-import shutil
-import subprocess
+import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/survey_bench_analysis")
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_analysis")
 os.environ["DATABASE_URL"] = BENCH_DATABASE
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 YEARS = list(range(2015, 2027))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "7"))
 QUESTIONS = 150
 RESPONSE_SHARE = 0.78
 OUT = ROOT / "bench" / "out"
@@ -253,164 +259,290 @@ def generate() -> None:
 # --- measurement -------------------------------------------------------------------------
 
 
-class Measure:
-    def __init__(self) -> None:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
+def queries_of(function) -> int:
+    """The SQL queries one call makes (counted in a separate call, so timing is not disturbed)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-        self.context = CaptureQueriesContext(connection)
-
-    def __enter__(self) -> "Measure":
-        self.context.__enter__()
-        self.started = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.seconds = time.perf_counter() - self.started
-        self.context.__exit__(*exc)
-        self.queries = len(self.context.captured_queries)
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    return len(captured.captured_queries)
 
 
-def sql_seconds(sql: str, params: list) -> float:
+def sql_floor(sql: str, params: list):
+    """One hand-written SQL aggregate, fetched: the floor a statistic is compared with."""
     from django.db import connection
 
-    with connection.cursor() as cursor:
+    def run() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+    return run
+
+
+@dataclass
+class Timing:
+    label: str
+    times: list[float]
+    queries: int
+    floor_times: list[float] | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def floor(self) -> float | None:
+        return statistics.median(self.floor_times) if self.floor_times else None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.median / self.floor if self.floor else None
+
+
+def measure(label: str, function, floor=None, repeats: int = REPEATS) -> Timing:
+    """Runs the statistic and its floor alternately, `repeats` times each after a warm-up call, so a
+    busy moment of a shared machine hits both; reports medians."""
+    function()
+    if floor is not None:
+        floor()
+    times, floor_times = [], []
+    for _ in range(repeats):
         started = time.perf_counter()
-        cursor.execute(sql, params)
-        cursor.fetchall()
-        return time.perf_counter() - started
+        function()
+        times.append(time.perf_counter() - started)
+        if floor is not None:
+            started = time.perf_counter()
+            floor()
+            floor_times.append(time.perf_counter() - started)
+    return Timing(label, times, queries_of(function), floor_times or None)
+
+
+def reference_frequencies(survey) -> dict[str, tuple[int, list[int]]]:
+    """N and category counts of every choice, scale and matrix variable computed the straightforward way
+    (every response's visibility by `questionnaire_visibility`, answers one by one), to check that the
+    optimised statistics give identical results at full scale."""
+    from surveys.analytics.statistics import question_categories, question_variables
+    from surveys.models import Answer, Response, SectionProgress
+    from surveys.services.questionnaires import (
+        NOT_RELEVANT,
+        profile_values,
+        questionnaire_load,
+        questionnaire_visibility,
+    )
+
+    questionnaire = questionnaire_load(survey.questionnaire_id)
+    result: dict[str, tuple[int, list[int]]] = {}
+    counts: dict[str, list] = {}
+    for response in Response.objects.filter(survey=survey).select_related("municipality"):
+        submitted = set(
+            SectionProgress.objects.filter(response=response, status="submitted").values_list("section_id", flat=True)
+        )
+        if not submitted:
+            continue
+        stored = {a.question.code: a.value for a in Answer.objects.filter(response=response).select_related("question")}
+        profile = profile_values(municipality=response.municipality, year=survey.year)
+        visibility = questionnaire_visibility(questionnaire=questionnaire, profile=profile, answers=stored)
+        for section in visibility.sections:
+            if section.pk not in submitted:
+                continue
+            for item in visibility.items[section.pk]:
+                question = item.question
+                for variable in question_variables(question):
+                    categories = [c.code for c in question_categories(question)]
+                    if not categories:
+                        continue
+                    n, tally = counts.setdefault(variable.name, [0, [0] * len(categories)])
+                    value = stored.get(question.code)
+                    if variable.item_code is not None:
+                        value = value.get(variable.item_code) if isinstance(value, dict) else None
+                    chosen = value if isinstance(value, list) else [value]
+                    known = [categories.index(code) for code in chosen if code in categories and code != NOT_RELEVANT]
+                    if known:
+                        counts[variable.name][0] += 1
+                        for index in known:
+                            tally[index] += 1
+    for name, (n, tally) in counts.items():
+        result[name] = (n, tally)
+    return result
 
 
 def run() -> list[str]:
-    from django.db import connection, reset_queries
+    import io
+    import logging
+
+    from django.db import connection
+    from django.template.loader import render_to_string
     from django.utils import translation
+    from pypdf import PdfReader
+    from weasyprint import HTML
 
     from municipalities.models import Municipality
     from surveys.analytics.dataset import round_data_load
     from surveys.analytics.exports import export_csv, export_sav, export_table, export_xlsx
-    from surveys.analytics.reports import report_context, report_pdf
+    from surveys.analytics.reports import report_context
     from surveys.analytics.series import series_compare
     from surveys.analytics.statistics import breakdown, frequencies
     from surveys.models import Answer, Survey
 
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     translation.activate("nb")
     connection.force_debug_cursor = False
-    reset_queries()
     survey = Survey.objects.get(year=YEARS[-1])
     rows = Answer.objects.count()
     round_rows = Answer.objects.filter(response__survey=survey).count()
-    lines = []
+    series_code = "R030"  # a recurring 4-point scale question, in the introduction programme's section
 
-    # Warm up: connection, imports, template loading.
-    round_data_load(survey=survey, question_codes={"R000"})
-    sql_seconds("SELECT 1", [])
+    # Results first: the optimised frequencies against the straightforward computation.
+    data = round_data_load(survey=survey)
+    results = frequencies(data)
+    reference = reference_frequencies(survey)
+    ours = {
+        d.variable.name: (d.n, [c.count for c in d.categories])
+        for r in results
+        for d in r.distributions
+        if d.categories
+    }
+    identical = ours == reference
+    if not identical:
+        different = sorted(name for name in ours.keys() | reference.keys() if ours.get(name) != reference.get(name))
+        print(f"RESULTS DIFFER for {len(different)} variables, e.g. {different[:5]}", file=sys.stderr)
 
-    freq_sql = sql_seconds(
-        "SELECT a.question_id, a.value::text, count(*) FROM surveys_answer a "
-        "JOIN surveys_response r ON r.id = a.response_id WHERE r.survey_id = %s GROUP BY 1, 2",
-        [survey.pk],
+    timings = [
+        measure(
+            f"full frequencies, one round ({len(results)} questions; load + compute)",
+            lambda: frequencies(round_data_load(survey=survey)),
+            sql_floor(
+                "SELECT a.question_id, a.value::text, count(*) FROM surveys_answer a "
+                "JOIN surveys_response r ON r.id = a.response_id WHERE r.survey_id = %s GROUP BY 1, 2",
+                [survey.pk],
+            ),
+        ),
+        measure("– of which computing from the loaded round", lambda: frequencies(data)),
+        measure(
+            "one series over twelve years with its panel (load + compute)",
+            lambda: series_compare(series=series_code),
+            sql_floor(
+                "SELECT s.year, a.value::text, count(*) FROM surveys_answer a "
+                "JOIN surveys_response r ON r.id = a.response_id JOIN surveys_survey s ON s.id = r.survey_id "
+                "JOIN surveys_question q ON q.id = a.question_id WHERE q.series = %s GROUP BY 1, 2",
+                [series_code],
+            ),
+        ),
+        measure(
+            "one breakdown: a scale question by region (load + compute)",
+            lambda: breakdown(
+                round_data_load(survey=survey, question_codes={series_code}), question_code=series_code, by="region"
+            ),
+            # The same dimension as the statistic: the region of the active scheme (a direct membership,
+            # else the county's region), per answer value.
+            sql_floor(
+                "SELECT coalesce(direct.region_id, via_county.region_id), a.value::text, count(*) "
+                "FROM surveys_answer a JOIN surveys_response r ON r.id = a.response_id "
+                "JOIN municipalities_municipality m ON m.id = r.municipality_id "
+                "JOIN surveys_question q ON q.id = a.question_id "
+                "LEFT JOIN (SELECT rm.municipality_id, rm.region_id FROM municipalities_region_municipalities rm "
+                "  JOIN municipalities_region g ON g.id = rm.region_id "
+                "  JOIN municipalities_regionscheme s ON s.id = g.scheme_id AND s.is_active) direct "
+                "  ON direct.municipality_id = m.id "
+                "LEFT JOIN (SELECT rc.county_id, rc.region_id FROM municipalities_region_counties rc "
+                "  JOIN municipalities_region g ON g.id = rc.region_id "
+                "  JOIN municipalities_regionscheme s ON s.id = g.scheme_id AND s.is_active) via_county "
+                "  ON via_county.county_id = m.county_id "
+                "WHERE r.survey_id = %s AND q.code = %s GROUP BY 1, 2",
+                [survey.pk, series_code],
+            ),
+        ),
+    ]
+    series = series_compare(series=series_code)
+
+    # The national PDF: building the context (the round, and every round for the time series), the
+    # HTML, and WeasyPrint's layout. No SQL floor is meaningful here (the time is layout, not data);
+    # WeasyPrint on the finished HTML is the floor our part is compared with.
+    pdf_repeats = max(1, REPEATS // 3)
+    context_timing = measure(
+        "national report: context (round, net scores, coded answers, time series)",
+        lambda: report_context(survey=survey),
+        repeats=pdf_repeats,
     )
-    with Measure() as freq:
-        data = round_data_load(survey=survey)
-        results = frequencies(data)
-    with Measure() as freq_only:
-        frequencies(data)
-
-    series_code = "R030"  # a recurring 4-point scale question
-    series_sql = sql_seconds(
-        "SELECT s.year, a.value::text, count(*) FROM surveys_answer a JOIN surveys_response r ON r.id = a.response_id "
-        "JOIN surveys_survey s ON s.id = r.survey_id JOIN surveys_question q ON q.id = a.question_id "
-        "WHERE q.series = %s GROUP BY 1, 2",
-        [series_code],
+    context = report_context(survey=survey)
+    html = render_to_string("analytics/report_pdf.html", context)
+    html_timing = measure(
+        "national report: HTML from the context",
+        lambda: render_to_string("analytics/report_pdf.html", context),
+        repeats=pdf_repeats,
     )
-    with Measure() as series_run:
-        series = series_compare(series=series_code)
-
-    breakdown_sql = sql_seconds(
-        "SELECT m.county_id, a.value::text, count(*) FROM surveys_answer a "
-        "JOIN surveys_response r ON r.id = a.response_id "
-        "JOIN municipalities_municipality m ON m.id = r.municipality_id "
-        "JOIN surveys_question q ON q.id = a.question_id WHERE r.survey_id = %s AND q.code = %s GROUP BY 1, 2",
-        [survey.pk, series_code],
+    pdf_timing = measure(
+        "national report: WeasyPrint layout of the HTML (the floor)",
+        lambda: HTML(string=html, base_url=str(ROOT)).write_pdf(),
+        repeats=pdf_repeats,
     )
-    with Measure() as breakdown_run:
-        breakdown_data = round_data_load(survey=survey, question_codes={series_code})
-        breakdown(breakdown_data, question_code=series_code, by="region")
-
-    with Measure() as pdf_run:
-        pdf = report_pdf(survey=survey, context=report_context(survey=survey, data=data))
+    pdf = HTML(string=html, base_url=str(ROOT)).write_pdf()
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "national-report.pdf").write_bytes(pdf)
-    import io
-
-    from pypdf import PdfReader
-
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
-    pngs = ""
-    if shutil.which("pdftoppm"):
-        subprocess.run(
-            [
-                "pdftoppm",
-                "-png",
-                "-r",
-                "70",
-                "-f",
-                "1",
-                "-l",
-                "4",
-                str(OUT / "national-report.pdf"),
-                str(OUT / "report-page"),
-            ],
-            check=True,
-        )
-        pngs = ", ".join(sorted(path.name for path in OUT.glob("report-page*.png")))
 
-    with Measure() as table_run:
-        table = export_table(data)
-    timings = {}
+    exports = []
+    table = export_table(data)
     for name, writer in (("CSV", export_csv), ("XLSX", export_xlsx), ("SAV", export_sav)):
-        started = time.perf_counter()
+        timing = measure(name, lambda writer=writer: writer(export_table(data)), repeats=3)
         body = writer(table)
-        timings[name] = (time.perf_counter() - started, len(body))
         (OUT / f"round-{survey.year}.{name.lower()}").write_bytes(body)
+        exports.append((name, timing.median, len(body)))
 
     units = Municipality.objects.valid_on(survey.opens_at.date()).count()
-
-    def row(label: str, run: Measure, sql: float | None) -> str:
-        baseline = f"{sql * 1000:.0f} ms | {run.seconds / sql:.0f}×" if sql else " |"
-        return f"| {label} | {run.seconds:.2f} s | {run.queries} | {baseline} |"
-
     stamp = datetime.datetime.now(tz=datetime.UTC)
     panel = series.variables[0].panel_size
-    exports = "; ".join(f"{name} {seconds:.2f} s ({size / 1e6:.1f} MB)" for name, (seconds, size) in timings.items())
-    lines += [
+
+    def row(timing: Timing) -> str:
+        spread = f"{min(timing.times):.3f}–{max(timing.times):.3f}"
+        if timing.floor is None:
+            return f"| {timing.label} | {timing.median:.3f} s | {spread} | {timing.queries} | | |"
+        met = "yes" if timing.ratio <= 2 else "**no**"
+        return (
+            f"| {timing.label} | {timing.median:.3f} s | {spread} | {timing.queries} | "
+            f"{timing.floor * 1000:.1f} ms | {timing.ratio:.1f}× ({met}) |"
+        )
+
+    total_pdf = context_timing.median + html_timing.median + pdf_timing.median
+    load = os.getloadavg()
+    return [
         f"### Run {stamp:%Y-%m-%d %H:%M} UTC (`.venv/bin/python bench/analysis.py`)",
         "",
         f"Data: {len(YEARS)} rounds ({YEARS[0]}–{YEARS[-1]}), 150 questions each (100 recurring, 50 rotating; "
         f"20 matrices of 4 items), the registry's units of each year; {rows:,} answer rows in all, "
         f"{round_rows:,} in {survey.year} ({units} units, {len(data.respondents())} responding). "
-        "PostgreSQL, one process, warm connection.",
+        f"PostgreSQL on 127.0.0.1, one process, warm connection, tables analysed. Each figure is the median of "
+        f"{REPEATS} runs (the report's of {pdf_repeats}), each statistic alternating with its floor; load average "
+        f"at the end {load[0]:.1f} on {os.cpu_count()} cores.",
         "",
-        "| statistic | time | SQL queries | one hand-written SQL aggregate over the same rows | ratio |",
-        "|---|---:|---:|---:|---:|",
-        row(f"full frequencies, one round ({len(results)} questions; load + compute)", freq, freq_sql),
-        row("– of which computing from the loaded round", freq_only, None),
-        row(f"one series over {len(series.years)} years with its panel ({panel} units)", series_run, series_sql),
-        row("one breakdown (a scale question by region)", breakdown_run, breakdown_sql),
-        row(f"national PDF (WeasyPrint, {pages} pages, from the loaded round)", pdf_run, None),
+        f"Results checked: the frequencies of {survey.year} (N and count of every category of "
+        f"{len(reference)} variables) equal a straightforward per-response computation: "
+        f"{'**identical**' if identical else '**DIFFERENT**'}.",
         "",
-        f"Export of {survey.year} ({len(table.rows)} rows × {len(table.variables)} variables): "
-        f"building the table {table_run.seconds:.2f} s; {exports}.",
+        "| statistic | median | range | SQL queries | floor: one hand-written SQL aggregate | ratio (target ≤ 2×) |",
+        "|---|---:|---:|---:|---:|---:|",
+        *[row(timing) for timing in timings],
         "",
-        "The ratios set the whole path (load the round's answers, profiles and sections, evaluate every "
-        "response's conditions, count) against a bare GROUP BY that knows nothing of conditions, N or panels; "
-        "most of the difference is the fixed cost of loading, paid once per round (twelve times for the series).",
+        f"The series has {len(series.years)} years and a panel of {panel} units.",
         "",
-        f"The national PDF has {pages} pages; its first pages are rendered to PNG in bench/out/ "
-        f"({pngs or 'pdftoppm not installed'}).",
+        "| national PDF | median | SQL queries |",
+        "|---|---:|---:|",
+        f"| context: the round, net scores, coded answers, time series of every recurring question | "
+        f"{context_timing.median:.2f} s | {context_timing.queries} |",
+        f"| HTML from the context | {html_timing.median:.2f} s | 0 |",
+        f"| WeasyPrint layout and PDF ({pages} pages) | {pdf_timing.median:.2f} s | 0 |",
+        f"| total, and its ratio to WeasyPrint alone (the floor) | {total_pdf:.2f} s | "
+        f"{total_pdf / pdf_timing.median:.2f}× |",
+        "",
+        f"Export of {survey.year} ({len(table.rows)} rows, one per unit, × {len(table.variables)} variables), table "
+        "built from the loaded round and written: "
+        + "; ".join(f"{name} {seconds:.2f} s ({size / 1e6:.1f} MB)" for name, seconds, size in exports)
+        + ".",
         "",
     ]
-    return lines
 
 
 def results_append(lines: list[str]) -> None:
@@ -449,6 +581,10 @@ def main() -> None:
         started = time.perf_counter()
         generate()
         print(f"  generated in {time.perf_counter() - started:.0f} s", flush=True)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # planner statistics, as autovacuum keeps them on a live database
     lines = run()
     print("\n".join(lines))
     if not args.no_results:

@@ -136,6 +136,9 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
 ]
+# Files the app writes (analysis exports); on several machines, a shared folder or another storage.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "media/"  # never served directly: downloads go through views that check access
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -199,6 +202,15 @@ else:
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "outbox"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kommuneundersokelsen@example.no")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where respondents write for help (shown on the home page).
+SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "kommuneundersokelsen@example.no")
+
+# Reminders: a failed send is tried again after REMINDERS_RETRY_SECONDS, doubling each
+# time, up to REMINDERS_MAX_ATTEMPTS; a message handed to a worker is not handed out again
+# for REMINDERS_LEASE_SECONDS (a worker that died leaves it to the next beat after that).
+REMINDERS_RETRY_SECONDS = int(os.environ.get("REMINDERS_RETRY_SECONDS", "60"))
+REMINDERS_MAX_ATTEMPTS = int(os.environ.get("REMINDERS_MAX_ATTEMPTS", "6"))
+REMINDERS_LEASE_SECONDS = int(os.environ.get("REMINDERS_LEASE_SECONDS", "600"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

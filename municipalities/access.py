@@ -3,6 +3,12 @@ none of them decides on its own.
 
 Roles: a survey admin may do everything, an analyst may read everything, and
 a regional officer may read the registry of their own region only.
+
+Regional officers are bound to a region of the scheme in force. An officer
+whose region belongs to a scheme that is not (or no longer) in force has no
+role in effect and sees nothing, rather than a grouping nobody uses any more,
+until a superuser binds them to a region of the scheme in force; the admin
+warns on such accounts.
 """
 
 from django.contrib.auth.backends import ModelBackend
@@ -24,7 +30,16 @@ def staff_role(user) -> str | None:
     if not user.is_staff:
         return None
     profile = getattr(user, "staff_profile", None)
-    return profile.role if profile else None
+    if profile is None:
+        return None
+    if profile.role == StaffProfile.Role.REGIONAL_OFFICER and not staff_profile_region_in_force(profile):
+        return None
+    return profile.role
+
+
+def staff_profile_region_in_force(profile: StaffProfile) -> bool:
+    """Whether a regional officer's region belongs to the scheme in force."""
+    return profile.region is not None and profile.region.scheme.is_active
 
 
 def staff_region(user) -> Region | None:
@@ -35,7 +50,9 @@ def staff_region(user) -> Region | None:
 
 def municipalities_in_region(region: Region) -> QuerySet[Municipality]:
     """Units of a region: members through their county, unless the unit is
-    placed directly in another region of the same scheme, plus direct members."""
+    placed directly in another region of the same scheme, plus direct members.
+    For any scheme, in force or not (breakdowns may use an old one); who may
+    see what is decided by `municipalities_visible_to`."""
     placed_elsewhere = Region.municipalities.through.objects.filter(region__scheme_id=region.scheme_id).exclude(
         region=region
     )

@@ -3,14 +3,16 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from municipalities import access, services, uploads
 from municipalities.models import (
@@ -23,7 +25,11 @@ from municipalities.models import (
     RegionScheme,
     StaffProfile,
 )
-from municipalities.selectors import municipality_annotate_region, region_scheme_active
+from municipalities.selectors import (
+    municipality_annotate_region,
+    region_scheme_active,
+    staff_profile_list_bound_outside_scheme_in_force,
+)
 
 admin.site.site_header = _("Municipal survey administration")
 admin.site.site_title = _("Municipal survey")
@@ -207,6 +213,20 @@ class RegionSchemeAdmin(admin.ModelAdmin):
         scheme = queryset.get()
         services.region_scheme_activate(scheme=scheme)
         self.message_user(request, _("%(name)s is now in force.") % {"name": scheme.name})
+        stranded = staff_profile_list_bound_outside_scheme_in_force().count()
+        if stranded:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s regional officer is bound to a region of another scheme and sees nothing "
+                    "until a superuser binds them to a region of %(name)s.",
+                    "%(count)s regional officers are bound to regions of another scheme and see nothing "
+                    "until a superuser binds them to a region of %(name)s.",
+                    stranded,
+                )
+                % {"count": stranded, "name": scheme.name},
+                messages.WARNING,
+            )
 
     def get_urls(self):
         return [
@@ -280,16 +300,34 @@ class ChangeOutInline(ChangeInInline):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(ScopedToRegionMixin, admin.ModelAdmin):
+    """Searchable by number, name, county and region name; filters (with counts) for
+    validity, kind, region, settling refugees and county."""
+
     municipality_path = ""
     list_display = ["number", "name", "kind", "county", "region", "valid_from", "valid_to"]
     list_filter = [ValidityFilter, "kind", RegionFilter, SettlesRefugeesFilter, "county"]
-    search_fields = ["number", "name", "county__name"]
+    show_facets = admin.ShowFacets.ALWAYS
+    search_fields = ["number", "name", "county__name", "county__number"]
+    search_help_text = _("Number, name, county or region (of the scheme in force).")
     list_select_related = ["county"]
     raw_id_fields = ["parent", "county"]
     inlines = [ProfileInline, ContactInline, ChangeInInline, ChangeOutInline]
 
     def get_queryset(self, request):
         return municipality_annotate_region(super().get_queryset(request), scheme=region_scheme_active())
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also the units of a region of the scheme in force whose name matches the whole term."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        regions = list(Region.objects.filter(scheme__is_active=True, name__icontains=term)) if term else []
+        if regions:
+            in_regions = [access.municipalities_in_region(region).values("pk") for region in regions]
+            matches = Q(pk__in=results.values("pk"))
+            for ids in in_regions:
+                matches |= Q(pk__in=ids)
+            results = queryset.filter(matches)
+        return results, may_have_duplicates
 
     @admin.display(description=_("region"), ordering="region_name")
     def region(self, unit):
@@ -341,9 +379,33 @@ admin.site.unregister(User)
 class StaffUserAdmin(UserAdmin):
     inlines = [StaffProfileInline]
     list_display = ["username", "email", "is_staff", "staff_role"]
-    list_select_related = ["staff_profile"]
+    list_select_related = ["staff_profile__region__scheme"]
 
     @admin.display(description=_("staff role"))
     def staff_role(self, user):
         profile = getattr(user, "staff_profile", None)
-        return profile.get_role_display() if profile else "–"
+        if profile is None:
+            return "–"
+        if profile.role == StaffProfile.Role.REGIONAL_OFFICER and not access.staff_profile_region_in_force(profile):
+            return _("%(role)s – region not in force, sees nothing") % {"role": profile.get_role_display()}
+        return profile.get_role_display()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        user = self.get_object(request, unquote(object_id)) if request.method == "GET" else None
+        if user is not None:
+            profile = getattr(user, "staff_profile", None)
+            if (
+                profile is not None
+                and profile.role == StaffProfile.Role.REGIONAL_OFFICER
+                and not access.staff_profile_region_in_force(profile)
+            ):
+                self.message_user(
+                    request,
+                    _(
+                        "This regional officer is bound to %(region)s in %(scheme)s, which is not in force, and "
+                        "sees nothing. Bind them to a region of the scheme in force."
+                    )
+                    % {"region": profile.region.name, "scheme": profile.region.scheme.name},
+                    messages.WARNING,
+                )
+        return super().change_view(request, object_id, form_url, extra_context)

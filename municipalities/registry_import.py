@@ -44,6 +44,12 @@ IMDI_REGIONS = {
     "IMDi Indre Øst": ("indre-ost", "Indre Øst"),
 }
 
+
+def region_placeholder_email(code: str) -> str:
+    """A placeholder office address (example.no is not a real office); edited in the admin."""
+    return f"regionkontor-{code}@example.no"
+
+
 # The three registry lists: file, first and last day of validity, profile years
 # with the column that holds each year's population.
 REGISTRY_LISTS = [
@@ -544,9 +550,10 @@ def registry_apply(*, registry: Registry) -> ImportReport:
 
 
 def _apply_default_regions(registry: Registry, counties: dict, units: dict, report: ImportReport) -> None:
-    """Ships the six historical regions. Memberships are only ever added for
-    counties and units that no region of the scheme holds yet, so an admin's
-    own changes to the scheme survive a re-import."""
+    """Ships the six historical regions with placeholder office addresses. Memberships
+    are only ever added for counties and units that no region of the scheme holds yet,
+    and an address is only filled in where there is none, so an admin's own changes to
+    the scheme survive a re-import."""
     scheme, created = RegionScheme.objects.get_or_create(
         code=DEFAULT_SCHEME_CODE,
         defaults={
@@ -558,8 +565,17 @@ def _apply_default_regions(registry: Registry, counties: dict, units: dict, repo
     (report.created if created else report.unchanged)["region schemes"] += 1
     regions = {}
     for label, (code, name) in IMDI_REGIONS.items():
-        region, created = Region.objects.get_or_create(scheme=scheme, code=code, defaults={"name": name})
-        (report.created if created else report.unchanged)["regions"] += 1
+        region, created = Region.objects.get_or_create(
+            scheme=scheme, code=code, defaults={"name": name, "office_email": region_placeholder_email(code)}
+        )
+        if not created and not region.office_email:
+            # Regions imported before they had an address get the placeholder once; an address
+            # an admin has set is never overwritten.
+            region.office_email = region_placeholder_email(code)
+            region.save(update_fields=["office_email", "updated_at"])
+            report.updated["regions"] += 1
+        else:
+            (report.created if created else report.unchanged)["regions"] += 1
         regions[label] = region
 
     county_links = Region.counties.through

@@ -3,11 +3,18 @@
 from django.db.models import CharField, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from municipalities.models import Municipality, Region, RegionScheme
+from municipalities.models import Municipality, Region, RegionScheme, StaffProfile
 
 
 def region_scheme_active() -> RegionScheme | None:
     return RegionScheme.objects.filter(is_active=True).first()
+
+
+def staff_profile_list_bound_outside_scheme_in_force() -> QuerySet[StaffProfile]:
+    """Regional officers whose region belongs to a scheme that is not in force: they see nothing."""
+    return StaffProfile.objects.filter(
+        role=StaffProfile.Role.REGIONAL_OFFICER, region__scheme__is_active=False
+    ).select_related("user", "region__scheme")
 
 
 def municipality_annotate_region(

@@ -2,4 +2,14 @@ from django.urls import path
 
 from reminders import views
 
-urlpatterns = [path("", views.outbox, name="outbox")]
+urlpatterns = [
+    path("<int:survey_id>/", views.schedule_page, name="reminders-schedule"),
+    path("<int:survey_id>/rules/<int:rule_id>/", views.rule_preview, name="reminders-rule-preview"),
+    path("<int:survey_id>/schedule/<slug:action>/", views.schedule_change, name="reminders-schedule-change"),
+    path("<int:survey_id>/chase/", views.chase_board_page, name="reminders-chase"),
+    path("<int:survey_id>/chase/export/<str:fmt>/", views.chase_board_export, name="reminders-chase-export"),
+    path("<int:survey_id>/chase/<int:municipality_id>/", views.chase_detail, name="reminders-chase-detail"),
+    path("<int:survey_id>/chase/<int:municipality_id>/remind/", views.chase_remind, name="reminders-chase-remind"),
+    path("<int:survey_id>/monitor/", views.monitor, name="reminders-monitor"),
+    path("<int:survey_id>/mail/", views.mail_log, name="reminders-mail-log"),
+]

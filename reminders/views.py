@@ -1,18 +1,352 @@
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+"""Staff pages of the reminders: the schedule, the chase board, the response-rate monitor,
+the mail log and the embedded default's outbox. Each view checks access, calls one
+selector or service, and renders or redirects."""
 
-from municipalities.access import staff_required, staff_role
-from municipalities.models import StaffProfile
+import csv
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from municipalities.access import municipalities_visible_to, staff_required, staff_role
+from municipalities.models import County, Municipality, StaffProfile
+from reminders import services
+from reminders.charts import cumulative_chart, mark_legend
+from reminders.forms import BoardFilterForm, ChaseEntryForm, MailLogFilterForm, PersonalReminderForm
+from reminders.models import ChaseEntry, Dispatch, Rule, Schedule
 from reminders.outbox import outbox_enabled, outbox_messages
+from reminders.selectors import (
+    BoardRow,
+    chase_board,
+    dispatch_log,
+    response_monitor,
+    round_units,
+    rule_recipients,
+    schedule_summaries,
+)
+from surveys.models import Survey
+
+ADMIN = StaffProfile.Role.SURVEY_ADMIN
+ANALYST = StaffProfile.Role.ANALYST
+OFFICER = StaffProfile.Role.REGIONAL_OFFICER
+
+
+def _role_in(request: HttpRequest, *roles: str) -> str:
+    role = staff_role(request.user)
+    if role not in roles:
+        raise PermissionDenied
+    return role
+
+
+def _page(request: HttpRequest, template: str, *, survey: Survey, tab: str, **context) -> HttpResponse:
+    role = staff_role(request.user)
+    return render(
+        request,
+        template,
+        {"survey": survey, "tab": tab, "shows_schedule": role in (ADMIN, ANALYST), "role": role, **context},
+    )
+
+
+def _survey(survey_id: int) -> Survey:
+    return get_object_or_404(Survey.objects.exclude(questionnaire=None), pk=survey_id)
+
+
+# --- outbox and mail log ----------------------------------------------------------------------
 
 
 @staff_required
 def outbox(request):
     # Messages carry contacts' addresses from every region: survey admins only.
-    if staff_role(request.user) != StaffProfile.Role.SURVEY_ADMIN:
-        raise PermissionDenied
+    _role_in(request, ADMIN)
     return render(
         request,
         "reminders/outbox.html",
         {"enabled": outbox_enabled(), "messages_sent": outbox_messages() if outbox_enabled() else []},
+    )
+
+
+@staff_required
+def mail_log(request: HttpRequest, survey_id: int) -> HttpResponse:
+    _role_in(request, ADMIN, ANALYST, OFFICER)
+    survey = _survey(survey_id)
+    form = MailLogFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    log = dispatch_log(units=municipalities_visible_to(request.user), survey=survey, status=status)
+    page = Paginator(log, 50).get_page(request.GET.get("page"))
+    return _page(request, "reminders/mail_log.html", survey=survey, tab="mail", form=form, page=page)
+
+
+# --- the schedule -----------------------------------------------------------------------------
+
+
+@staff_required
+def schedule_page(request: HttpRequest, survey_id: int) -> HttpResponse:
+    role = _role_in(request, ADMIN, ANALYST)
+    survey = _survey(survey_id)
+    schedule = Schedule.objects.filter(survey=survey).first()
+    rules = list(schedule.rules.all()) if schedule else []
+    for rule in rules:
+        rule.schedule = schedule
+    return _page(
+        request,
+        "reminders/schedule.html",
+        survey=survey,
+        tab="schedule",
+        schedule=schedule,
+        summaries=sorted(schedule_summaries(rules=rules), key=lambda summary: (summary.due_at is None, summary.due_at)),
+        may_edit=role == ADMIN,
+    )
+
+
+@staff_required
+@require_POST
+def schedule_change(request: HttpRequest, survey_id: int, action: str) -> HttpResponse:
+    _role_in(request, ADMIN)
+    survey = _survey(survey_id)
+    if action == "create":
+        services.schedule_create_default(survey=survey)
+        messages.success(request, _("The standard schedule is in place. Adjust it before the round opens."))
+    elif action in ("pause", "resume"):
+        schedule = get_object_or_404(Schedule, survey=survey)
+        if action == "pause":
+            services.schedule_pause(schedule=schedule, user=request.user)
+            messages.success(request, _("The schedule is paused: nothing goes out until it is resumed."))
+        else:
+            services.schedule_resume(schedule=schedule)
+            messages.success(request, _("The schedule runs again."))
+    elif action == "invite":
+        try:
+            created = services.invitations_send_now(survey=survey)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(count)s invitations are on their way.") % {"count": created})
+    else:
+        raise Http404
+    return redirect("reminders-schedule", survey_id=survey.pk)
+
+
+@staff_required
+def rule_preview(request: HttpRequest, survey_id: int, rule_id: int) -> HttpResponse:
+    """Who the rule would send to now, and the message as the first of them would get it."""
+    _role_in(request, ADMIN, ANALYST)
+    survey = _survey(survey_id)
+    rule = get_object_or_404(Rule.objects.select_related("schedule__survey"), pk=rule_id, schedule__survey=survey)
+    recipients = rule_recipients(rule=rule, now=timezone.now())
+    examples = []
+    for language in ("nb", "nn"):
+        contact = next((c for c in recipients if c.language == language), None)
+        if contact is not None:
+            dispatch = Dispatch(survey=survey, municipality=contact.municipality, contact=contact, rule=rule)
+            examples.append((contact, services.dispatch_text(dispatch=dispatch, token=services.PREVIEW_TOKEN)))
+    return _page(
+        request,
+        "reminders/rule_preview.html",
+        survey=survey,
+        tab="schedule",
+        rule=rule,
+        recipients=recipients,
+        examples=examples,
+    )
+
+
+# --- the chase board --------------------------------------------------------------------------
+
+
+def _board_rows(request: HttpRequest, survey: Survey) -> tuple[list[BoardRow], BoardFilterForm]:
+    units = municipalities_visible_to(request.user)
+    counties = County.objects.filter(pk__in=round_units(survey).filter(pk__in=units.values("pk")).values("county"))
+    form = BoardFilterForm(request.GET or None, counties=counties.order_by("number"))
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = chase_board(
+        survey=survey,
+        units=units,
+        status=filters.get("status") or "",
+        county_id=filters["county"].pk if filters.get("county") else None,
+        follow_up_due=filters.get("follow_up_due") or False,
+        sort=filters.get("sort") or "number",
+    )
+    return rows, form
+
+
+@staff_required
+def chase_board_page(request: HttpRequest, survey_id: int) -> HttpResponse:
+    role = _role_in(request, ADMIN, ANALYST, OFFICER)
+    survey = _survey(survey_id)
+    rows, form = _board_rows(request, survey)
+    return _page(
+        request,
+        "reminders/board.html",
+        survey=survey,
+        tab="chase",
+        rows=rows,
+        form=form,
+        may_act=role in (ADMIN, OFFICER) and survey.status == Survey.Status.OPEN,
+        query=request.GET.urlencode(),
+    )
+
+
+def _export_table(rows: list[BoardRow]) -> tuple[list[str], list[list[object]]]:
+    header = [
+        _("Number"),
+        _("Municipality"),
+        _("County"),
+        _("Region"),
+        _("Status"),
+        _("Sections"),
+        _("Contacts"),
+        _("Reminders sent"),
+        _("Last reminder"),
+        _("Last chased"),
+        _("How"),
+        _("Outcome"),
+        _("Note"),
+        _("Follow up on"),
+    ]
+    table = []
+    for row in rows:
+        entry = row.last_entry
+        table.append(
+            [
+                row.municipality.number,
+                row.municipality.name,
+                row.municipality.county.name,
+                row.region or "",
+                str(row.status_label),
+                "; ".join(f"{section.title_nb}: {status}" for section, status in row.sections),
+                "; ".join(f"{c.name} ({c.get_role_display()}) {c.email} {c.phone}".strip() for c in row.contacts),
+                row.reminders_sent,
+                timezone.localtime(row.last_reminder_at).strftime("%Y-%m-%d %H:%M") if row.last_reminder_at else "",
+                timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M") if entry else "",
+                entry.get_channel_display() if entry else "",
+                entry.get_outcome_display() if entry else "",
+                entry.note if entry else "",
+                entry.follow_up_on.isoformat() if entry and entry.follow_up_on else "",
+            ]
+        )
+    return header, table
+
+
+@staff_required
+def chase_board_export(request: HttpRequest, survey_id: int, fmt: str) -> HttpResponse:
+    _role_in(request, ADMIN, ANALYST, OFFICER)
+    survey = _survey(survey_id)
+    rows, _form = _board_rows(request, survey)
+    header, table = _export_table(rows)
+    name = f"purreliste-{survey.year}"
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(header)
+        writer.writerows(table)
+        return response
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = str(survey.year)
+        sheet.append(header)
+        for line in table:
+            sheet.append(line)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    raise Http404
+
+
+def _visible_unit(request: HttpRequest, survey: Survey, municipality_id: int) -> Municipality:
+    """A unit of the round that the user may see; others are not found, by URL or by form."""
+    units = round_units(survey).filter(pk__in=municipalities_visible_to(request.user).values("pk"))
+    return get_object_or_404(units, pk=municipality_id)
+
+
+@staff_required
+def chase_detail(request: HttpRequest, survey_id: int, municipality_id: int) -> HttpResponse:
+    role = _role_in(request, ADMIN, ANALYST, OFFICER)
+    survey = _survey(survey_id)
+    unit = _visible_unit(request, survey, municipality_id)
+    may_act = role in (ADMIN, OFFICER)
+    form = ChaseEntryForm(request.POST or None)
+    if request.method == "POST":
+        if not may_act:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.chase_entry_create(survey=survey, municipality=unit, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The chase entry is saved."))
+                return redirect("reminders-chase-detail", survey_id=survey.pk, municipality_id=unit.pk)
+    return _page(
+        request,
+        "reminders/chase_detail.html",
+        survey=survey,
+        tab="chase",
+        unit=unit,
+        form=form,
+        reminder_form=PersonalReminderForm(),
+        entries=ChaseEntry.objects.filter(survey=survey, municipality=unit).select_related("user"),
+        dispatches=Dispatch.objects.filter(survey=survey, municipality=unit).select_related(
+            "municipality", "contact", "rule", "chase_entry__user"
+        ),
+        contacts=unit.contacts.filter(is_active=True).order_by("role", "name"),
+        may_act=may_act and survey.status == Survey.Status.OPEN,
+    )
+
+
+@staff_required
+@require_POST
+def chase_remind(request: HttpRequest, survey_id: int, municipality_id: int) -> HttpResponse:
+    _role_in(request, ADMIN, OFFICER)
+    survey = _survey(survey_id)
+    unit = _visible_unit(request, survey, municipality_id)
+    form = PersonalReminderForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The reminder could not be sent: reload the page and try again."))
+    else:
+        try:
+            entry = services.chase_reminder_send(
+                survey=survey, municipality=unit, user=request.user, request_key=form.cleaned_data["request_key"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("A personal reminder is on its way. %(note)s") % {"note": entry.note})
+    return redirect("reminders-chase-detail", survey_id=survey.pk, municipality_id=unit.pk)
+
+
+# --- the response-rate monitor ----------------------------------------------------------------
+
+
+@staff_required
+def monitor(request: HttpRequest, survey_id: int) -> HttpResponse:
+    _role_in(request, ADMIN, ANALYST, OFFICER)
+    survey = _survey(survey_id)
+    data = response_monitor(survey=survey, units=municipalities_visible_to(request.user))
+    chart = cumulative_chart(
+        title=_("Responding units per day"), points=data.cumulative, units=data.units, marks=data.sends
+    )
+    return _page(
+        request,
+        "reminders/monitor.html",
+        survey=survey,
+        tab="monitor",
+        monitor=data,
+        chart=chart,
+        legend=mark_legend(data.sends),
+        by_group=[(_("Region"), data.by_region), (_("County"), data.by_county)],
     )

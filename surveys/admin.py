@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from municipalities.access import municipalities_visible_to
 from surveys.analytics.models import AnalysisBand
 from surveys.models import (
+    FROZEN_MESSAGE,
     Answer,
     Invitation,
     Item,
@@ -64,7 +65,7 @@ class FrozenInlineMixin:
         return not self._frozen(obj) and super().has_delete_permission(request, obj)
 
 
-class ScalePointInline(admin.TabularInline):
+class ScalePointInline(FrozenInlineMixin, admin.TabularInline):
     model = ScalePoint
     extra = 0
     fields = ["value", "code", "label_nb", "label_nn", "label_en"]
@@ -72,9 +73,30 @@ class ScalePointInline(admin.TabularInline):
 
 @admin.register(Scale)
 class ScaleAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    """A scale used in an opened round is frozen with its questions: read-only here."""
+
+    list_display = ["code", "name", "frozen"]
+    list_filter = [("frozen_at", admin.EmptyFieldListFilter)]
     search_fields = ["code", "name"]
     inlines = [ScalePointInline]
+    fields = ["code", "name", "frozen_at"]
+    readonly_fields = ["frozen_at"]
+
+    @admin.display(description=_("frozen"), boolean=True)
+    def frozen(self, scale):
+        return scale.is_frozen
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_frozen) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_frozen) and super().has_delete_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        scale = self.get_object(request, object_id)
+        if request.method == "GET" and scale is not None and scale.is_frozen:
+            self.message_user(request, FROZEN_MESSAGE % {"what": scale.name}, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class OptionInline(FrozenInlineMixin, admin.TabularInline):
@@ -257,10 +279,9 @@ class SectionAdmin(admin.ModelAdmin):
     inlines = [ItemInline]
     fields = ["questionnaire", "position", "code", "role", "title_nb", "title_nn", "title_en", "condition"]
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.questionnaire.is_frozen:
-            return self.fields
-        return []
+    # A section of a frozen questionnaire is view-only (a save would be refused anyway).
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and obj.questionnaire.is_frozen) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return not (obj is not None and obj.questionnaire.is_frozen) and super().has_delete_permission(request, obj)
@@ -329,10 +350,9 @@ class QuestionnaireAdmin(admin.ModelAdmin):
             return _("None: the questionnaire can be opened.")
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((p.message,) for p in found)))
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.is_frozen:
-            return self.fields
-        return self.readonly_fields
+    # A frozen questionnaire is view-only (a save would be refused anyway).
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_frozen) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return not (obj is not None and obj.is_frozen) and super().has_delete_permission(request, obj)
@@ -462,18 +482,20 @@ class SurveyAdmin(admin.ModelAdmin):
         self._transition(request, queryset, rounds.survey_archive, _("%(survey)s is archived."))
 
 
-@admin.action(description=_("Send invitations to every active contact (skips those who have a link)"))
+@admin.action(
+    description=_("Send the invitation now to every active contact who has not had it"), permissions=["change"]
+)
 def send_invitations(modeladmin, request, queryset):
+    from reminders.services import invitations_send_now
+
     for survey in queryset:
         try:
-            run = invitation_services.survey_invite_contacts(survey=survey)
+            created = invitations_send_now(survey=survey)
         except ValidationError as error:
             modeladmin.message_user(request, format_html("{}: {}", survey, "; ".join(error.messages)), messages.ERROR)
         else:
             modeladmin.message_user(
-                request,
-                _("%(survey)s: %(created)s invitations sent, %(skipped)s contacts skipped.")
-                % {"survey": survey, "created": run.created, "skipped": run.skipped},
+                request, _("%(survey)s: %(count)s invitations are on their way.") % {"survey": survey, "count": created}
             )
 
 

@@ -4,9 +4,11 @@ limited to their own region. Views check access, read a selector and render."""
 from dataclasses import dataclass
 
 from django import forms
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -14,23 +16,32 @@ from municipalities.access import staff_region, staff_required, staff_role
 from municipalities.models import Region, StaffProfile
 from municipalities.selectors import region_scheme_active
 from surveys.analytics.dataset import Districts, round_data_load
-from surveys.analytics.exports import codebook_rows, codebook_xlsx, export_csv, export_sav, export_table, export_xlsx
-from surveys.analytics.models import AnalysisReport
-from surveys.analytics.reports import frequency_chart, net_score_chart, report_context
+from surveys.analytics.exports import codebook_header, codebook_rows, export_table
+from surveys.analytics.models import AnalysisExport, AnalysisReport, OpenAnswerCategory
+from surveys.analytics.open_answers import CODING_NOTE, question_coding, round_codings
+from surveys.analytics.reports import frequency_entries, net_score_chart, report_context, series_chart
 from surveys.analytics.selectors import analysis_series, analysis_series_choices
-from surveys.analytics.services import analysis_report_request
+from surveys.analytics.services import (
+    analysis_export_request,
+    analysis_report_request,
+    open_answer_category_create,
+    open_answer_category_delete,
+    open_answer_category_move,
+    open_answer_category_update,
+    open_answer_tags_set,
+    question_is_codable,
+)
 from surveys.analytics.statistics import (
     MULTIPLE_NOTE,
     NET_SCORE_NOTE,
     ROUNDING_NOTE,
     Dimension,
     breakdown,
-    frequencies,
-    net_scores,
+    net_scores_by_partnership,
     representativeness,
     response_statistics,
 )
-from surveys.models import Survey
+from surveys.models import Answer, Item, Question, Survey
 
 ANALYSIS_ROLES = (StaffProfile.Role.SURVEY_ADMIN, StaffProfile.Role.ANALYST, StaffProfile.Role.REGIONAL_OFFICER)
 
@@ -97,8 +108,13 @@ def overview(request: HttpRequest, survey_id: int) -> HttpResponse:
 def frequency_list(request: HttpRequest, survey_id: int) -> HttpResponse:
     scope = _scope(request, survey_id)
     data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
-    results = [(result, frequency_chart(result)) for result in frequencies(data)]
-    context = _context(scope, frequencies=results, rounding_note=ROUNDING_NOTE, multiple_note=MULTIPLE_NOTE)
+    context = _context(
+        scope,
+        frequencies=frequency_entries(data),
+        rounding_note=ROUNDING_NOTE,
+        multiple_note=MULTIPLE_NOTE,
+        coding_note=CODING_NOTE,
+    )
     return render(request, "analytics/frequencies.html", context)
 
 
@@ -128,14 +144,8 @@ def breakdown_view(request: HttpRequest, survey_id: int) -> HttpResponse:
 def net_score_list(request: HttpRequest, survey_id: int) -> HttpResponse:
     scope = _scope(request, survey_id)
     data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
-    scores = net_scores(data)
-    partner = net_scores(data, filter_units=lambda unit: unit.is_partner is True)
-    others = net_scores(data, filter_units=lambda unit: unit.is_partner is not True)
-    by_name = {"partner": {s.variable.name: s for s in partner}, "others": {s.variable.name: s for s in others}}
-    rows = [
-        (score, by_name["partner"].get(score.variable.name), by_name["others"].get(score.variable.name))
-        for score in scores
-    ]
+    rows = net_scores_by_partnership(data)
+    scores = [score for score, _partner, _others in rows]
     context = _context(scope, rows=rows, chart=net_score_chart(scores), net_score_note=NET_SCORE_NOTE)
     return render(request, "analytics/net_scores.html", context)
 
@@ -162,40 +172,65 @@ def series_view(request: HttpRequest, survey_id: int) -> HttpResponse:
             districts=scope.districts,
             up_to_year=scope.survey.year,
         )
-    context = _context(scope, form=form, series=series, rounding_note=ROUNDING_NOTE)
+    charts = [(variable, series_chart(series, variable)) for variable in series.variables] if series else []
+    context = _context(scope, form=form, series=series, charts=charts, rounding_note=ROUNDING_NOTE)
     return render(request, "analytics/series.html", context)
 
 
-EXPORTS = {
-    "csv": ("text/csv; charset=utf-8", export_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export_xlsx),
-    "sav": ("application/x-spss-sav", None),
-}
+@require_POST
+@staff_required
+def export_request(request: HttpRequest, survey_id: int, fmt: str) -> HttpResponse:
+    """Every export, small or large, is built by the same Celery task and kept as a file."""
+    scope = _scope(request, survey_id)
+    if fmt not in AnalysisExport.Format.values:
+        raise Http404
+    export = analysis_export_request(
+        survey=scope.survey, region=scope.region, districts=scope.districts, format=fmt, requested_by=request.user
+    )
+    return redirect("analysis-export-status", survey_id=scope.survey.pk, export_id=export.pk)
+
+
+def _export(request: HttpRequest, survey_id: int, export_id: int) -> tuple[Scope, AnalysisExport]:
+    """Survey admins and analysts may fetch any export of the round; a regional officer only those
+    of their own region (whoever asked for them)."""
+    scope = _scope(request, survey_id)
+    export = get_object_or_404(
+        AnalysisExport.objects.select_related("survey", "region"), pk=export_id, survey=scope.survey
+    )
+    if staff_role(request.user) == StaffProfile.Role.REGIONAL_OFFICER:
+        fixed = staff_region(request.user)
+        if fixed is None or export.region_id != fixed.pk:
+            raise Http404
+    return scope, export
 
 
 @staff_required
-def export_download(request: HttpRequest, survey_id: int, fmt: str) -> HttpResponse:
-    scope = _scope(request, survey_id)
-    if fmt not in EXPORTS:
+def export_status(request: HttpRequest, survey_id: int, export_id: int) -> HttpResponse:
+    scope, export = _export(request, survey_id, export_id)
+    return render(request, "analytics/export_status.html", _context(scope, export=export))
+
+
+@staff_required
+def export_download(request: HttpRequest, survey_id: int, export_id: int) -> HttpResponse:
+    _scope_, export = _export(request, survey_id, export_id)
+    if export.status != AnalysisExport.Status.DONE:
         raise Http404
-    table = export_table(round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts))
-    content_type, writer = EXPORTS[fmt]
-    body = export_sav(table, file_label=scope.survey.title) if writer is None else writer(table)
-    suffix = f"-{scope.region.code}" if scope.region else ""
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="survey-{scope.survey.year}{suffix}.{fmt}"'
-    return response
+    return FileResponse(export.file.open("rb"), as_attachment=True, filename=export.download_name())
 
 
 @staff_required
 def codebook(request: HttpRequest, survey_id: int) -> HttpResponse:
     scope = _scope(request, survey_id)
     table = export_table(round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts))
-    if request.GET.get("format") == "xlsx":
-        response = HttpResponse(codebook_xlsx(table), content_type=EXPORTS["xlsx"][0])
-        response["Content-Disposition"] = f'attachment; filename="codebook-{scope.survey.year}.xlsx"'
-        return response
-    return render(request, "analytics/codebook.html", _context(scope, rows=codebook_rows(table)))
+    exports = AnalysisExport.objects.filter(survey=scope.survey, region=scope.region, requested_by=request.user)[:5]
+    context = _context(
+        scope,
+        header=codebook_header(),
+        rows=codebook_rows(table),
+        formats=AnalysisExport.Format.choices,
+        exports=exports,
+    )
+    return render(request, "analytics/codebook.html", context)
 
 
 @staff_required
@@ -239,3 +274,136 @@ def report_download(request: HttpRequest, survey_id: int, report_id: int) -> Htt
     response = HttpResponse(bytes(pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="report-{report.survey.year}{suffix}.pdf"'
     return response
+
+
+# --- coding open answers ---------------------------------------------------------------------
+
+CODING_ROLES = (StaffProfile.Role.SURVEY_ADMIN, StaffProfile.Role.ANALYST)
+
+
+def _may_code(request: HttpRequest) -> bool:
+    return staff_role(request.user) in CODING_ROLES
+
+
+class CategoryForm(forms.Form):
+    label_nb = forms.CharField(max_length=200, label=_("Label (Bokmål)"))
+    label_nn = forms.CharField(max_length=200, required=False, label=_("Label (Nynorsk)"))
+    label_en = forms.CharField(max_length=200, required=False, label=_("Label (English)"))
+
+
+def _codable_question(survey: Survey, code: str) -> Question:
+    item = (
+        Item.objects.filter(questionnaire_id=survey.questionnaire_id, question__code=code)
+        .select_related("question")
+        .first()
+    )
+    if item is None or not question_is_codable(item.question):
+        raise Http404
+    return item.question
+
+
+@staff_required
+def open_answer_list(request: HttpRequest, survey_id: int) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
+    codings = list(round_codings(data).values())
+    return render(request, "analytics/open_answers.html", _context(scope, codings=codings))
+
+
+@staff_required
+def open_answer_detail(request: HttpRequest, survey_id: int, code: str) -> HttpResponse:
+    scope = _scope(request, survey_id)
+    _codable_question(scope.survey, code)
+    data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts, question_codes={code})
+    coding = question_coding(data, question_code=code)
+    chosen = request.GET.get("category", "")
+    answers = coding.answers
+    if chosen == "none":
+        answers = [answer for answer in answers if not answer.category_ids]
+    elif chosen.isdigit():
+        answers = [answer for answer in answers if int(chosen) in answer.category_ids]
+    context = _context(
+        scope,
+        coding=coding,
+        answers=answers,
+        chosen=chosen,
+        may_code=_may_code(request),
+        category_form=CategoryForm(),
+        coding_note=CODING_NOTE,
+    )
+    return render(request, "analytics/open_answer_detail.html", context)
+
+
+def _coding_target(request: HttpRequest, survey_id: int, code: str) -> tuple[Scope, Question]:
+    scope = _scope(request, survey_id)
+    if not _may_code(request):
+        raise PermissionDenied
+    return scope, _codable_question(scope.survey, code)
+
+
+def _back_to_coding(scope: Scope, code: str, anchor: str = "") -> HttpResponse:
+    url = reverse("analysis-open-answer", args=[scope.survey.pk, code])
+    return redirect(f"{url}?{_query(scope)}{anchor}")
+
+
+def _messages_of(error: ValidationError) -> list[str]:
+    return [str(message) for message in error.messages]
+
+
+@require_POST
+@staff_required
+def open_answer_category_add(request: HttpRequest, survey_id: int, code: str) -> HttpResponse:
+    scope, question = _coding_target(request, survey_id, code)
+    form = CategoryForm(request.POST)
+    if form.is_valid():
+        try:
+            open_answer_category_create(question=question, created_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for text in _messages_of(error):
+                messages.error(request, text)
+    else:
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+    return _back_to_coding(scope, code, "#categories")
+
+
+@require_POST
+@staff_required
+def open_answer_category_change(request: HttpRequest, survey_id: int, code: str, category_id: int) -> HttpResponse:
+    scope, question = _coding_target(request, survey_id, code)
+    category = get_object_or_404(OpenAnswerCategory, pk=category_id, question=question)
+    action = request.POST.get("action")
+    try:
+        if action == "delete":
+            open_answer_category_delete(category=category)
+        elif action in ("up", "down"):
+            open_answer_category_move(category=category, offset=-1 if action == "up" else 1)
+        elif action == "rename":
+            form = CategoryForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([text for errors in form.errors.values() for text in errors])
+            open_answer_category_update(category=category, **form.cleaned_data)
+        else:
+            raise Http404
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+    return _back_to_coding(scope, code, "#categories")
+
+
+@require_POST
+@staff_required
+def open_answer_tag(request: HttpRequest, survey_id: int, code: str, answer_id: int) -> HttpResponse:
+    scope, question = _coding_target(request, survey_id, code)
+    answer = get_object_or_404(
+        Answer.objects.select_related("question"), pk=answer_id, response__survey=scope.survey, question=question
+    )
+    ids = [int(value) for value in request.POST.getlist("category") if value.isdigit()]
+    categories = list(OpenAnswerCategory.objects.filter(question=question, pk__in=ids))
+    try:
+        open_answer_tags_set(answer=answer, categories=categories, tagged_by=request.user)
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+    return _back_to_coding(scope, code, f"#answer-{answer.pk}")

@@ -144,13 +144,16 @@ def demo_rounds_ensure() -> tuple[Survey, Survey]:
                     year=year,
                     title=f"Kommuneundersøkelsen {year}",
                     questionnaire=demo_questionnaire_create(year=year, earlier=earlier),
-                    opens_at=opens.replace(hour=8, minute=0, second=0, microsecond=0),
-                    closes_at=closes.replace(hour=16, minute=0, second=0, microsecond=0),
+                    opens_at=timezone.localtime(opens).replace(hour=9, minute=0, second=0, microsecond=0),
+                    closes_at=timezone.localtime(closes).replace(hour=16, minute=0, second=0, microsecond=0),
                 )
                 survey_open(survey=survey)
                 if earlier:
                     demo_responses_generate(survey=survey, share=0.78)
                     survey_close(survey=survey)
+                else:
+                    # Three weeks in, about a third have answered; Bergen (the printed link) has not.
+                    demo_responses_generate(survey=survey, share=0.35, keep_open=("4601",))
             survey.refresh_from_db()
         rounds.append(survey)
     return rounds[0], rounds[1]
@@ -202,11 +205,12 @@ def _demo_value(question: Question, unit: str) -> object:
     return None
 
 
-def demo_responses_generate(*, survey: Survey, share: float) -> int:
-    """Submitted responses from about `share` of the units, answering what their
-    profile and answers make visible. Written in bulk: a demo, not a respondent."""
+def demo_responses_generate(*, survey: Survey, share: float, keep_open: tuple[str, ...] = ()) -> int:
+    """Submitted responses from about `share` of the units (never those numbered in
+    `keep_open`), answering what their profile and answers make visible. Written in
+    bulk: a demo, not a respondent."""
     questionnaire = questionnaire_load(survey.questionnaire_id)
-    units = list(Municipality.objects.current().order_by("number"))
+    units = list(Municipality.objects.current().exclude(number__in=keep_open).order_by("number"))
     answers, progress = [], []
     now = timezone.now()
     count = 0
@@ -242,6 +246,49 @@ def demo_responses_generate(*, survey: Survey, share: float) -> int:
     Answer.objects.bulk_create(answers, batch_size=2000)
     SectionProgress.objects.bulk_create(progress, batch_size=2000)
     return count
+
+
+# The demo's advice to the directorate (Q10) coded as an analyst would: the category's labels in
+# Bokmål, Nynorsk and English, and the words in an answer that put it in the category.
+DEMO_ADVICE_CATEGORIES = [
+    ("Finansiering", "Finansiering", "Funding", ["finansiering"]),
+    ("Kvalifisering", "Kvalifisering", "Qualification", ["kvalifikasjon"]),
+    ("Erfaringsdeling", "Erfaringsdeling", "Sharing experience", ["erfaringsdeling"]),
+    ("Bolig", "Bustad", "Housing", ["bolig"]),
+    (
+        "Kontakt med direktoratet",
+        "Kontakt med direktoratet",
+        "Contact with the directorate",
+        ["regionkontor", "samling"],
+    ),
+]
+
+
+def demo_open_answers_code(*, survey: Survey, question_code: str = "Q10") -> int:
+    """Categories for the advice question and its answers tagged by keyword (some get two), through the
+    same services the staff page uses. Answers already tagged are left alone. Returns the answers tagged."""
+    from surveys.analytics.models import OpenAnswerCategory
+    from surveys.analytics.services import open_answer_category_create, open_answer_tags_set
+
+    question = Question.objects.filter(code=question_code, items__questionnaire=survey.questionnaire_id).first()
+    if question is None:
+        return 0
+    categories = list(OpenAnswerCategory.objects.filter(question=question).order_by("position", "pk"))
+    if not categories:
+        categories = [
+            open_answer_category_create(question=question, label_nb=nb, label_nn=nn, label_en=en)
+            for nb, nn, en, _words in DEMO_ADVICE_CATEGORIES
+        ]
+    words = {nb: keywords for nb, _nn, _en, keywords in DEMO_ADVICE_CATEGORIES}
+    tagged = 0
+    answers = Answer.objects.filter(response__survey=survey, question=question, open_answer_tags__isnull=True)
+    for answer in answers.select_related("question"):
+        text = str(answer.value or "").lower()
+        chosen = [c for c in categories if any(word in text for word in words.get(c.label_nb, []))]
+        if chosen:
+            open_answer_tags_set(answer=answer, categories=chosen)
+            tagged += 1
+    return tagged
 
 
 def demo_respondent_link(*, survey: Survey, number: str = "4601") -> str:

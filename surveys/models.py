@@ -1,10 +1,12 @@
 """The question bank, yearly questionnaires and survey rounds.
 
 A question is identified across years by its `series`; its `code` names the
-variable in exports and conditions. Once a round is opened, its questionnaire
-and every question in it are frozen (`frozen_at`): the models refuse to change
-them, and on PostgreSQL so do triggers (migration 0003), so no path can
-rewrite history. A changed wording becomes a new question in the same series.
+variable in exports and conditions. Once a round is opened, its questionnaire,
+every question in it and the scales those questions use are frozen
+(`frozen_at`): the models and querysets refuse to change them, and on
+PostgreSQL so do triggers (migrations 0002 and 0005), so no path can rewrite
+history. A changed wording becomes a new question in the same series. The
+questionnaire of a round that has opened cannot be swapped either.
 """
 
 import re
@@ -47,29 +49,58 @@ def text_in_language(obj, field: str, language: str | None = None) -> str:
 
 
 class FreezableQuerySet(models.QuerySet):
-    """Bulk updates and deletes would skip the model's checks: refuse them on frozen rows."""
+    """Bulk updates and deletes would skip the model's checks: refuse them on frozen rows,
+    and refuse to move rows into frozen content (`parent_field` names the parent)."""
 
     frozen_lookup = "frozen_at__isnull"
+    parent_field: str | None = None
 
     def _refuse_frozen(self):
         if self.filter(**{self.frozen_lookup: False}).exists():
             raise FrozenError(str(self.model._meta.verbose_name))
 
+    def _refuse_frozen_parent(self, kwargs: dict) -> None:
+        if self.parent_field is None:
+            return
+        for key in (self.parent_field, f"{self.parent_field}_id"):
+            if key in kwargs:
+                parent = self.model._meta.get_field(self.parent_field).related_model
+                target = getattr(kwargs[key], "pk", kwargs[key])
+                if parent.objects.filter(pk=target, frozen_at__isnull=False).exists():
+                    raise FrozenError(str(parent._meta.verbose_name))
+
     def update(self, **kwargs):
         self._refuse_frozen()
+        self._refuse_frozen_parent(kwargs)
         return super().update(**kwargs)
 
     def delete(self):
         self._refuse_frozen()
         return super().delete()
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if self.parent_field is not None:
+            parent = self.model._meta.get_field(self.parent_field).related_model
+            targets = {getattr(obj, f"{self.parent_field}_id") for obj in objs}
+            if parent.objects.filter(pk__in=targets, frozen_at__isnull=False).exists():
+                raise FrozenError(str(parent._meta.verbose_name))
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class ChildOfScaleQuerySet(FreezableQuerySet):
+    frozen_lookup = "scale__frozen_at__isnull"
+    parent_field = "scale"
+
 
 class ChildOfQuestionQuerySet(FreezableQuerySet):
     frozen_lookup = "question__frozen_at__isnull"
+    parent_field = "question"
 
 
 class ChildOfQuestionnaireQuerySet(FreezableQuerySet):
     frozen_lookup = "questionnaire__frozen_at__isnull"
+    parent_field = "questionnaire"
 
 
 class TranslatedTextMixin(models.Model):
@@ -91,6 +122,9 @@ class Scale(TimestampedModel):
 
     code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=120)
+    frozen_at = models.DateTimeField(_("frozen"), null=True, blank=True, editable=False)
+
+    objects = FreezableQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -100,11 +134,29 @@ class Scale(TimestampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self.pk and Scale.objects.filter(pk=self.pk, frozen_at__isnull=False).exists():
+            raise FrozenError(self.code)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.pk and Scale.objects.filter(pk=self.pk, frozen_at__isnull=False).exists():
+            raise FrozenError(self.code)
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.frozen_at is not None
+
 
 class ScalePoint(TranslatedTextMixin, TimestampedModel):
+    """One point of a scale; changes only while the scale is not frozen."""
+
     scale = models.ForeignKey(Scale, on_delete=models.CASCADE, related_name="points", verbose_name=_("scale"))
     value = models.PositiveSmallIntegerField(_("value"), help_text=_("1 for the lowest point."))
     code = models.CharField(_("code"), max_length=40, validators=[code_validator])
+
+    objects = ChildOfScaleQuerySet.as_manager()
 
     class Meta:
         ordering = ["scale", "value"]
@@ -118,6 +170,21 @@ class ScalePoint(TranslatedTextMixin, TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.value} {self.label_nb}"
+
+    def save(self, *args, **kwargs):
+        if self._scale_frozen():
+            raise FrozenError(str(self.scale.code))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._scale_frozen():
+            raise FrozenError(str(self.scale.code))
+        return super().delete(*args, **kwargs)
+
+    def _scale_frozen(self) -> bool:
+        # The stored row's scale counts too: a point cannot be moved out of a frozen scale.
+        stored = ScalePoint.objects.filter(pk=self.pk).values("scale_id")
+        return Scale.objects.filter(Q(pk=self.scale_id) | Q(pk__in=stored), frozen_at__isnull=False).exists()
 
 
 class Question(TimestampedModel):
@@ -266,7 +333,9 @@ class _FrozenWithQuestion(models.Model):
         return super().delete(*args, **kwargs)
 
     def _question_frozen(self) -> bool:
-        return Question.objects.filter(pk=self.question_id, frozen_at__isnull=False).exists()
+        # The stored row's question counts too: a row cannot be moved out of a frozen question.
+        stored = type(self).objects.filter(pk=self.pk).values("question_id")
+        return Question.objects.filter(Q(pk=self.question_id) | Q(pk__in=stored), frozen_at__isnull=False).exists()
 
 
 class QuestionOption(_FrozenWithQuestion, TranslatedTextMixin, TimestampedModel):
@@ -362,7 +431,11 @@ class _FrozenWithQuestionnaire(models.Model):
         return super().delete(*args, **kwargs)
 
     def _questionnaire_frozen(self) -> bool:
-        return Questionnaire.objects.filter(pk=self.questionnaire_id, frozen_at__isnull=False).exists()
+        # The stored row's questionnaire counts too: a row cannot be moved out of a frozen questionnaire.
+        stored = type(self).objects.filter(pk=self.pk).values("questionnaire_id")
+        return Questionnaire.objects.filter(
+            Q(pk=self.questionnaire_id) | Q(pk__in=stored), frozen_at__isnull=False
+        ).exists()
 
 
 class Section(_FrozenWithQuestionnaire, TimestampedModel):
@@ -437,9 +510,34 @@ class Item(_FrozenWithQuestionnaire, TimestampedModel):
             raise ValidationError({"section": _("The section belongs to another questionnaire.")})
 
 
+QUESTIONNAIRE_LOCKED_MESSAGE = _(
+    "The questionnaire of %(survey)s cannot be swapped because the round has been opened: its answers belong "
+    "to that questionnaire. Plan the new questionnaire in next year's draft round instead."
+)
+
+
+class QuestionnaireLockedError(ValidationError):
+    """Raised when the questionnaire of a round that has left the draft status would change."""
+
+    def __init__(self, survey: str):
+        super().__init__(QUESTIONNAIRE_LOCKED_MESSAGE, code="questionnaire_locked", params={"survey": survey})
+
+
+class SurveyQuerySet(models.QuerySet):
+    """A bulk update must not swap the questionnaire of a round that has opened either."""
+
+    def update(self, **kwargs):
+        if {"questionnaire", "questionnaire_id"} & kwargs.keys():
+            opened = self.exclude(status=Survey.Status.DRAFT).first()
+            if opened is not None:
+                raise QuestionnaireLockedError(str(opened))
+        return super().update(**kwargs)
+
+
 class Survey(TimestampedModel):
     """One yearly round of the survey. Its status changes only through the
-    services in surveys.services.rounds."""
+    services in surveys.services.rounds; once it has opened, its questionnaire
+    stays (the model, bulk updates and, on PostgreSQL, a trigger refuse a swap)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -490,6 +588,8 @@ class Survey(TimestampedModel):
         help_text=_("Placeholders: {name}, {municipality}, {year}, {deadline}, {link}."),
     )
 
+    objects = SurveyQuerySet.as_manager()
+
     class Meta:
         ordering = ["-year"]
         verbose_name = _("survey round")
@@ -500,6 +600,17 @@ class Survey(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.year})"
+
+    def save(self, *args, **kwargs):
+        if (
+            self.pk
+            and Survey.objects.filter(pk=self.pk)
+            .exclude(status=Survey.Status.DRAFT)
+            .exclude(questionnaire_id=self.questionnaire_id)
+            .exists()
+        ):
+            raise QuestionnaireLockedError(str(self))
+        super().save(*args, **kwargs)
 
 
 class Invitation(TimestampedModel):

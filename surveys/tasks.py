@@ -1,6 +1,10 @@
 from celery import shared_task
 
-from surveys.analytics.tasks import analysis_report_build_task, analysis_reports_for_closed_round_task
+from surveys.analytics.tasks import (
+    analysis_export_build_task,
+    analysis_report_build_task,
+    analysis_reports_for_closed_round_task,
+)
 from surveys.models import Invitation
 from surveys.receipts import receipt_send
 from surveys.services.invitations import lost_link_send
@@ -19,6 +23,7 @@ def lost_link_send_task(*, email: str) -> None:
 
 
 __all__ = [
+    "analysis_export_build_task",
     "analysis_report_build_task",
     "analysis_reports_for_closed_round_task",
     "lost_link_send_task",

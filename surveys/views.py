@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
@@ -13,6 +14,7 @@ from municipalities.models import StaffProfile
 from surveys.forms import SectionForm
 from surveys.models import Questionnaire, Section, Survey
 from surveys.selectors import survey_list_for_staff, survey_list_open
+from surveys.services.invitations import CHIEF_ROLES
 from surveys.services.questionnaires import (
     condition_message,
     profile_values,
@@ -26,7 +28,9 @@ from surveys.services.questionnaires import (
 
 
 def home(request):
-    return render(request, "surveys/home.html", {"open_surveys": survey_list_open()})
+    return render(
+        request, "surveys/home.html", {"open_surveys": survey_list_open(), "support_email": settings.SUPPORT_EMAIL}
+    )
 
 
 @staff_required
@@ -40,6 +44,13 @@ def staff_home(request):
 
 class PreviewForm(forms.Form):
     municipality = forms.ChoiceField(label=_("Municipality or district"))
+    role = forms.ChoiceField(
+        label=_("Link of"),
+        choices=Section.Role.choices,
+        required=False,
+        initial=Section.Role.CHIEF_EXECUTIVE,
+        help_text=_("The chief executive and the district director see every section; the others their own."),
+    )
     language = forms.ChoiceField(
         label=_("Language"), choices=[("nb", "norsk bokmål"), ("nn", "norsk nynorsk"), ("en", "English")]
     )
@@ -52,7 +63,8 @@ class PreviewForm(forms.Form):
 
 @staff_required
 def questionnaire_preview(request, pk: int):
-    """The questionnaire as a chosen municipality sees it, conditions applied, in a chosen language."""
+    """The questionnaire as the link of a chosen role in a chosen municipality sees it,
+    conditions applied, in a chosen language."""
     questionnaire = questionnaire_load(get_object_or_404(Questionnaire, pk=pk).pk)
     units = municipalities_visible_to(request.user).current().order_by("number")
     form = PreviewForm(request.GET or None, units=units)
@@ -60,8 +72,11 @@ def questionnaire_preview(request, pk: int):
     if form.is_valid():
         unit = form.units[form.cleaned_data["municipality"]]
         language = form.cleaned_data["language"]
+        role = form.cleaned_data["role"] or Section.Role.CHIEF_EXECUTIVE
         profile = profile_values(municipality=unit, year=questionnaire.year)
         visibility = questionnaire_visibility(questionnaire=questionnaire, profile=profile, answers={})
+        # As on the respondent pages: the chief's link opens every visible section, another role's only its own.
+        for_role = [s for s in visibility.sections if role in CHIEF_ROLES or s.role == role]
         with translation.override(language):
             sections = [
                 {
@@ -69,13 +84,15 @@ def questionnaire_preview(request, pk: int):
                     "title": section.title(language),
                     "form": SectionForm(items=visibility.items[section.pk], language=language),
                 }
-                for section in visibility.sections
+                for section in for_role
             ]
         context.update(
             unit=unit,
+            role_label=Section.Role(role).label,
             profile=profile,
             language=language,
             sections=sections,
+            other_role_sections=[s for s in visibility.sections if s not in for_role],
             hidden_sections=visibility.hidden_sections,
             hidden_items=visibility.hidden_items,
         )

@@ -5,8 +5,9 @@ Export writes the `survey`, `choices` and `settings` sheets with
 language is XLSForm's syntax), `constraint` for ranges and maximum choices,
 and `begin group`/`end group` for sections and matrices. Columns starting with
 `x_` carry what XLSForm has no column for (series, classification, theme,
-role, scale, "not relevant", comment box); other tools ignore them, and they
-make our own round trip lossless.
+role, scale and its name, "not relevant", comment box, and on the choices
+sheet the value of a scale point); other tools ignore them, and they make our
+own round trip lossless.
 
 Profile variables such as `${settles_refugees}` are not questions in XLSForm;
 in another tool they need a `calculate` row or preloaded data.
@@ -47,6 +48,7 @@ EXTENSIONS = [
     "x_theme",
     "x_role",
     "x_scale",
+    "x_scale_name",
     "x_not_relevant",
     "x_max_choices",
     "x_min",
@@ -159,26 +161,27 @@ def questionnaire_export_xlsform(*, questionnaire: Questionnaire) -> bytes:
     survey.title = "survey"
     survey.append(SURVEY_COLUMNS)
     choices = book.create_sheet("choices")
-    choices.append(["list_name", "name"] + [f"label::{name}" for _code, name in LANGUAGES])
+    choices.append(["list_name", "name"] + [f"label::{name}" for _code, name in LANGUAGES] + ["x_value"])
     lists_written: set[str] = set()
 
     def put_row(values: dict) -> None:
         survey.append([values.get(column, "") for column in SURVEY_COLUMNS])
 
-    def write_list(name: str, entries: list[tuple[str, list[str]]]) -> None:
+    def write_list(name: str, entries: list[tuple], values: dict[str, int] | None = None) -> None:
         if name in lists_written:
             return
         lists_written.add(name)
         for code, labels in entries:
-            choices.append([name, code, *labels])
+            choices.append([name, code, *labels, str(values[code]) if values and code in values else ""])
 
     def scale_list(question: Question) -> str:
         points = [(p.code, _labels(p, "label")) for p in question.scale.points.all()]
+        values = {p.code: p.value for p in question.scale.points.all()}
         name = question.scale.code
         if question.offers_not_relevant:
             name = f"{question.scale.code}_nr"
             points.append((NOT_RELEVANT, [NOT_RELEVANT_LABELS[code] for code, _n in LANGUAGES]))
-        write_list(name, points)
+        write_list(name, points, values)
         return name
 
     for section in questionnaire.sections.all():
@@ -211,6 +214,7 @@ def questionnaire_export_xlsform(*, questionnaire: Questionnaire) -> bytes:
                         "appearance": "field-list",
                         "x_matrix": question.code,
                         "x_scale": question.scale.code,
+                        "x_scale_name": question.scale.name,
                         "x_not_relevant": "yes" if question.offers_not_relevant else "",
                     }
                 )
@@ -239,6 +243,7 @@ def questionnaire_export_xlsform(*, questionnaire: Questionnaire) -> bytes:
                 elif kind == Question.Type.SCALE:
                     base["type"] = f"select_one {scale_list(question)}"
                     base["x_scale"] = question.scale.code
+                    base["x_scale_name"] = question.scale.name
                     base["x_not_relevant"] = "yes" if question.offers_not_relevant else ""
                 elif kind in (Question.Type.INTEGER, Question.Type.DECIMAL):
                     base["type"] = kind
@@ -364,7 +369,10 @@ class _PlannedQuestion:
     options: list[tuple[str, dict]] = field(default_factory=list)
     rows: list[tuple[str, dict]] = field(default_factory=list)
     scale_code: str | None = None
+    scale_name: str = ""
     scale_points: list[tuple[str, dict]] = field(default_factory=list)
+    scale_list: str = ""  # the choice list the scale points came from
+    scale_values: dict[str, int] = field(default_factory=dict)
     condition: str = ""
 
 
@@ -394,8 +402,12 @@ def questionnaire_import_xlsform(*, content: bytes, questionnaire: Questionnaire
     if survey is None:
         raise XLSFormImportError([RowNote("survey", 0, "-", _("the workbook has no survey sheet"))])
     report = ImportReport()
-    choices = _read_choices(_read_sheet(book, "choices"), report)
+    choice_values: dict[str, dict[str, int]] = {}
+    choices = _read_choices(_read_sheet(book, "choices"), report, choice_values)
     sections = _plan(survey, choices, report)
+    for planned_section in sections:
+        for planned in planned_section.questions:
+            planned.scale_values = choice_values.get(planned.scale_list, {})
     for planned_section in sections:
         planned_section.condition = _rename_references(planned_section.condition, report.renamed)
         for planned in planned_section.questions:
@@ -409,7 +421,10 @@ def questionnaire_import_xlsform(*, content: bytes, questionnaire: Questionnaire
     return report
 
 
-def _read_choices(sheet: _Sheet | None, report: ImportReport) -> dict[str, list[tuple[str, dict]]]:
+def _read_choices(
+    sheet: _Sheet | None, report: ImportReport, values: dict[str, dict[str, int]]
+) -> dict[str, list[tuple[str, dict]]]:
+    """The choice lists by name; `values` gets the scale point values our export writes (x_value)."""
     lists: dict[str, list[tuple[str, dict]]] = {}
     if sheet is None:
         return lists
@@ -421,6 +436,8 @@ def _read_choices(sheet: _Sheet | None, report: ImportReport) -> dict[str, list[
             continue
         code = name if name == NOT_RELEVANT else _sanitise(name, "choices", number, report)
         lists.setdefault(list_name, []).append((code, _texts(row, "label", report, noted)))
+        if row.get("x_value", "").isdigit():
+            values.setdefault(list_name, {})[code] = int(row["x_value"])
     return lists
 
 
@@ -472,6 +489,7 @@ def _plan(sheet: _Sheet, choices: dict, report: ImportReport) -> list[_PlannedSe
                 code = _sanitise(row["x_matrix"], "survey", number, report)
                 matrix = _PlannedQuestion(number, code, fields, condition=row.get("relevant", "").strip())
                 matrix.scale_code = row.get("x_scale") or None
+                matrix.scale_name = row.get("x_scale_name", "")
                 section_for(number).questions.append(matrix)
                 stack.append("matrix")
             elif not [s for s in stack if s == "section"]:
@@ -513,7 +531,8 @@ def _plan(sheet: _Sheet, choices: dict, report: ImportReport) -> list[_PlannedSe
             continue  # the comment box of the question before, carried by its x_comment
         if matrix is not None:
             list_name = rest.split()[0] if rest else ""
-            matrix.scale_points = matrix.scale_points or choices.get(list_name, [])
+            if not matrix.scale_points:
+                matrix.scale_points, matrix.scale_list = choices.get(list_name, []), list_name
             item_code = name[len(matrix.code) + 1 :] if name.startswith(matrix.code + "_") else name
             matrix.rows.append((_sanitise(item_code, "survey", number, report), _texts(row, "label", report, noted)))
             continue
@@ -589,7 +608,8 @@ def _plan_question(number, verb, rest, row, choices, report, noted) -> _PlannedQ
         planned.options = choices[words[0]]
     if kind == Question.Type.SCALE:
         planned.scale_code = row["x_scale"]
-        planned.scale_points = choices[words[0]]
+        planned.scale_name = row.get("x_scale_name", "")
+        planned.scale_points, planned.scale_list = choices[words[0]], words[0]
     if kind == Question.Type.MULTIPLE_CHOICE:
         maximum = row.get("x_max_choices") or _max_from_constraint(row.get("constraint", ""))
         planned.fields["max_choices"] = int(maximum) if maximum else None
@@ -707,8 +727,11 @@ def _create_question(planned: _PlannedQuestion) -> Question:
     if planned.scale_code:
         scale = Scale.objects.filter(code=planned.scale_code).first()
         if scale is None:
-            scale = Scale.objects.create(code=planned.scale_code, name=planned.scale_code)
-            for value, (code, labels) in enumerate(_scale_points(planned), start=1):
+            scale = Scale(code=planned.scale_code, name=planned.scale_name or planned.scale_code)
+            scale.full_clean()
+            scale.save()
+            for position, (code, labels) in enumerate(_scale_points(planned), start=1):
+                value = planned.scale_values.get(code, position)
                 ScalePoint.objects.create(scale=scale, value=value, code=code, **_labels_kwargs(labels, code))
         fields["scale"] = scale
         fields["offers_not_relevant"] = fields["offers_not_relevant"] or any(

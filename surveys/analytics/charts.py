@@ -108,3 +108,116 @@ def stacked_bars(*, title: str, legend: list[str], rows: list[StackedRow]) -> Sa
         parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 14}" style="{FONT}">N {row.n}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+# Distinct colours for the lines of one chart (colour-blind safe, after Okabe and Ito).
+LINE_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"]
+
+
+@dataclass
+class Line:
+    label: str
+    values: list[float | int | None]  # one per x label; None leaves a gap
+    colour: int = 0  # index into LINE_COLOURS
+    dashed: bool = False
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def line_chart(
+    *,
+    title: str,
+    x_labels: list[str],
+    lines: list[Line],
+    y_min: float,
+    y_max: float,
+    unit: str = "",
+    n_rows: list[tuple[str, list[int]]] | None = None,
+    heading: str = "",
+) -> SafeString:
+    """Lines over time (years on the x axis), with the N of every year under the axis and a legend.
+    A line's missing values leave gaps; dashed lines are told apart from solid ones in the legend.
+    The title is the chart's accessible name; `heading`, if any, is also shown above the plot."""
+    n_rows = n_rows or []
+    plot_left, plot_top, plot_width, plot_height = 72, 22 if heading else 8, 340, 130
+    inset = 24  # the first and last year stand clear of the axis
+    legend_left = plot_left + plot_width + 18
+    legend_height = 16 * len(lines)
+    height = plot_top + max(plot_height, legend_height) + 24 + 14 * len(n_rows) + 8
+    width = legend_left + 190
+    span = (y_max - y_min) or 1
+    step = (plot_width - 2 * inset) / max(len(x_labels) - 1, 1)
+
+    def x_of(index: int) -> float:
+        return round(plot_left + (inset + index * step if len(x_labels) > 1 else plot_width / 2), 1)
+
+    def y_of(value: float) -> float:
+        return round(plot_top + plot_height - (value - y_min) / span * plot_height, 1)
+
+    description = "; ".join(
+        f"{line.label}: "
+        + ", ".join(
+            f"{x} {'–' if v is None else _number(v) + unit}" for x, v in zip(x_labels, line.values, strict=False)
+        )
+        for line in lines
+    )
+    if n_rows:
+        description += "; " + "; ".join(
+            f"{label}: " + ", ".join(f"{x} {n}" for x, n in zip(x_labels, counts, strict=False))
+            for label, counts in n_rows
+        )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" aria-label="{escape(title)}: {escape(description)}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    if heading:
+        parts.append(f'<text x="0" y="12" style="{FONT};font-weight:bold">{escape(_truncate(heading, 95))}</text>')
+    for tick in range(5):
+        value = y_min + span * tick / 4
+        y = y_of(value)
+        parts.append(
+            f'<line x1="{plot_left}" y1="{y}" x2="{plot_left + plot_width}" y2="{y}" stroke="#ddd" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{plot_left - 4}" y="{y + 4}" text-anchor="end" style="{FONT}">{_number(value)}{unit}</text>'
+        )
+    axis_y = plot_top + plot_height
+    for index, label in enumerate(x_labels):
+        parts.append(
+            f'<text x="{x_of(index)}" y="{axis_y + 14}" text-anchor="middle" style="{FONT}">{escape(label)}</text>'
+        )
+    for row, (label, counts) in enumerate(n_rows):
+        y = axis_y + 30 + 14 * row
+        parts.append(f'<text x="{plot_left - 4}" y="{y}" text-anchor="end" style="{FONT}">{escape(label)}</text>')
+        for index, count in enumerate(counts):
+            parts.append(f'<text x="{x_of(index)}" y="{y}" text-anchor="middle" style="{FONT}">{count}</text>')
+    for number, line in enumerate(lines):
+        colour = LINE_COLOURS[line.colour % len(LINE_COLOURS)]
+        dash = ' stroke-dasharray="5 3"' if line.dashed else ""
+        segment: list[str] = []
+        segments = [segment]
+        for index, value in enumerate(line.values):
+            if value is None:
+                segment = []
+                segments.append(segment)
+                continue
+            segment.append(f"{x_of(index)},{y_of(value)}")
+            parts.append(f'<circle cx="{x_of(index)}" cy="{y_of(value)}" r="2.5" fill="{colour}"/>')
+        for points in segments:
+            if len(points) > 1:
+                parts.append(
+                    f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
+                )
+        y = plot_top + 16 * number
+        parts.append(
+            f'<line x1="{legend_left}" y1="{y + 5}" x2="{legend_left + 22}" y2="{y + 5}" '
+            f'stroke="{colour}" stroke-width="2"{dash}/>'
+        )
+        parts.append(
+            f'<text x="{legend_left + 28}" y="{y + 9}" style="{FONT}">{escape(_truncate(line.label, 28))}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

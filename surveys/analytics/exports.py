@@ -1,4 +1,9 @@
-"""The round's data as CSV, XLSX and SPSS (.sav), one row per responding unit, and its codebook.
+"""The round's data as CSV, XLSX and SPSS (.sav), one row per unit the round covered, and its codebook.
+
+Rows: every unit of the round (valid when it opened, or with a response), responding or not, so the
+file can be weighted and compared with the registry; `responded` says whether at least one section
+was submitted. A unit that did not respond has "not answered" (-9) in every coded variable, even where
+a condition would have hidden a question: conditions on answers cannot be evaluated without answers.
 
 Coding (the same in every format):
 - yes/no: 1 yes, 0 no; single choice: the option's position, from 1; scale and matrix items: the
@@ -44,6 +49,7 @@ class ExportVariable:
     numeric: bool
     value_labels: dict[int, str] = field(default_factory=dict)
     missing: list[int] = field(default_factory=list)
+    answer_codes: dict[int, str] = field(default_factory=dict)  # value -> the option's or point's stable code
     question: str = ""  # the question code, empty for background variables
     section: str = ""
     condition: str = ""
@@ -77,6 +83,7 @@ BACKGROUND: list[tuple[str, str, bool]] = [
     ("partner", gettext_noop("Partner municipality"), True),
     ("size_band", gettext_noop("Population band"), False),
     ("immigrant_band", gettext_noop("Immigrant-share band"), False),
+    ("responded", gettext_noop("Responded (at least one section submitted)"), True),
     ("complete", gettext_noop("All sections the unit sees submitted"), True),
 ]
 
@@ -96,6 +103,7 @@ def _background_values(unit: Unit) -> list[object]:
         _yes_no_code(unit.is_partner),
         unit.size_band or "",
         unit.immigrant_band or "",
+        int(unit.responded),
         int(unit.complete),
     ]
 
@@ -114,10 +122,13 @@ def _question_variables(item: Item) -> list[tuple[ExportVariable, object]]:
     result: list[tuple[ExportVariable, object]] = []
     if question.type == Question.Type.YES_NO:
         labels = {1: _("Yes"), 0: _("No")}
-        result.append((ExportVariable(question.code, text, True, labels, [-8, -9], **common), None))
+        variable = ExportVariable(question.code, text, True, labels, [-8, -9], {1: "yes", 0: "no"}, **common)
+        result.append((variable, None))
     elif question.type == Question.Type.SINGLE_CHOICE:
-        labels = {position: option.label() for position, option in enumerate(question.options.all(), start=1)}
-        result.append((ExportVariable(question.code, text, True, labels, [-8, -9], **common), None))
+        options = list(enumerate(question.options.all(), start=1))
+        labels = {position: option.label() for position, option in options}
+        codes = {position: option.code for position, option in options}
+        result.append((ExportVariable(question.code, text, True, labels, [-8, -9], codes, **common), None))
     elif question.type == Question.Type.MULTIPLE_CHOICE:
         for option in question.options.all():
             variable = ExportVariable(
@@ -126,17 +137,19 @@ def _question_variables(item: Item) -> list[tuple[ExportVariable, object]]:
                 True,
                 {1: _("Chosen"), 0: _("Not chosen")},
                 [-8, -9],
+                {1: option.code},
                 **common,
             )
             result.append((variable, option.code))
     elif question.type in SCALE_TYPES:
-        labels = {point.value: point.label() for point in question.scale.points.all()}
+        points = list(question.scale.points.all())
+        labels = {point.value: point.label() for point in points}
+        point_codes = {point.value: point.code for point in points}
         codes = [-7, -8, -9] if question.offers_not_relevant else [-8, -9]
         for variable_def in question_variables(question):
             label = text if variable_def.item_code is None else f"{text}: {variable_def.label}"
-            result.append(
-                (ExportVariable(variable_def.name, label, True, dict(labels), codes, **common), variable_def.item_code)
-            )
+            variable = ExportVariable(variable_def.name, label, True, dict(labels), codes, dict(point_codes), **common)
+            result.append((variable, variable_def.item_code))
     elif question.type in NUMBER_TYPES:
         result.append((ExportVariable(question.code, text, True, {}, [-8, -9], **common), None))
     elif question.type in TEXT_TYPES:
@@ -153,6 +166,8 @@ def _question_variables(item: Item) -> list[tuple[ExportVariable, object]]:
 
 def _coded(item: Item, variable: ExportVariable, key: object, unit: Unit) -> object:
     question = item.question
+    if not unit.responded:  # nothing submitted: every coded variable is "not answered"
+        return NOT_ANSWERED_CODE if variable.numeric else ""
     if key == "comment":
         return unit.comments.get(question.code, "")
     shown = question.code in unit.shown
@@ -187,12 +202,12 @@ def export_table(data: RoundData) -> ExportTable:
     """The data set: background variables, then every question's variables in questionnaire order."""
     variables = [ExportVariable(name, _(label), numeric) for name, label, numeric in BACKGROUND]
     for variable in variables:
-        if variable.name in ("settles_refugees", "partner", "complete"):
+        if variable.name in ("settles_refugees", "partner", "responded", "complete"):
             variable.value_labels = {1: _("Yes"), 0: _("No")}
     columns = [(item, variable, key) for item in data.items for variable, key in _question_variables(item)]
     variables += [variable for _item, variable, _key in columns]
     rows = []
-    for unit in data.respondents():
+    for unit in data.units:
         rows.append(_background_values(unit) + [_coded(item, variable, key, unit) for item, variable, key in columns])
     return ExportTable(variables, rows)
 
@@ -218,9 +233,19 @@ def _codebook_rows(table: ExportTable) -> list[list[object]]:
         values = "; ".join(
             f"{code} = {label}" for code, label in variable.value_labels.items() if code not in variable.missing
         )
+        answer_codes = "; ".join(f"{value} = {code}" for value, code in variable.answer_codes.items())
         missing = "; ".join(f"{code} = {variable.value_labels.get(code, '')}" for code in variable.missing)
         rows.append(
-            [variable.name, variable.label, variable.type, values, missing, variable.section, variable.condition]
+            [
+                variable.name,
+                variable.label,
+                variable.type,
+                values,
+                answer_codes,
+                missing,
+                variable.section,
+                variable.condition,
+            ]
         )
     return rows
 
@@ -231,6 +256,7 @@ def codebook_header() -> list[str]:
         _("Label"),
         _("Question type"),
         _("Values"),
+        _("Answer codes"),
         _("Missing values"),
         _("Section"),
         _("Asked when"),

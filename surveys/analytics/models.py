@@ -1,5 +1,6 @@
 """Models the analysis needs: the bands that group background variables (data, so an
-analyst can change them without a release) and the report jobs built by Celery."""
+analyst can change them without a release), the report jobs built by Celery, and the
+categories analysts code open answers into."""
 
 from django.conf import settings
 from django.db import models
@@ -8,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from municipalities.models import TimestampedModel
 
-__all__ = ["AnalysisBand", "AnalysisReport"]
+__all__ = ["AnalysisBand", "AnalysisExport", "AnalysisReport", "OpenAnswerCategory", "OpenAnswerTag"]
+
+
+class Districts(models.TextChoices):
+    """How Oslo's city districts take part in a table."""
+
+    APART = "apart", _("reported apart")
+    INCLUDE = "include", _("included in their groups")
+    EXCLUDE = "exclude", _("left out")
 
 
 class AnalysisBand(TimestampedModel):
@@ -100,3 +109,152 @@ class AnalysisReport(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.survey} – {self.region or _('national')}"
+
+
+class OpenAnswerCategory(TimestampedModel):
+    """A category that analysts code the answers of one open question into, e.g. "housing" for the
+    reports' "advice by category". What is coded is the answer's text for a text question, and the
+    comment for any other question with a comment box."""
+
+    question = models.ForeignKey(
+        "surveys.Question",
+        on_delete=models.CASCADE,
+        related_name="open_answer_categories",
+        verbose_name=_("question"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    label_nb = models.CharField(_("label (Bokmål)"), max_length=200)
+    label_nn = models.CharField(_("label (Nynorsk)"), max_length=200, blank=True)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        ordering = ["question", "position", "pk"]
+        verbose_name = _("open-answer category")
+        verbose_name_plural = _("open-answer categories")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "label_nb"], name="open_answer_category_label_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label()
+
+    def label(self, language: str | None = None) -> str:
+        from surveys.models import text_in_language
+
+        return text_in_language(self, "label", language)
+
+
+class OpenAnswerTag(TimestampedModel):
+    """One answer coded into one category; an answer may have several categories, each once."""
+
+    answer = models.ForeignKey(
+        "surveys.Answer", on_delete=models.CASCADE, related_name="open_answer_tags", verbose_name=_("answer")
+    )
+    category = models.ForeignKey(
+        OpenAnswerCategory, on_delete=models.CASCADE, related_name="tags", verbose_name=_("category")
+    )
+    tagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tagged by"),
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("open-answer tag")
+        verbose_name_plural = _("open-answer tags")
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "category"], name="open_answer_tag_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id} – {self.category}"
+
+
+def _export_path(export: "AnalysisExport", filename: str) -> str:
+    return f"analysis/exports/{export.survey.year}/{export.pk or 'new'}-{filename}"
+
+
+class AnalysisExport(TimestampedModel):
+    """A data export (CSV, XLSX, SPSS .sav) or codebook of a round, built by a Celery task and kept as a
+    file; the row records its own progress so the page can show it to whoever asked."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", _("Excel (XLSX)")
+        SAV = "sav", _("SPSS (.sav)")
+        CODEBOOK = "codebook", _("codebook (XLSX)")
+
+    Status = AnalysisReport.Status
+
+    survey = models.ForeignKey(
+        "surveys.Survey", on_delete=models.CASCADE, related_name="analysis_exports", verbose_name=_("round")
+    )
+    region = models.ForeignKey(
+        "municipalities.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="analysis_exports",
+        verbose_name=_("region"),
+        help_text=_("Empty for the whole country."),
+    )
+    districts = models.CharField(
+        _("Oslo's districts"), max_length=10, choices=Districts.choices, default=Districts.APART
+    )
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), upload_to=_export_path, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
+    failure_message = models.TextField(_("failure"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("analysis export")
+        verbose_name_plural = _("analysis exports")
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="analysis_export_progress_percent"),
+            models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="analysis_export_done_has_file"),
+        ]
+        indexes = [
+            # The export task picks up and updates unfinished jobs.
+            models.Index(
+                fields=["survey", "requested_by"],
+                condition=Q(status__in=["queued", "running"]),
+                name="analysis_export_unfinished_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = self.region.name if self.region_id else _("the whole country")
+        return f"{self.survey} – {self.get_format_display()} – {where}"
+
+    @property
+    def extension(self) -> str:
+        return "xlsx" if self.format == self.Format.CODEBOOK else self.format
+
+    def download_name(self) -> str:
+        stem = "codebook" if self.format == self.Format.CODEBOOK else "survey"
+        suffix = f"-{self.region.code}" if self.region_id else ""
+        return f"{stem}-{self.survey.year}{suffix}.{self.extension}"

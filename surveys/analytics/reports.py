@@ -1,13 +1,18 @@
 """The graphic report: response statistics and representativeness first, then every question's
-frequencies with N, the rounding note and a chart, then the net-score ranking. The same context
+frequencies with N, the rounding note and a chart (and counts by category for coded open answers),
+then the time series of the recurring questions, then the net-score ranking. The same context
 renders the web page and the PDF."""
+
+import math
 
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from municipalities.models import Region
-from surveys.analytics.charts import Bar, StackedRow, bar_chart, stacked_bars
+from surveys.analytics.charts import Bar, Line, StackedRow, bar_chart, line_chart, stacked_bars
 from surveys.analytics.dataset import Districts, RoundData, round_data_load
+from surveys.analytics.open_answers import CODING_NOTE, QuestionCoding, round_codings
+from surveys.analytics.series import Series, SeriesVariable, series_compare_many
 from surveys.analytics.statistics import (
     MULTIPLE_NOTE,
     NET_SCORE_NOTE,
@@ -16,10 +21,12 @@ from surveys.analytics.statistics import (
     QuestionFrequencies,
     frequencies,
     net_scores,
+    net_scores_by_partnership,
+    question_categories,
     representativeness,
     response_statistics,
 )
-from surveys.models import Survey
+from surveys.models import Item, Question, Survey
 from surveys.pdf import pdf_from_template
 
 
@@ -41,6 +48,94 @@ def frequency_chart(result: QuestionFrequencies) -> SafeString | None:
     return None
 
 
+def series_chart(series: Series, variable: SeriesVariable) -> SafeString | None:
+    """A line per year for all respondents (solid) and the panel (dashed): the mean of a scale or a
+    number, the share choosing each option of a choice (for yes/no, the share answering yes)."""
+    question = series.question
+    title = f"{question.code}: {question.text()}" + (f" – {variable.label}" if variable.key else "")
+    years = [str(year) for year in series.years]
+    panels = [(variable.all, False, _("All respondents"))]
+    if variable.panel_size:
+        panels.append((variable.panel, True, _("Panel (%(units)s units)") % {"units": variable.panel_size}))
+    n_rows = [(_("N"), [point.n for point in variable.all])]
+    if variable.panel_size:
+        n_rows.append((_("N panel"), [point.n for point in variable.panel]))
+    lines: list[Line] = []
+    if series.kind in ("scale", "matrix", "number"):
+        for points, dashed, label in panels:
+            lines.append(Line(label, [point.mean for point in points], 0, dashed))
+        if series.kind == "number":
+            top = max((value for line in lines for value in line.values if value is not None), default=0)
+            y_min, y_max = 0.0, _nice_ceiling(top)
+        else:
+            values = [point.value for point in question.scale.points.all()]
+            y_min, y_max = float(min(values, default=1)), float(max(values, default=4))
+        unit = ""
+    elif series.kind in ("choice", "multiple"):
+        categories = question_categories(question)
+        if question.type == question.Type.YES_NO:
+            categories = categories[:1]
+        for colour, category in enumerate(categories):
+            for points, dashed, _label in panels:
+                shares = [{c.code: c.percent for c in point.categories}.get(category.code) for point in points]
+                name = _("%(answer)s (panel)") % {"answer": category.label} if dashed else category.label
+                lines.append(Line(name, shares, colour, dashed))
+        y_min, y_max, unit = 0.0, 100.0, " %"
+    else:
+        return None
+    if not any(value is not None for line in lines for value in line.values):
+        return None
+    return line_chart(
+        title=title,
+        x_labels=years,
+        lines=lines,
+        y_min=y_min,
+        y_max=y_max,
+        unit=unit,
+        n_rows=n_rows,
+        heading=variable.label if variable.key else "",  # a matrix item; the question is the page's heading
+    )
+
+
+def _nice_ceiling(value: float) -> float:
+    """The next round number above a value, for the top of an axis: 1, 2 or 5 times a power of ten."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    return next(step * magnitude for step in (1, 2, 5, 10) if step * magnitude >= value)
+
+
+def report_series(*, survey: Survey, region: Region | None, districts: str) -> list[tuple[Series, list]]:
+    """The round's recurring series that earlier rounds asked too, each over every round up to this one,
+    with a chart per variable. All rounds are loaded once for all series (a fixed number of queries)."""
+    codes = list(
+        dict.fromkeys(
+            Item.objects.filter(
+                questionnaire_id=survey.questionnaire_id, question__classification=Question.Classification.RECURRING
+            )
+            .exclude(question__type=Question.Type.NOTE)
+            .order_by("section__position", "position")
+            .values_list("question__series", flat=True)
+        )
+    )
+    if not codes:
+        return []
+    surveys = list(
+        Survey.objects.filter(year__lte=survey.year, questionnaire__items__question__series__in=codes)
+        .distinct()
+        .order_by("year")
+    )
+    if len(surveys) < 2:
+        return []
+    result = []
+    for series in series_compare_many(series_codes=codes, surveys=surveys, region=region, districts=districts):
+        if len(series.years) < 2:
+            continue
+        charts = [(variable, series_chart(series, variable)) for variable in series.variables]
+        result.append((series, charts))
+    return result
+
+
 def net_score_chart(scores: list[NetScore]) -> SafeString | None:
     rated = [score for score in scores if score.score is not None]
     if not rated:
@@ -52,9 +147,14 @@ def net_score_chart(scores: list[NetScore]) -> SafeString | None:
     return bar_chart(title=_("Net score"), bars=bars)
 
 
+def frequency_entries(data: RoundData) -> list[tuple[QuestionFrequencies, SafeString | None, QuestionCoding | None]]:
+    """Every question's frequencies with its chart and, for a coded open question, its counts by category."""
+    codings = {code: coding for code, coding in round_codings(data).items() if coding.categories}
+    return [(result, frequency_chart(result), codings.get(result.question.code)) for result in frequencies(data)]
+
+
 def report_context(*, survey: Survey, region: Region | None = None, data: RoundData | None = None) -> dict:
     data = data or round_data_load(survey=survey, region=region, districts=Districts.APART)
-    results = frequencies(data)
     scores = net_scores(data)
     return {
         "survey": survey,
@@ -62,9 +162,12 @@ def report_context(*, survey: Survey, region: Region | None = None, data: RoundD
         "data": data,
         "rates": response_statistics(data),
         "representativeness": representativeness(data),
-        "frequencies": [(result, frequency_chart(result)) for result in results],
+        "frequencies": frequency_entries(data),
+        "coding_note": CODING_NOTE,
         "net_scores": scores,
+        "net_score_rows": net_scores_by_partnership(data),
         "net_score_chart": net_score_chart(scores),
+        "series": report_series(survey=survey, region=region, districts=data.districts),
         "rounding_note": ROUNDING_NOTE,
         "multiple_note": MULTIPLE_NOTE,
         "net_score_note": NET_SCORE_NOTE,

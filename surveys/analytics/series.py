@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from municipalities.models import Municipality, MunicipalityChange, MunicipalityProfile, Region
-from surveys.analytics.dataset import Districts, RoundData, Unit, round_data_load
+from surveys.analytics.dataset import Districts, RoundData, Unit, rounds_data_load
 from surveys.analytics.statistics import (
     Category,
     NumberSummary,
@@ -25,7 +25,6 @@ from surveys.analytics.statistics import (
     unit_value,
 )
 from surveys.models import Item, Question, Survey
-from surveys.services.questionnaires import questionnaire_load
 
 
 def current_unit_map() -> dict[int, int]:
@@ -115,26 +114,40 @@ def series_compare(
     districts: str = Districts.APART,
 ) -> Series:
     """The series in every round that asked it (or the rounds given), for all respondents and for
-    the panel. Queries: a fixed number per compared round plus two for the reform links."""
+    the panel."""
     surveys = list(surveys) if surveys is not None else list(series_surveys(series))
-    rounds: list[tuple[RoundData, Item]] = []
-    for survey in surveys:
-        questionnaire = questionnaire_load(survey.questionnaire_id)
-        item = next(
-            item
-            for section in questionnaire.sections.all()
-            for item in section.items.all()
-            if item.question.series == series
+    return series_compare_many(series_codes=[series], surveys=surveys, region=region, districts=districts)[0]
+
+
+def series_compare_many(
+    *,
+    series_codes: list[str],
+    surveys: list[Survey],
+    region: Region | None = None,
+    districts: str = Districts.APART,
+    rounds: list[RoundData] | None = None,
+) -> list[Series]:
+    """Several series over the given rounds, each round loaded once for all of them (a fixed number
+    of queries in all, see `rounds_data_load`, plus two for the reform links). A series no round
+    asked is left out."""
+    if rounds is None:
+        rounds = rounds_data_load(
+            surveys=surveys, region=region, districts=districts, series=set(series_codes), respondents_only=True
         )
-        data = round_data_load(
-            survey=survey,
-            region=region,
-            districts=districts,
-            question_codes={item.question.code},
-            questionnaire=questionnaire,
-        )
-        rounds.append((data, data.item(item.question.code)))
     to_current = current_unit_map()
+    results = []
+    for series in series_codes:
+        asked = []
+        for data in rounds:
+            item = next((item for item in data.items if item.question.series == series), None)
+            if item is not None:
+                asked.append((data, item))
+        if asked:
+            results.append(_series_of(series, asked, to_current))
+    return results
+
+
+def _series_of(series: str, rounds: list[tuple[RoundData, Item]], to_current: dict[int, int]) -> Series:
     latest = rounds[-1][1].question
     variables = []
     for latest_variable in question_variables(latest):

@@ -1,13 +1,16 @@
-"""Writes of the analysis: requesting and building report PDFs."""
+"""Writes of the analysis: requesting and building report PDFs and exports, and coding open answers."""
 
 import io
 
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from municipalities.models import Region
-from surveys.analytics.models import AnalysisReport
-from surveys.models import Survey
+from surveys.analytics.models import AnalysisExport, AnalysisReport, Districts, OpenAnswerCategory, OpenAnswerTag
+from surveys.models import Answer, Question, Survey
 
 
 def analysis_report_request(*, survey: Survey, region: Region | None, requested_by=None) -> AnalysisReport:
@@ -65,3 +68,180 @@ def analysis_reports_for_closed_round(*, survey: Survey) -> list[AnalysisReport]
     scheme = region_scheme_active()
     regions: list[Region | None] = [None] + (list(scheme.regions.order_by("name")) if scheme else [])
     return [analysis_report_request(survey=survey, region=region) for region in regions]
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+def analysis_export_request(
+    *, survey: Survey, region: Region | None, districts: str, format: str, requested_by=None
+) -> AnalysisExport:
+    """Queues an export for whoever asked; their unfinished request of the same export is reused."""
+    from surveys.analytics.tasks import analysis_export_build_task
+
+    with transaction.atomic():
+        export = AnalysisExport.objects.filter(
+            survey=survey,
+            region=region,
+            districts=districts,
+            format=format,
+            requested_by=requested_by,
+            status__in=[AnalysisExport.Status.QUEUED, AnalysisExport.Status.RUNNING],
+        ).first()
+        if export is not None:
+            return export
+        export = AnalysisExport(
+            survey=survey, region=region, districts=districts, format=format, requested_by=requested_by
+        )
+        export.full_clean()
+        export.save()
+        transaction.on_commit(lambda: analysis_export_build_task.delay(export_id=export.pk))
+    return export
+
+
+def _export_progress(export: AnalysisExport, progress: int) -> None:
+    export.progress, export.status = progress, AnalysisExport.Status.RUNNING
+    AnalysisExport.objects.filter(pk=export.pk).update(
+        progress=progress, status=AnalysisExport.Status.RUNNING, updated_at=timezone.now()
+    )
+
+
+def analysis_export_build(*, export: AnalysisExport) -> AnalysisExport:
+    """Builds the file (the same code for every size of export) and records progress on the row."""
+    from surveys.analytics.dataset import round_data_load
+    from surveys.analytics.exports import codebook_xlsx, export_csv, export_sav, export_table, export_xlsx
+
+    writers = {
+        AnalysisExport.Format.CSV: export_csv,
+        AnalysisExport.Format.XLSX: export_xlsx,
+        AnalysisExport.Format.SAV: lambda table: export_sav(table, file_label=export.survey.title),
+        AnalysisExport.Format.CODEBOOK: codebook_xlsx,
+    }
+    _export_progress(export, 5)
+    try:
+        data = round_data_load(
+            survey=export.survey, region=export.region, districts=export.districts or Districts.APART
+        )
+        _export_progress(export, 40)
+        table = export_table(data)
+        _export_progress(export, 60)
+        body = writers[export.format](table)
+        _export_progress(export, 90)
+        export.file.save(export.download_name(), ContentFile(body), save=False)
+    except Exception as error:
+        export.status, export.failure_message = AnalysisExport.Status.FAILED, str(error)[:2000]
+        export.finished_at = timezone.now()
+        export.save(update_fields=["status", "failure_message", "finished_at", "updated_at"])
+        raise
+    export.size = len(body)
+    export.status, export.progress, export.finished_at = AnalysisExport.Status.DONE, 100, timezone.now()
+    export.save(update_fields=["file", "size", "status", "progress", "finished_at", "updated_at"])
+    return export
+
+
+# --- coding open answers ---------------------------------------------------------------------
+
+NOT_CODABLE = _lazy("Only answers to a text question, or the comments on a question with a comment box, can be coded.")
+CATEGORY_OF_OTHER_QUESTION = _lazy("A category of another question cannot be given to this answer.")
+NOTHING_TO_CODE = _lazy("This answer has no text to code.")
+LABEL_TAKEN = _lazy("The question already has a category with this label.")
+
+
+def question_is_codable(question: Question) -> bool:
+    """Text questions are coded on their answer, other questions with a comment box on the comment."""
+    return question.type in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT) or question.has_comment
+
+
+def answer_codable_text(answer: Answer) -> str:
+    """The text that is coded: the answer itself for a text question, else its comment."""
+    if answer.question.type in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT):
+        return "" if answer.value is None else str(answer.value).strip()
+    return answer.comment.strip()
+
+
+def open_answer_category_create(
+    *, question: Question, label_nb: str, label_nn: str = "", label_en: str = "", created_by=None
+) -> OpenAnswerCategory:
+    """Adds a category at the end of the question's list."""
+    if not question_is_codable(question):
+        raise ValidationError(NOT_CODABLE, code="not_codable")
+    with transaction.atomic():
+        last = (
+            OpenAnswerCategory.objects.select_for_update()
+            .filter(question=question)
+            .order_by("-position")
+            .values_list("position", flat=True)
+            .first()
+        )
+        category = OpenAnswerCategory(
+            question=question,
+            position=0 if last is None else last + 1,
+            label_nb=label_nb.strip(),
+            label_nn=label_nn.strip(),
+            label_en=label_en.strip(),
+            created_by=created_by,
+        )
+        _category_clean(category)
+        category.save()
+    return category
+
+
+def open_answer_category_update(
+    *, category: OpenAnswerCategory, label_nb: str, label_nn: str = "", label_en: str = ""
+) -> OpenAnswerCategory:
+    category.label_nb, category.label_nn, category.label_en = label_nb.strip(), label_nn.strip(), label_en.strip()
+    _category_clean(category)
+    category.save(update_fields=["label_nb", "label_nn", "label_en", "updated_at"])
+    return category
+
+
+def _category_clean(category: OpenAnswerCategory) -> None:
+    try:
+        category.full_clean()
+    except ValidationError as error:
+        if "__all__" in error.message_dict:  # the only model-wide rule is the unique label
+            raise ValidationError({"label_nb": LABEL_TAKEN}, code="label_taken") from error
+        raise
+
+
+@transaction.atomic
+def open_answer_category_move(*, category: OpenAnswerCategory, offset: int) -> None:
+    """Moves a category one place up (offset -1) or down (+1) in its question's list."""
+    siblings = list(
+        OpenAnswerCategory.objects.select_for_update()
+        .filter(question_id=category.question_id)
+        .order_by("position", "pk")
+    )
+    index = next(i for i, sibling in enumerate(siblings) if sibling.pk == category.pk)
+    target = index + (1 if offset > 0 else -1)
+    if not 0 <= target < len(siblings):
+        return
+    siblings[index], siblings[target] = siblings[target], siblings[index]
+    for position, sibling in enumerate(siblings):
+        if sibling.position != position:
+            OpenAnswerCategory.objects.filter(pk=sibling.pk).update(position=position, updated_at=timezone.now())
+
+
+def open_answer_category_delete(*, category: OpenAnswerCategory) -> None:
+    """Deletes the category and its tags (the answers keep their other categories)."""
+    category.delete()
+
+
+@transaction.atomic
+def open_answer_tags_set(*, answer: Answer, categories: list[OpenAnswerCategory], tagged_by=None) -> set[int]:
+    """Gives the answer exactly these categories: adds the missing tags and removes the others.
+    Returns the ids of the answer's categories."""
+    if not question_is_codable(answer.question):
+        raise ValidationError(NOT_CODABLE, code="not_codable")
+    if any(category.question_id != answer.question_id for category in categories):
+        raise ValidationError(CATEGORY_OF_OTHER_QUESTION, code="other_question")
+    wanted = {category.pk for category in categories}
+    if wanted and not answer_codable_text(answer):
+        raise ValidationError(NOTHING_TO_CODE, code="nothing_to_code")
+    OpenAnswerTag.objects.filter(answer=answer).exclude(category_id__in=wanted).delete()
+    have = set(OpenAnswerTag.objects.filter(answer=answer).values_list("category_id", flat=True))
+    OpenAnswerTag.objects.bulk_create(
+        [OpenAnswerTag(answer=answer, category_id=pk, tagged_by=tagged_by) for pk in sorted(wanted - have)],
+        ignore_conflicts=True,  # a colleague tagging the same answer at the same moment
+    )
+    return wanted

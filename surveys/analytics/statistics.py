@@ -62,10 +62,25 @@ class Dimension(TextChoices):
     IMMIGRANT_SHARE = "immigrant_share", gettext_lazy("immigrant share")
     SETTLES = "settles", gettext_lazy("settles refugees")
     PARTNER = "partner", gettext_lazy("partner municipality")
+    PARTNER_SETTLING = "partner_settling", gettext_lazy("partner or other settlement municipality")
 
 
 def _yes_no(value: bool | None) -> str | None:
     return None if value is None else (_("Yes") if value else _("No"))
+
+
+def partner_settling_labels() -> tuple[str, str, str]:
+    return _("Partner municipality"), _("Other settlement municipality"), _("Does not settle refugees")
+
+
+def _partner_settling(unit: Unit) -> str | None:
+    """The reports compare partner municipalities with the other settlement municipalities."""
+    partner, other, not_settling = partner_settling_labels()
+    if unit.settles_refugees is None:
+        return None
+    if not unit.settles_refugees:
+        return not_settling
+    return partner if unit.is_partner else other
 
 
 def districts_label() -> str:
@@ -89,6 +104,7 @@ def group_of(unit: Unit, dimension: str, districts: str) -> str:
         Dimension.IMMIGRANT_SHARE: lambda: unit.immigrant_band,
         Dimension.SETTLES: lambda: _yes_no(unit.settles_refugees),
         Dimension.PARTNER: lambda: _yes_no(unit.is_partner),
+        Dimension.PARTNER_SETTLING: lambda: _partner_settling(unit),
     }[Dimension(dimension)]()
     return unknown_label() if value is None else str(value)
 
@@ -105,6 +121,7 @@ def group_order(data: RoundData, dimension: str) -> list[str]:
         Dimension.IMMIGRANT_SHARE: lambda: [band.label for band in data.bands.get("immigrant_share", [])],
         Dimension.SETTLES: lambda: [_("Yes"), _("No")],
         Dimension.PARTNER: lambda: [_("Yes"), _("No")],
+        Dimension.PARTNER_SETTLING: lambda: list(partner_settling_labels()),
     }[Dimension(dimension)]()
     present = {group_of(unit, dimension, data.districts) for unit in data.units}
     ordered = [group for group in canonical if group in present]
@@ -324,30 +341,46 @@ def question_kind(question: Question) -> str:
 
 
 def distribution_of(question: Question, variable: VariableDef, values: list[object]) -> Distribution:
-    """Counts and percents of one variable over the given answers (None = not answered)."""
+    """Counts and percents of one variable over the given answers (None = not answered).
+
+    Equal answers are counted together first (a round has hundreds of answers but a few distinct
+    values), then each distinct value is classified once."""
     categories = question_categories(question)
     by_code = {category.code: category for category in categories}
     not_relevant = 0
     n = 0
-    for value in values:
-        if value is None:
-            continue
+    present = [value for value in values if value is not None]
+    try:
+        counts = Counter(present)  # answers are codes (strings), except multiple choice
+    except TypeError:
+        counts = Counter(_hashable(value) for value in present)
+    for value, weight in counts.items():
         if value == NOT_RELEVANT:
-            not_relevant += 1
+            not_relevant += weight
             continue
-        chosen = value if isinstance(value, list) else [value]
-        known = [code for code in chosen if code in by_code]
+        chosen = value if isinstance(value, tuple) else (value,)
+        known = [code for code in chosen if isinstance(code, str) and code in by_code]
         if not known:
             continue
-        n += 1
+        n += weight
         for code in known:
-            by_code[code].count += 1
+            by_code[code].count += weight
     for category in categories:
         category.percent = percent(category.count, n)
     mean = None
     if question.type in SCALE_TYPES and n:
         mean = sum(c.value * c.count for c in categories if c.value is not None) / n
     return Distribution(variable, n, categories, not_relevant, mean)
+
+
+def _hashable(value: object) -> object:
+    """A multiple-choice list becomes a tuple (to be counted); other unhashable values a marker
+    that matches no category."""
+    if isinstance(value, list):
+        return tuple(code if isinstance(code, str) else None for code in value)
+    if isinstance(value, dict):
+        return ()
+    return value
 
 
 def number_summary(question: Question, values: list[object]) -> NumberSummary:
@@ -402,26 +435,35 @@ def _format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def question_frequencies(data: RoundData, item: Item, units: list[Unit] | None = None) -> QuestionFrequencies:
+def question_frequencies(
+    data: RoundData, item: Item, units: list[Unit] | None = None, *, shown: int | None = None
+) -> QuestionFrequencies:
+    """One question's frequencies over the responding units (or the units given). `shown`, the
+    number of those units shown the question, may be passed in when counted for all questions at once."""
     question = item.question
     respondents = units if units is not None else data.respondents()
-    shown = [unit for unit in respondents if question.code in unit.shown]
+    code = question.code
+    if shown is None:
+        shown = sum(1 for unit in respondents if code in unit.shown)
     result = QuestionFrequencies(
         question=question,
         item=item,
         kind=question_kind(question),
-        shown=len(shown),
-        not_asked=len(respondents) - len(shown),
+        shown=shown,
+        not_asked=len(respondents) - shown,
     )
+    # An answer counts only when the question was shown, so the answers are the shown units' values.
+    answered = [(unit, unit.answers[code]) for unit in respondents if code in unit.answers]
     if result.kind == "text":
-        result.texts = [
-            TextAnswer(unit.name, str(unit.answers[question.code])) for unit in shown if question.code in unit.answers
-        ]
+        result.texts = [TextAnswer(unit.name, str(value)) for unit, value in answered]
     elif result.kind == "number":
-        result.numbers = number_summary(question, [unit.answers.get(question.code) for unit in shown])
+        result.numbers = number_summary(question, [value for _unit, value in answered])
     else:
         for variable in question_variables(question):
-            values = [unit_value(unit, question, variable) for unit in shown]
+            if variable.item_code is None:
+                values = [value for _unit, value in answered]
+            else:
+                values = [value.get(variable.item_code) if isinstance(value, dict) else None for _u, value in answered]
             result.distributions.append(distribution_of(question, variable, values))
     return result
 
@@ -429,7 +471,8 @@ def question_frequencies(data: RoundData, item: Item, units: list[Unit] | None =
 def frequencies(data: RoundData) -> list[QuestionFrequencies]:
     """Frequencies of every question of the round, in questionnaire order."""
     respondents = data.respondents()
-    return [question_frequencies(data, item, respondents) for item in data.items]
+    shown = Counter(code for unit in respondents for code in unit.shown)
+    return [question_frequencies(data, item, respondents, shown=shown[item.question.code]) for item in data.items]
 
 
 # --- breakdowns -----------------------------------------------------------------------------
@@ -545,3 +588,19 @@ def net_scores(data: RoundData, *, filter_units: Callable[[Unit], bool] | None =
                         score.negative -= weight
             scores.append(score)
     return sorted(scores, key=lambda s: (s.score is None, -(s.score or 0), s.variable.name))
+
+
+def is_partner(unit: Unit) -> bool:
+    return unit.settles_refugees is True and unit.is_partner is True
+
+
+def is_other_settling(unit: Unit) -> bool:
+    return unit.settles_refugees is True and unit.is_partner is not True
+
+
+def net_scores_by_partnership(data: RoundData) -> list[tuple[NetScore, NetScore | None, NetScore | None]]:
+    """Each item's net score for all respondents, for the partner municipalities and for the other
+    settlement municipalities (the comparison the reports make), ranked by the score of all."""
+    partner = {s.variable.name: s for s in net_scores(data, filter_units=is_partner)}
+    others = {s.variable.name: s for s in net_scores(data, filter_units=is_other_settling)}
+    return [(s, partner.get(s.variable.name), others.get(s.variable.name)) for s in net_scores(data)]

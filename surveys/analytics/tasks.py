@@ -21,3 +21,11 @@ def analysis_reports_for_closed_round_task(*, survey_id: int) -> None:
     from surveys.models import Survey
 
     analysis_reports_for_closed_round(survey=Survey.objects.get(pk=survey_id))
+
+
+@shared_task(name="surveys.analytics.export_build")
+def analysis_export_build_task(*, export_id: int) -> None:
+    from surveys.analytics.models import AnalysisExport
+    from surveys.analytics.services import analysis_export_build
+
+    analysis_export_build(export=AnalysisExport.objects.select_related("survey", "region").get(pk=export_id))

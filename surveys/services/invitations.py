@@ -195,47 +195,10 @@ def invitation_email(*, invitation: Invitation, token: str) -> InvitationEmail:
 
 
 def invitation_send(*, invitation: Invitation, token: str) -> None:
-    """E-mails the link. The reminder schedule calls this too, so all invitations look alike."""
+    """E-mails a link right away: a delegated section or a lost link. The round's invitations
+    and reminders go through the schedule (reminders.services), which writes them the same way."""
     message = invitation_email(invitation=invitation, token=token)
     EmailMessage(message.subject, message.body, to=[invitation.email]).send()
-
-
-@dataclass
-class InvitationRun:
-    created: int
-    skipped: int
-
-
-def survey_invite_contacts(*, survey: Survey) -> InvitationRun:
-    """Creates and sends one link per active contact of every current unit, for the
-    role the contact answers for; contacts that already have a live link are skipped."""
-    if survey.status != Survey.Status.OPEN:
-        raise ValidationError(_("Invitations go out when the round is open."), code="not_open")
-    existing = set(
-        Invitation.objects.filter(survey=survey, revoked_at__isnull=True, section__isnull=True).values_list(
-            "contact_id", flat=True
-        )
-    )
-    created = skipped = 0
-    contacts = Contact.objects.filter(is_active=True, municipality__in=Municipality.objects.current()).select_related(
-        "municipality"
-    )
-    for contact in contacts:
-        role = contact_section_role(contact)
-        if role is None or contact.pk in existing:
-            skipped += 1
-            continue
-        invitation, token = invitation_create(
-            survey=survey,
-            municipality=contact.municipality,
-            role=role,
-            name=contact.name,
-            email=contact.email,
-            contact=contact,
-        )
-        transaction.on_commit(lambda i=invitation, t=token: invitation_send(invitation=i, token=t))
-        created += 1
-    return InvitationRun(created=created, skipped=skipped)
 
 
 @transaction.atomic

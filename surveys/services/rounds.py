@@ -1,6 +1,6 @@
 """Status changes of a survey round: draft -> open -> closed -> archived.
 
-Opening freezes the questionnaire and its questions for good.
+Opening freezes the questionnaire, its questions and their scales for good.
 """
 
 from django.core.exceptions import ValidationError
@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from surveys.analytics.tasks import analysis_reports_for_closed_round_task
-from surveys.models import Item, Question, Questionnaire, Survey
+from surveys.models import Item, Question, Questionnaire, Scale, Survey
 from surveys.services.questionnaires import questionnaire_problems
 
 ALLOWED = {
@@ -43,6 +43,9 @@ def survey_open(*, survey: Survey) -> Survey:
     Questionnaire.objects.filter(pk=survey.questionnaire_id, frozen_at__isnull=True).update(frozen_at=now)
     question_ids = Item.objects.filter(questionnaire_id=survey.questionnaire_id).values("question_id")
     Question.objects.filter(pk__in=question_ids, frozen_at__isnull=True).update(frozen_at=now)
+    # A scale is part of every question that uses it: new points or labels would change them too.
+    scale_ids = Question.objects.filter(pk__in=question_ids, scale__isnull=False).values("scale_id")
+    Scale.objects.filter(pk__in=scale_ids, frozen_at__isnull=True).update(frozen_at=now)
     survey.status = Survey.Status.OPEN
     survey.save(update_fields=["status", "updated_at"])
     return survey

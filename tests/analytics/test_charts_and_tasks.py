@@ -26,3 +26,41 @@ def test_closing_a_round_queues_the_national_and_every_regional_report(
 
     assert len(reports) == 7 and reports[0].region is None
     assert len(queued) == 7 and AnalysisReport.objects.filter(status=AnalysisReport.Status.QUEUED).count() == 7
+
+
+def test_closing_a_round_itself_queues_the_reports_when_the_close_commits(
+    answered_round, django_capture_on_commit_callbacks, monkeypatch
+):
+    # given the report builds recorded instead of sent to a worker
+    from surveys.analytics.tasks import analysis_reports_for_closed_round_task
+    from surveys.services.rounds import survey_close
+
+    builds = []
+    monkeypatch.setattr(
+        "surveys.analytics.tasks.analysis_report_build_task.delay", lambda **kwargs: builds.append(kwargs)
+    )
+    monkeypatch.setattr(
+        "surveys.analytics.tasks.analysis_reports_for_closed_round_task.delay",
+        lambda **kwargs: analysis_reports_for_closed_round_task.apply(kwargs=kwargs),
+    )
+
+    # when the round closes, nothing is queued before the transaction commits
+    with django_capture_on_commit_callbacks() as on_commit:
+        survey_close(survey=answered_round)
+    assert len(on_commit) == 1 and not AnalysisReport.objects.exists()
+
+    # then at commit: the national report and one per region of the active scheme, each queued for a build
+    with django_capture_on_commit_callbacks(execute=True):
+        on_commit[0]()
+    reports = list(AnalysisReport.objects.order_by("pk"))
+    assert [report.region.code if report.region else None for report in reports] == [
+        None,
+        "indre-ost",
+        "midt-norge",
+        "nord",
+        "sor",
+        "vest",
+        "ost",
+    ]
+    assert sorted(build["report_id"] for build in builds) == [report.pk for report in reports]
+    assert {report.status for report in reports} == {AnalysisReport.Status.QUEUED}

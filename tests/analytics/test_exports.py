@@ -6,7 +6,18 @@ import pyreadstat
 from openpyxl import load_workbook
 
 from surveys.analytics.dataset import round_data_load
-from surveys.analytics.exports import codebook_xlsx, export_csv, export_sav, export_table, export_xlsx
+from surveys.analytics.exports import (
+    codebook_header,
+    codebook_rows,
+    codebook_xlsx,
+    export_csv,
+    export_sav,
+    export_table,
+    export_xlsx,
+)
+from surveys.models import Item, Section
+
+from .conftest import make_question
 
 
 def _rows(table):
@@ -17,7 +28,6 @@ def test_the_export_codes_answers_and_the_three_kinds_of_missing(answered_round)
     table = export_table(round_data_load(survey=answered_round))
 
     rows = _rows(table)
-    assert sorted(rows) == ["1811", "4601", "5501"]  # one row per responding unit
     tromso, bergen, bindal = rows["5501"], rows["4601"], rows["1811"]
     assert (tromso["Q1"], bergen["Q1"]) == (1, 0)
     assert (tromso["Q2_housing"], tromso["Q2_jobs"], tromso["Q2_money"]) == (1, 1, 0)
@@ -28,6 +38,22 @@ def test_the_export_codes_answers_and_the_three_kinds_of_missing(answered_round)
     assert tromso["population"] == 80000 and tromso["settles_refugees"] == 1 and tromso["complete"] == 1
 
 
+def test_every_unit_the_round_covered_has_a_row_with_a_responded_flag(answered_round):
+    # given three responding units, one with only a draft (1813) and 368 without a response
+    table = export_table(round_data_load(survey=answered_round))
+
+    rows = _rows(table)
+
+    assert len(rows) == 372 and list(rows)[:3] == ["0301", "030101", "030102"]  # in the order of their numbers
+    assert {number for number, row in rows.items() if row["responded"] == 1} == {"1811", "4601", "5501"}
+    draft, silent = rows["1813"], rows["1812"]  # a draft only; no response at all
+    for row in (draft, silent):
+        assert (row["responded"], row["complete"]) == (0, 0)
+        assert (row["Q1"], row["Q2_housing"], row["Q3_advice"], row["Q4"], row["C1"]) == (-9, -9, -9, -9, -9)
+        assert row["R1"] == ""
+    assert silent["population"] == 3000 and silent["name"] == "Sømna"  # background variables are filled in
+
+
 def test_csv_and_xlsx_read_back_equal(answered_round):
     table = export_table(round_data_load(survey=answered_round))
 
@@ -36,7 +62,7 @@ def test_csv_and_xlsx_read_back_equal(answered_round):
     from_xlsx = [["" if value is None else str(value) for value in row] for row in sheet.iter_rows(values_only=True)]
 
     assert from_csv == from_xlsx
-    assert from_csv[0][:3] == ["number", "name", "kind"] and len(from_csv) == 4
+    assert from_csv[0][:3] == ["number", "name", "kind"] and len(from_csv) == 1 + 372
 
 
 def test_the_sav_file_has_variable_labels_value_labels_and_missing_codes(answered_round):
@@ -66,7 +92,25 @@ def test_the_codebook_lists_every_variable_with_its_condition(answered_round):
     sheet = load_workbook(io.BytesIO(codebook_xlsx(table)), read_only=True).worksheets[0]
     rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
 
-    assert rows["R1"][6] == "${Q1} = 'yes'"
-    assert rows["Q4"][6] == "${settles_refugees} = true"
-    assert "-7 = Not relevant" in rows["Q3_advice"][4]
+    assert rows["R1"][7] == "${Q1} = 'yes'"
+    assert rows["Q4"][7] == "${settles_refugees} = true"
+    assert "-7 = Not relevant" in rows["Q3_advice"][5]
     assert len(rows) == len(table.variables) + 1
+
+
+def test_the_codebook_lists_the_options_stable_codes_beside_positions_and_labels(answered_round):
+    # given a single-choice question whose options are in another order than their codes
+    section = Section.objects.get(questionnaire=answered_round.questionnaire, code="chief")
+    question = make_question("S1", "single_choice", options=["jobs", "housing"])
+    Item.objects.create(questionnaire=answered_round.questionnaire, section=section, position=9, question=question)
+
+    table = export_table(round_data_load(survey=answered_round))
+    rows = {row[0]: row for row in codebook_rows(table)}
+
+    header = codebook_header()
+    values, codes = header.index("Values"), header.index("Answer codes")
+    assert (rows["S1"][values], rows["S1"][codes]) == ("1 = Jobs; 2 = Housing", "1 = jobs; 2 = housing")
+    assert rows["Q1"][codes] == "1 = yes; 0 = no"
+    assert rows["Q2_money"][codes] == "1 = money"  # a multiple-choice option's 0/1 variable
+    assert rows["Q4"][codes] == "1 = very_poor; 2 = poor; 3 = good; 4 = very_good"
+    assert rows["C1"][codes] == "" and rows["number"][codes] == ""

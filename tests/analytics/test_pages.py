@@ -43,24 +43,12 @@ def test_breakdown_and_series_pages_answer_their_forms(client, analyst, answered
     assert series.status_code == 200 and "2026" in series.content.decode()
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav"])
-def test_exports_download(client, survey_admin, answered_round, fmt):
-    client.force_login(survey_admin)
-
-    response = client.get(reverse("analysis-export", args=[answered_round.pk, fmt]))
-
-    assert response.status_code == 200 and f".{fmt}" in response["Content-Disposition"]
-
-
 def test_a_regional_officer_sees_only_their_region(client, officer_nord, answered_round):
     client.force_login(officer_nord)
 
     page = client.get(reverse("analysis-overview", args=[answered_round.pk]), {"region": ""}).content.decode()
-    data = client.get(reverse("analysis-export", args=[answered_round.pk, "csv"])).content.decode("utf-8-sig")
 
-    assert "Nord" in page
-    numbers = [line.split(",")[0] for line in data.splitlines()[1:]]
-    assert numbers == ["1811", "5501"]  # Bindal and Tromsø; Bergen is in Vest
+    assert "Nord" in page and "Bergen" not in page
 
 
 def test_people_without_a_staff_role_are_refused(client, django_user_model, answered_round):
@@ -153,3 +141,30 @@ def test_requesting_a_report_queues_the_task_on_commit(
     assert response.status_code == 302 and calls == [{"report_id": report.pk}]
     status = client.get(reverse("analysis-report-status", args=[answered_round.pk, report.pk])).content.decode()
     assert "<progress" in status
+
+
+def test_a_regional_officer_requests_sees_and_downloads_only_their_regions_report(
+    client, officer_nord, region_vest, answered_round, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr("surveys.analytics.tasks.analysis_report_build_task.delay", lambda **kwargs: None)
+    national = AnalysisReport.objects.create(survey=answered_round)
+    vest = AnalysisReport.objects.create(survey=answered_round, region=region_vest)
+    client.force_login(officer_nord)
+
+    # when they ask for a report (the region filter is fixed for them, whatever they send)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("analysis-report-request", args=[answered_round.pk]) + "?region=")
+    own = AnalysisReport.objects.get(requested_by=officer_nord)
+    analysis_report_build(report=own)
+
+    # then
+    assert own.region.code == "nord" and response["Location"].endswith(f"/report/{own.pk}/")
+    assert client.get(reverse("analysis-report-status", args=[answered_round.pk, own.pk])).status_code == 200
+    download = client.get(reverse("analysis-report-download", args=[answered_round.pk, own.pk]))
+    assert download.status_code == 200 and download.content.startswith(b"%PDF")
+    assert "report-2026-nord.pdf" in download["Content-Disposition"]
+    for other in (national, vest):
+        assert client.get(reverse("analysis-report-status", args=[answered_round.pk, other.pk])).status_code == 404
+        assert client.get(reverse("analysis-report-download", args=[answered_round.pk, other.pk])).status_code == 404
+    page = client.get(reverse("analysis-report", args=[answered_round.pk])).content.decode()
+    assert f"/report/{own.pk}/" in page and f"/report/{national.pk}/" not in page

@@ -61,3 +61,50 @@ def test_series_compares_all_respondents_and_the_panel_across_a_merger(two_round
     panel_2019, panel_2026 = variable.panel
     assert [c.percent for c in panel_2019.categories] == [100, 0]
     assert [c.percent for c in panel_2026.categories] == [0, 100]
+
+
+def test_a_series_chart_has_a_line_for_all_and_the_panel_with_n_per_year(two_rounds):
+    from surveys.analytics.reports import series_chart
+
+    series = series_compare(series="S1")
+
+    chart = series_chart(series, series.variables[0])
+
+    assert chart.startswith("<svg") and chart.count("<polyline") == 2  # all respondents and the panel
+    assert 'stroke-dasharray="5 3"' in chart  # the panel is dashed
+    # the text alternative: the share answering yes per year, then N per year
+    assert "Yes: 2019 67 %, 2026 33 %" in chart
+    assert "Yes (panel): 2019 100 %, 2026 0 %" in chart
+    assert "N: 2019 3, 2026 3; N panel: 2019 2, 2026 2" in chart
+
+
+def test_the_graphic_report_and_the_series_page_show_time_series_charts(client, analyst, two_rounds):
+    from django.urls import reverse
+
+    from surveys.analytics.reports import report_context
+
+    context = report_context(survey=two_rounds[2026])
+    client.force_login(analyst)
+    page = client.get(reverse("analysis-series", args=[two_rounds[2026].pk]), {"series": "S1"}).content.decode()
+
+    ((series, charts),) = context["series"]
+    assert series.series == "S1" and series.years == [2019, 2026]
+    assert charts[0][1].startswith("<svg")
+    assert "<polyline" in page and "N panel" in page
+    assert report_context(survey=two_rounds[2019])["series"] == []  # one year is not a series
+
+
+def test_a_line_chart_leaves_a_gap_for_a_missing_year():
+    from surveys.analytics.charts import Line, line_chart
+
+    chart = line_chart(
+        title="Q4",
+        x_labels=["2025", "2026"],
+        lines=[Line("All", [2.5, None]), Line("Panel", [3.0, 3.5], dashed=True)],
+        y_min=1,
+        y_max=4,
+        n_rows=[("N", [4, 0])],
+    )
+
+    assert "All: 2025 2.5, 2026 –" in chart  # a missing year leaves a gap
+    assert chart.count("<polyline") == 1 and chart.count("<circle") == 3

@@ -6,6 +6,7 @@ from surveys.analytics.statistics import (
     breakdown,
     frequencies,
     net_scores,
+    net_scores_by_partnership,
     percent,
     representativeness,
     response_statistics,
@@ -135,3 +136,41 @@ def test_every_dimension_breaks_down(answered_round, by):
     tables = breakdown(data, question_code="Q4", by=by)
 
     assert sum(row.n for row in tables[0].rows) == 2
+
+
+def test_partner_municipalities_are_compared_with_the_other_settlement_municipalities(answered_round):
+    # given Tromsø (settling, partner), Bergen (settling, not partner) and Bindal (not settling) answering
+    data = round_data_load(survey=answered_round, districts=Districts.INCLUDE)
+
+    # when
+    (table,) = breakdown(data, question_code="Q1", by=Dimension.PARTNER_SETTLING)
+    rows = {score.variable.name: (partner, others) for score, partner, others in net_scores_by_partnership(data)}
+
+    # then
+    groups = {row.group: (row.units, row.n, [c.count for c in row.categories]) for row in table.rows}
+    assert groups == {
+        "Partner municipality": (1, 1, [1, 0]),  # Tromsø: yes
+        "Other settlement municipality": (1, 1, [0, 1]),  # Bergen: no
+        "Does not settle refugees": (370, 1, [1, 0]),  # Bindal: yes; the rest did not answer
+    }
+    partner, others = rows["Q4"]
+    assert (partner.n, partner.score, others.n, others.score) == (1, 1.0, 1, -2.0)  # good +1; very poor -2
+    partner, others = rows["Q3_advice"]
+    assert (partner.score, others.score) == (2.0, -1.0)  # Bindal, not settling, is in neither
+
+
+def test_response_rates_per_county(answered_round):
+    # given Bindal (Nordland), Tromsø (Troms) and Bergen (Vestland) responding; Brønnøy (Nordland) with a draft only
+    data = round_data_load(survey=answered_round, districts=Districts.INCLUDE)
+
+    # when
+    by_county = {row.label: row for row in response_statistics(data).by_county}
+
+    # then
+    rows = {label: (row.units, row.responded, row.complete, row.percent) for label, row in by_county.items()}
+    assert rows["Nordland - Nordlánnda"] == (41, 1, 1, 2)  # 1 of 41: 2.4 %
+    assert rows["Troms - Romsa - Tromssa"] == (21, 1, 1, 5)  # 1 of 21: 4.8 %
+    assert rows["Vestland"] == (43, 1, 1, 2)
+    assert rows["Oslo"] == (16, 0, 0, 0)  # Oslo and its 15 districts, included
+    assert len(rows) == 15 and sum(row.units for row in by_county.values()) == 372
+    assert list(rows) == sorted(rows)

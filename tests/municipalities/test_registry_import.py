@@ -64,13 +64,37 @@ def test_profiles_hold_population_and_centrality_per_year(db):
     assert MunicipalityProfile.objects.filter(municipality__number="030112", year=2026).exists()
 
 
-def test_a_second_import_changes_nothing_and_says_so(db, capsys):
-    before = {unit.pk: unit.updated_at for unit in Municipality.objects.all()}
+REGISTRY_TABLES = [
+    County,
+    RegionScheme,
+    Region,
+    Region.counties.through,
+    Region.municipalities.through,
+    Municipality,
+    MunicipalityChange,
+    MunicipalityProfile,
+]
 
+
+def _registry_snapshot() -> dict[str, list[dict]]:
+    """Every row of every registry table, with every column (updated_at included)."""
+    return {model._meta.db_table: list(model.objects.order_by("pk").values()) for model in REGISTRY_TABLES}
+
+
+def test_a_second_import_changes_nothing_in_any_table_and_says_so(db, capsys):
+    # given: the registry as the session's import left it
+    before = _registry_snapshot()
+    assert all(before.values()), "every table has rows to compare"
+
+    # when
     call_command("import_registry")
 
-    assert "No changes" in capsys.readouterr().out
-    assert {unit.pk: unit.updated_at for unit in Municipality.objects.all()} == before
+    # then
+    out = capsys.readouterr().out
+    assert "No changes: the registry is already up to date." in out and "created" not in out
+    after = _registry_snapshot()
+    for table, rows in before.items():
+        assert after[table] == rows, f"{table} changed"
 
 
 def test_an_admins_changes_to_the_region_scheme_survive_a_reimport(db, region_nord, region_vest):

@@ -1,6 +1,7 @@
 """Profile and contact uploads from the admin: preview, then apply; a bad row changes nothing."""
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -93,8 +94,18 @@ def test_unknown_columns_and_wrong_file_types_are_refused(admin_client):
     assert ".csv" in page.content.decode()
 
 
+def _preview_rows(page) -> list[list[str]]:
+    """The cells of the preview table, tags stripped."""
+    body = page.content.decode().split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
 def test_a_contact_upload_creates_and_then_updates_by_email(admin_client):
-    admin_client.post(
+    # when: a new contact is previewed
+    preview = admin_client.post(
         CONTACT_URL,
         {
             "file": _csv(
@@ -103,8 +114,17 @@ def test_a_contact_upload_creates_and_then_updates_by_email(admin_client):
             )
         },
     )
+
+    # then: the preview shows what will be created, and nothing is yet
+    [row] = _preview_rows(preview)
+    assert row[:3] == ["2", "4601 Bergen", "ny"]
+    assert "name: – → Kari Nordmann" in row[3] and "phone: – → 555" in row[3]
+    assert "kari@bergen.example" in row[3]
+    assert not Contact.objects.filter(municipality__number="4601").exists()
     admin_client.post(CONTACT_URL, {"apply": "1"})
-    admin_client.post(
+
+    # when: the same person (by e-mail, any case) with a new phone number is previewed
+    preview = admin_client.post(
         CONTACT_URL,
         {
             "file": _csv(
@@ -113,6 +133,12 @@ def test_a_contact_upload_creates_and_then_updates_by_email(admin_client):
             )
         },
     )
+
+    # then: the preview shows exactly that change, and the stored phone is still the old one
+    [row] = _preview_rows(preview)
+    assert row[:3] == ["2", "4601 Bergen", "endres"]
+    assert "phone: 555 → 777" in row[3] and "name:" not in row[3]
+    assert Contact.objects.get(municipality__number="4601").phone == "555"
     admin_client.post(CONTACT_URL, {"apply": "1"})
 
     contact = Contact.objects.get(municipality__number="4601")

@@ -58,14 +58,20 @@ def _shown(questionnaire, settles: bool) -> set[str]:
     return {item.question.code for items in visibility.items.values() for item in items}
 
 
-def test_settlement_and_other_municipalities_differ_exactly_by_the_settlement_conditions(both_years):
-    _earlier, current = both_years
-    loaded = questionnaire_load(current.pk)
+def _on_settling(questionnaire) -> set[str]:
+    """The items shown on a condition about settling (and on no answer)."""
+    loaded = questionnaire_load(questionnaire.pk)
     on_settling = set()
     for section in loaded.sections.all():
         for item in section.items.all():
             if "${settles_refugees}" in section.condition + item.condition and "${I02}" not in item.condition:
                 on_settling.add(item.question.code)
+    return on_settling
+
+
+def test_settlement_and_other_municipalities_differ_exactly_by_the_settlement_conditions(both_years):
+    _earlier, current = both_years
+    on_settling = _on_settling(current)
 
     settling, other = _shown(current, True), _shown(current, False)
 
@@ -99,4 +105,30 @@ def test_the_preview_of_the_demo_differs_by_the_conditioned_items(client, survey
     pages = [client.get(url, {"municipality": unit.pk, "language": "nb"}).content.decode() for unit in units]
 
     settling, other = ({m for m in re.findall(r'id="item-([A-Za-z0-9_]+)"', page)} for page in pages)
-    assert settling - other == _shown(current, True) - _shown(current, False)
+    conditioned = _on_settling(current)
+    assert conditioned and settling - other == conditioned
+    assert other - settling == set()
+
+
+def test_the_preview_by_role_shows_what_that_roles_link_opens(client, survey_admin, both_years):
+    # given: a settlement municipality, so every section is visible
+    _earlier, current = both_years
+    unit = Municipality.objects.current().get(number="4601")
+    MunicipalityProfile.objects.update_or_create(municipality=unit, year=2026, defaults={"settles_refugees": True})
+    loaded = questionnaire_load(current.pk)
+    by_role = {}
+    for section in loaded.sections.all():
+        by_role.setdefault(section.role, set()).update(item.question.code for item in section.items.all())
+    client.force_login(survey_admin)
+    url = reverse("questionnaire-preview", args=[current.pk])
+
+    def shown(role):
+        page = client.get(url, {"municipality": unit.pk, "role": role, "language": "nb"}).content.decode()
+        return set(re.findall(r'id="item-([A-Za-z0-9_]+)"', page))
+
+    # then: the chief executive and the district director see all, the others only their sections
+    everything = _shown(current, True)
+    assert shown("chief_executive") == shown("district_director") == everything
+    assert shown("introduction_programme") == by_role["introduction_programme"] & everything
+    assert shown("introduction_programme") and shown("introduction_programme") < everything
+    assert shown("schools") == set()

@@ -4,11 +4,12 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from municipalities.models import Municipality, MunicipalityProfile
-from surveys.models import Item, Question, Section, Survey
+from surveys.models import Item, Question, Questionnaire, Scale, Section, Survey
 from surveys.services.questionnaires import (
     profile_values,
     question_new_version,
@@ -18,6 +19,7 @@ from surveys.services.questionnaires import (
     survey_create_next,
 )
 from surveys.services.rounds import survey_open
+from surveys.xlsform import questionnaire_export_xlsform
 
 NOW = timezone.now()
 
@@ -245,3 +247,43 @@ def test_the_live_check_answers_for_a_condition_at_its_place(client, survey_admi
     assert good == {"ok": True, "message": ""}
     assert later["ok"] is False and "Q3_advice" in later["message"]
     assert broken["ok"] is False and "8" in broken["message"]
+
+
+@pytest.mark.parametrize("role", ["analyst", "officer_nord"])
+def test_analysts_and_regional_officers_see_the_design_admin_read_only(client, request, draft_round, role):
+    # given
+    client.force_login(request.getfixturevalue(role))
+    questionnaire = draft_round.questionnaire
+    question = Question.objects.get(code="Q1")
+    scale = Scale.objects.get(code="quality4")
+    empty = Questionnaire.objects.create(title="Tom", year=2031)
+    content = questionnaire_export_xlsform(questionnaire=questionnaire)
+
+    # then: lists and pages can be read, without a save button
+    for model, obj in (("question", question), ("questionnaire", questionnaire), ("scale", scale)):
+        assert client.get(reverse(f"admin:surveys_{model}_changelist")).status_code == 200
+        page = client.get(reverse(f"admin:surveys_{model}_change", args=[obj.pk]))
+        assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+        assert client.get(reverse(f"admin:surveys_{model}_add")).status_code == 403
+        assert client.post(reverse(f"admin:surveys_{model}_add"), {"code": "X1", "name": "x"}).status_code == 403
+        assert client.post(reverse(f"admin:surveys_{model}_delete", args=[obj.pk]), {"post": "yes"}).status_code == 403
+
+    # and nothing can be changed, imported or created for next year
+    changed = client.post(
+        reverse("admin:surveys_question_change", args=[question.pk]),
+        {"code": "Q1", "series": "Q1", "classification": "recurring", "type": "yes_no", "text_nb": "Endret"},
+    )
+    renamed = client.post(reverse("admin:surveys_scale_change", args=[scale.pk]), {"code": "quality4", "name": "x"})
+    import_url = reverse("admin:surveys_questionnaire_xlsform_import", args=[empty.pk])
+    imported = client.post(import_url, {"file": SimpleUploadedFile("form.xlsx", content)})
+    next_url = reverse("survey-next", args=[draft_round.pk])
+    next_round = client.post(
+        next_url, {"year": 2026, "title": "x", "opens_at": "2026-09-01T08:00", "closes_at": "2026-10-20T16:00"}
+    )
+
+    assert changed.status_code == renamed.status_code == imported.status_code == 403
+    assert client.get(import_url).status_code == 403
+    assert client.get(next_url).status_code == next_round.status_code == 403
+    assert Question.objects.get(code="Q1").text_nb == "Spørsmål Q1" and Scale.objects.get(pk=scale.pk).name != "x"
+    assert not empty.sections.exists() and not Survey.objects.filter(year=2026).exists()
+    assert client.get(reverse("admin:surveys_questionnaire_xlsform", args=[questionnaire.pk])).status_code == 200

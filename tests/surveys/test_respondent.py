@@ -24,7 +24,6 @@ from surveys.services.invitations import (
     invitation_email,
     invitation_revoke,
     lost_link_send,
-    survey_invite_contacts,
 )
 from surveys.services.responses import response_get_or_create
 from surveys.services.rounds import survey_close, survey_open
@@ -276,30 +275,6 @@ def test_tokens_are_stored_only_as_hashes(chief):
 
     assert token not in str(Invitation.objects.filter(pk=invitation.pk).values().get())
     assert len(token) == 43  # 32 bytes = 256 bits
-
-
-def test_invitations_go_to_every_active_contact_once(
-    open_round, bergen, mailoutbox, django_capture_on_commit_callbacks
-):
-    Contact.objects.create(
-        municipality=bergen, name="Kari", role="chief_executive", email="kari@bergen.example", language="nn"
-    )
-    Contact.objects.create(
-        municipality=bergen, name="Inaktiv", role="chief_executive", email="old@bergen.example", is_active=False
-    )
-    gamle_oslo = Municipality.objects.get(number="030101")
-    Contact.objects.create(municipality=gamle_oslo, name="Direktør", role="chief_executive", email="d@oslo.example")
-
-    with django_capture_on_commit_callbacks(execute=True):
-        first = survey_invite_contacts(survey=open_round)
-    with django_capture_on_commit_callbacks(execute=True):
-        second = survey_invite_contacts(survey=open_round)
-
-    assert (first.created, second.created) == (2, 0)
-    assert sorted(m.to[0] for m in mailoutbox) == ["d@oslo.example", "kari@bergen.example"]
-    nynorsk = next(m for m in mailoutbox if m.to == ["kari@bergen.example"])
-    assert "Kommuneundersøkinga" in nynorsk.subject and "/r/" in nynorsk.body
-    assert Invitation.objects.get(email="d@oslo.example").role == "district_director"
 
 
 def test_the_lost_link_page_answers_the_same_and_sends_only_to_known_contacts(

@@ -4,10 +4,11 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from openpyxl import Workbook, load_workbook
 
 from surveys.demo_questionnaire import demo_questionnaire_create
-from surveys.models import Question, Questionnaire
+from surveys.models import Question, Questionnaire, QuestionOption, Scale, ScalePoint, Section
 from surveys.services.questionnaires import questionnaire_problems
 from surveys.services.rounds import survey_open
 from surveys.xlsform import XLSFormImportError, questionnaire_export_xlsform, questionnaire_import_xlsform
@@ -45,6 +46,92 @@ def test_export_then_import_then_export_is_lossless(db, small_questionnaire, sou
     assert _structure(copy) == _structure(original)
     assert _cells(questionnaire_export_xlsform(questionnaire=copy)) == _cells(first)
     assert questionnaire_problems(copy) == []
+
+
+def _labels(obj, field: str = "label") -> tuple:
+    return tuple(getattr(obj, f"{field}_{language}") for language in ("nb", "nn", "en"))
+
+
+def _question_snapshot(question: Question) -> dict:
+    scale = question.scale
+    return {
+        "code": question.code,
+        "series": question.series,
+        "classification": question.classification,
+        "theme": question.theme,
+        "type": question.type,
+        "texts": _labels(question, "text"),
+        "help": _labels(question, "help"),
+        "options": [(o.code, _labels(o)) for o in question.options.order_by("position", "pk")],
+        "matrix items": [(m.code, _labels(m)) for m in question.matrix_items.order_by("position", "pk")],
+        "scale": None
+        if scale is None
+        else (scale.code, scale.name, [(p.value, p.code, _labels(p)) for p in scale.points.order_by("value")]),
+        "max_choices": question.max_choices,
+        "min": question.min_value,
+        "max": question.max_value,
+        "has_comment": question.has_comment,
+        "offers_not_relevant": question.offers_not_relevant,
+    }
+
+
+def _snapshot(questionnaire: Questionnaire) -> list[dict]:
+    """Everything a questionnaire holds, by code, without database ids."""
+    return [
+        {
+            "code": section.code,
+            "role": section.role,
+            "titles": _labels(section, "title"),
+            "condition": section.condition,
+            "items": [
+                (_question_snapshot(item.question), item.condition)
+                for item in section.items.select_related("question__scale").order_by("position")
+            ],
+        }
+        for section in questionnaire.sections.order_by("position")
+    ]
+
+
+@pytest.mark.parametrize("source", ["demo", "fixture"])
+def test_a_questionnaire_comes_back_field_for_field_into_an_empty_bank(db, small_questionnaire, source):
+    # given: a questionnaire, exported, and then a fresh database state without it,
+    # its questions or its scales
+    original = demo_questionnaire_create(year=2026) if source == "demo" else small_questionnaire
+    if source == "fixture":  # help texts, every language, a comment box; scale values need not start at 1
+        Question.objects.filter(code="Q1").update(
+            text_nn="Spørsmål Q1 (nn)",
+            text_en="Question Q1",
+            help_nb="Hjelp\nover to linjer",
+            help_nn="Hjelp (nn)",
+            help_en="Help",
+            theme="Plan",
+            has_comment=True,
+        )
+        QuestionOption.objects.filter(question__code="Q2").update(label_nn="Val", label_en="Choice")
+        Section.objects.filter(questionnaire=original).update(title_nn="Tittel", title_en="Title")
+        ScalePoint.objects.filter(scale__code="quality4").update(value=F("value") + 10, label_en="Point")
+    before = _snapshot(original)
+    content = questionnaire_export_xlsform(questionnaire=original)
+    Questionnaire.objects.all().delete()
+    Question.objects.all().delete()
+    Scale.objects.all().delete()
+
+    # when
+    draft = Questionnaire.objects.create(title="Importert", year=2027)
+    report = questionnaire_import_xlsform(content=content, questionnaire=draft)
+
+    # then: every question, option, matrix item, scale, condition and section is as it was
+    assert report.skipped == [] and report.notes == [] and report.reused_questions == []
+    assert sorted(report.created_questions) == sorted(q["code"] for s in before for q, _c in s["items"])
+    after = _snapshot(draft)
+    for section_before, section_after in zip(before, after, strict=True):
+        for (question_before, condition_before), (question_after, condition_after) in zip(
+            section_before.pop("items"), section_after.pop("items"), strict=True
+        ):
+            assert question_after == question_before
+            assert condition_after == condition_before, question_before["code"]
+        assert section_after == section_before
+    assert questionnaire_problems(draft) == []
 
 
 def test_the_export_has_the_xlsform_sheets_and_columns(small_questionnaire):

@@ -1,13 +1,15 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from reminders.demo import demo_followup_ensure
 from surveys import demo
 
 
 class Command(BaseCommand):
     help = (
         "Load demo data on top of the imported registry (made-up contacts and profile attributes, staff "
-        "accounts, survey rounds) and print the demo logins. Refuses to run with PLATFORM_ENV=production."
+        "accounts, survey rounds with their reminders and chase log) and print the demo logins. Refuses to run "
+        "with PLATFORM_ENV=production."
     )
 
     def add_arguments(self, parser):
@@ -20,6 +22,9 @@ class Command(BaseCommand):
         demo.demo_profiles_fill(years=[2024, 2025, 2026])
         demo.demo_contacts_ensure()
         earlier, current = demo.demo_rounds_ensure()
+        demo.demo_open_answers_code(survey=earlier)
+        for survey in (earlier, current):
+            demo_followup_ensure(survey=survey)
         link = demo.demo_respondent_link(survey=current)
         base = f"http://127.0.0.1:{port}"
         self.stdout.write("")
@@ -30,6 +35,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Respondent link (chief executive of Bergen, {current.title}): {link}")
         self.stdout.write(
             f"Earlier round: {earlier.title}, closed, with {earlier.responses.count()} generated responses."
+        )
+        self.stdout.write(
+            f"Response rate and chase board, {current.title}: {base}/staff/reminders/{current.pk}/monitor/"
         )
         self.stdout.write(f"Outbox of sent e-mail: {base}/staff/outbox/")
         self.stdout.write("")

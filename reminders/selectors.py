@@ -1,0 +1,393 @@
+"""Reads for the schedule, the chase board, the response-rate monitor and the mail log.
+
+A municipality's status in a round is one of not started, started and submitted;
+it counts as submitted (responding) once one of its sections is submitted, the same
+rule as the analysis (surveys.analytics.dataset). Every selector here reads the
+database a fixed number of times, whatever the number of municipalities.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, TextChoices
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from municipalities.models import Contact, Municipality
+from municipalities.selectors import municipality_annotate_region, region_scheme_active
+from reminders.models import ChaseEntry, Dispatch, Rule
+from surveys.analytics.dataset import round_universe_day
+from surveys.models import Section, SectionProgress, Survey
+from surveys.services.invitations import CONTACT_ROLE_TO_SECTION_ROLE
+
+
+class UnitStatus(TextChoices):
+    NOT_STARTED = "not_started", _("not started")
+    STARTED = "started", _("started")
+    SUBMITTED = "submitted", _("submitted")
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    status: str = UnitStatus.NOT_STARTED
+    first_submitted_at: datetime.datetime | None = None
+
+
+NOT_STARTED = UnitProgress()
+
+RESPONDENT_CONTACT_ROLES = tuple(CONTACT_ROLE_TO_SECTION_ROLE)
+
+
+def audience_includes(audience: str, status: str) -> bool:
+    """Whether a municipality in `status` belongs to a rule's audience."""
+    return {
+        Rule.Audience.ALL: True,
+        Rule.Audience.NOT_STARTED: status == UnitStatus.NOT_STARTED,
+        Rule.Audience.STARTED: status == UnitStatus.STARTED,
+        Rule.Audience.NOT_SUBMITTED: status != UnitStatus.SUBMITTED,
+        Rule.Audience.SUBMITTED: status == UnitStatus.SUBMITTED,
+    }[Rule.Audience(audience)]
+
+
+def unit_progress(*, survey: Survey, municipality_ids: list[int] | None = None) -> dict[int, UnitProgress]:
+    """Each municipality's status in the round, in one query; municipalities that are
+    missing have not started."""
+    rows = SectionProgress.objects.filter(response__survey=survey)
+    if municipality_ids is not None:
+        rows = rows.filter(response__municipality_id__in=municipality_ids)
+    rows = rows.values("response__municipality_id").annotate(
+        submitted=Count("pk", filter=Q(status=SectionProgress.Status.SUBMITTED)),
+        started=Count("pk", filter=~Q(status=SectionProgress.Status.NOT_STARTED)),
+        first_submitted_at=Min("submitted_at"),
+    )
+    progress = {}
+    for row in rows:
+        if row["submitted"]:
+            status = UnitStatus.SUBMITTED
+        elif row["started"]:
+            status = UnitStatus.STARTED
+        else:
+            status = UnitStatus.NOT_STARTED
+        progress[row["response__municipality_id"]] = UnitProgress(status, row["first_submitted_at"])
+    return progress
+
+
+def round_units(survey: Survey) -> QuerySet[Municipality]:
+    """The municipalities and districts a round asks: those valid on the day it opened."""
+    return Municipality.objects.valid_on(round_universe_day(survey))
+
+
+def round_contacts(*, survey: Survey, role: str = "") -> QuerySet[Contact]:
+    """Active contacts of the round's units who answer for a role (or for `role` only)."""
+    contacts = Contact.objects.filter(
+        is_active=True, municipality__in=round_units(survey), role__in=RESPONDENT_CONTACT_ROLES
+    )
+    if role:
+        contacts = contacts.filter(role=role)
+    return contacts.select_related("municipality").order_by("municipality__number", "role", "pk")
+
+
+def rule_recipients(*, rule: Rule, now: datetime.datetime) -> list[Contact]:
+    """Who the rule sends to at `now`: its audience, and for a rule counted from submission
+    the municipalities whose first submission is at least `offset_days` old."""
+    survey = rule.schedule.survey
+    progress = unit_progress(survey=survey)
+    recipients = []
+    for contact in round_contacts(survey=survey, role=rule.contact_role):
+        unit = progress.get(contact.municipality_id, NOT_STARTED)
+        if not audience_includes(rule.audience, unit.status):
+            continue
+        if rule.anchor == Rule.Anchor.SUBMISSION and (
+            unit.first_submitted_at is None or unit.first_submitted_at + datetime.timedelta(days=rule.offset_days) > now
+        ):
+            continue
+        recipients.append(contact)
+    return recipients
+
+
+# --- the schedule page ------------------------------------------------------------------------
+
+
+@dataclass
+class RuleSummary:
+    rule: Rule
+    due_at: datetime.datetime | None
+    sent: int = 0
+    pending: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def schedule_summaries(*, rules: list[Rule]) -> list[RuleSummary]:
+    counts = defaultdict(dict)
+    for row in Dispatch.objects.filter(rule__in=rules).values("rule_id", "status").annotate(n=Count("pk")):
+        counts[row["rule_id"]][row["status"]] = row["n"]
+    return [
+        RuleSummary(
+            rule=rule,
+            due_at=rule.due_at(),
+            sent=counts[rule.pk].get(Dispatch.Status.SENT, 0),
+            pending=counts[rule.pk].get(Dispatch.Status.PENDING, 0),
+            failed=counts[rule.pk].get(Dispatch.Status.FAILED, 0),
+            skipped=counts[rule.pk].get(Dispatch.Status.SKIPPED, 0),
+        )
+        for rule in rules
+    ]
+
+
+# --- the chase board --------------------------------------------------------------------------
+
+
+@dataclass
+class BoardRow:
+    municipality: Municipality
+    region: str | None
+    status: str
+    sections: list[tuple[Section, str]]
+    contacts: list[Contact] = field(default_factory=list)
+    reminders_sent: int = 0
+    last_reminder_at: datetime.datetime | None = None
+    last_entry: ChaseEntry | None = None
+
+    @property
+    def status_label(self) -> str:
+        return UnitStatus(self.status).label
+
+    @property
+    def follow_up_on(self) -> datetime.date | None:
+        return self.last_entry.follow_up_on if self.last_entry else None
+
+
+class BoardSort(TextChoices):
+    NUMBER = "number", _("number")
+    NAME = "name", _("name")
+    STATUS = "status", _("status")
+    LAST_CONTACT = "last_contact", _("last chased")
+    FOLLOW_UP = "follow_up", _("follow-up date")
+
+
+def chase_board(
+    *,
+    survey: Survey,
+    units: QuerySet[Municipality],
+    status: str = "",
+    county_id: int | None = None,
+    follow_up_due: bool = False,
+    sort: str = BoardSort.NUMBER,
+    today: datetime.date | None = None,
+) -> list[BoardRow]:
+    """The round's municipalities among `units` that have not submitted, with their
+    section statuses, contacts, reminders and last chase entry: seven queries in all."""
+    today = today or timezone.localdate()
+    latest_entry = ChaseEntry.objects.filter(survey=survey, municipality=OuterRef("pk")).order_by("-created_at", "-pk")
+    unit_rows = list(
+        municipality_annotate_region(
+            round_units(survey).filter(pk__in=units.values("pk")).select_related("county"),
+            scheme=region_scheme_active(),
+        )
+        .annotate(last_entry_id=Subquery(latest_entry.values("pk")[:1]))
+        .order_by("number")
+    )
+    ids = [unit.pk for unit in unit_rows]
+    sections = list(Section.objects.filter(questionnaire_id=survey.questionnaire_id).order_by("position"))
+    section_status: dict[int, dict[int, str]] = defaultdict(dict)
+    for row in SectionProgress.objects.filter(response__survey=survey, response__municipality_id__in=ids).values(
+        "response__municipality_id", "section_id", "status"
+    ):
+        section_status[row["response__municipality_id"]][row["section_id"]] = row["status"]
+    contacts: dict[int, list[Contact]] = defaultdict(list)
+    for contact in Contact.objects.filter(municipality_id__in=ids, is_active=True).order_by("role", "name"):
+        contacts[contact.municipality_id].append(contact)
+    reminders = {
+        row["municipality_id"]: row
+        for row in Dispatch.objects.filter(survey=survey, municipality_id__in=ids, status=Dispatch.Status.SENT)
+        .values("municipality_id")
+        .annotate(n=Count("pk"), last=Max("sent_at"))
+    }
+    entries = ChaseEntry.objects.select_related("user").in_bulk(
+        [unit.last_entry_id for unit in unit_rows if unit.last_entry_id]
+    )
+
+    rows = []
+    for unit in unit_rows:
+        statuses = set(section_status[unit.pk].values())
+        if SectionProgress.Status.SUBMITTED in statuses:
+            unit_status = UnitStatus.SUBMITTED
+        elif SectionProgress.Status.IN_PROGRESS in statuses:
+            unit_status = UnitStatus.STARTED
+        else:
+            unit_status = UnitStatus.NOT_STARTED
+        if unit_status == UnitStatus.SUBMITTED or (status and unit_status != status):
+            continue
+        if county_id and unit.county_id != county_id:
+            continue
+        entry = entries.get(unit.last_entry_id)
+        if follow_up_due and not (entry and entry.follow_up_on and entry.follow_up_on <= today):
+            continue
+        sent = reminders.get(unit.pk, {})
+        rows.append(
+            BoardRow(
+                municipality=unit,
+                region=unit.region_name,
+                status=unit_status,
+                sections=[
+                    (section, section_status[unit.pk].get(section.pk, SectionProgress.Status.NOT_STARTED))
+                    for section in sections
+                ],
+                contacts=contacts[unit.pk],
+                reminders_sent=sent.get("n", 0),
+                last_reminder_at=sent.get("last"),
+                last_entry=entry,
+            )
+        )
+    far_future = datetime.date.max
+    far_past = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+    keys = {
+        BoardSort.NUMBER: lambda row: row.municipality.number,
+        BoardSort.NAME: lambda row: row.municipality.name,
+        BoardSort.STATUS: lambda row: (row.status, row.municipality.number),
+        BoardSort.LAST_CONTACT: lambda row: row.last_entry.created_at if row.last_entry else far_past,
+        BoardSort.FOLLOW_UP: lambda row: (row.follow_up_on or far_future, row.municipality.number),
+    }
+    rows.sort(key=keys.get(sort, keys[BoardSort.NUMBER]))
+    return rows
+
+
+# --- the response-rate monitor ----------------------------------------------------------------
+
+
+@dataclass
+class RateLine:
+    label: str
+    units: int = 0
+    responded: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.responded / self.units) if self.units else None
+
+
+@dataclass
+class SendMark:
+    day: datetime.date
+    label: str
+    sent: int
+
+
+@dataclass
+class SectionCompletion:
+    section: Section
+    started: int
+    submitted: int
+
+
+@dataclass
+class Monitor:
+    overall: RateLine
+    by_region: list[RateLine]
+    by_county: list[RateLine]
+    cumulative: list[tuple[datetime.date, int]]
+    sends: list[SendMark]
+    sections: list[SectionCompletion]
+    units: int
+
+
+def response_monitor(*, survey: Survey, units: QuerySet[Municipality], today: datetime.date | None = None) -> Monitor:
+    """The live response rate of a round over `units`: overall, by region and by county, the
+    cumulative number of responding units per day of the field period, the reminder sends
+    per day, and the completion of each section. Five queries."""
+    unit_rows = list(
+        municipality_annotate_region(
+            round_units(survey).filter(pk__in=units.values("pk")).select_related("county"),
+            scheme=region_scheme_active(),
+        ).order_by("number")
+    )
+    ids = [unit.pk for unit in unit_rows]
+    progress = unit_progress(survey=survey, municipality_ids=ids)
+    overall = RateLine(str(_("All units")))
+    regions: dict[str, RateLine] = {}
+    counties: dict[str, RateLine] = {}
+    first_days: list[datetime.date] = []
+    for unit in unit_rows:
+        unit_state = progress.get(unit.pk, NOT_STARTED)
+        responded = unit_state.status == UnitStatus.SUBMITTED
+        region = unit.region_name or str(_("Unknown"))
+        for line in (
+            overall,
+            regions.setdefault(region, RateLine(region)),
+            counties.setdefault(unit.county.name, RateLine(unit.county.name)),
+        ):
+            line.units += 1
+            line.responded += responded
+        if responded:
+            first_days.append(timezone.localtime(unit_state.first_submitted_at).date())
+
+    start = timezone.localtime(survey.opens_at).date()
+    end = min(timezone.localtime(survey.closes_at).date(), today or timezone.localdate())
+    end = max(end, start, max(first_days, default=start))
+    per_day = defaultdict(int)
+    for day in first_days:
+        per_day[max(day, start)] += 1
+    cumulative, total, day = [], 0, start
+    while day <= end:
+        total += per_day[day]
+        cumulative.append((day, total))
+        day += datetime.timedelta(days=1)
+
+    # The marks are the schedule's dated messages; thank-yous and personal reminders trickle.
+    sends = [
+        SendMark(row["sent_at__date"], row["rule__name"], row["n"])
+        for row in Dispatch.objects.filter(
+            survey=survey,
+            municipality_id__in=ids,
+            status=Dispatch.Status.SENT,
+            rule__anchor__in=[Rule.Anchor.OPENS, Rule.Anchor.CLOSES],
+        )
+        .values("rule__name", "sent_at__date")
+        .annotate(n=Count("pk"))
+        .order_by("sent_at__date", "rule__name")
+    ]
+
+    completion = {
+        row["section_id"]: row
+        for row in SectionProgress.objects.filter(response__survey=survey, response__municipality_id__in=ids)
+        .values("section_id")
+        .annotate(
+            started=Count("pk", filter=~Q(status=SectionProgress.Status.NOT_STARTED)),
+            submitted=Count("pk", filter=Q(status=SectionProgress.Status.SUBMITTED)),
+        )
+    }
+    sections = [
+        SectionCompletion(
+            section,
+            completion.get(section.pk, {}).get("started", 0),
+            completion.get(section.pk, {}).get("submitted", 0),
+        )
+        for section in Section.objects.filter(questionnaire_id=survey.questionnaire_id).order_by("position")
+    ]
+    return Monitor(
+        overall=overall,
+        by_region=sorted(regions.values(), key=lambda line: line.label),
+        by_county=sorted(counties.values(), key=lambda line: line.label),
+        cumulative=cumulative,
+        sends=sends,
+        sections=sections,
+        units=len(unit_rows),
+    )
+
+
+# --- the mail log -----------------------------------------------------------------------------
+
+
+def dispatch_log(
+    *, units: QuerySet[Municipality], survey: Survey | None = None, status: str = ""
+) -> QuerySet[Dispatch]:
+    log = Dispatch.objects.filter(municipality__in=units).select_related(
+        "municipality", "contact", "rule", "chase_entry__user", "survey"
+    )
+    if survey is not None:
+        log = log.filter(survey=survey)
+    if status:
+        log = log.filter(status=status)
+    return log.order_by("-created_at", "-pk")

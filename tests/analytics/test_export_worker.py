@@ -1,0 +1,87 @@
+"""An export built by a real Celery worker process that takes the task from Redis."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from config.celery import app
+from surveys.analytics.models import AnalysisExport
+from surveys.analytics.tasks import analysis_export_build_task
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _database_url() -> str:
+    """The test database (not the one DATABASE_URL names), for the worker to read and write."""
+    settings = connection.settings_dict
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    return (
+        f"postgres://{settings['USER']}{password}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
+        f"/{settings['NAME']}"
+    )
+
+
+@pytest.fixture
+def export_worker(tmp_path):
+    assert app.conf.broker_url.startswith("redis://"), "the test command sets REDIS_URL"
+    assert connection.vendor == "postgresql", "the worker needs a database it can share with the test"
+    queue = f"test-export-{uuid.uuid4().hex[:8]}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=warning",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": _database_url(), "MEDIA_ROOT": str(tmp_path)},
+    )
+    yield queue
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_a_real_worker_builds_an_export_through_redis(
+    registry_reloaded, transactional_db, answered_round, analyst, client, settings, tmp_path, export_worker, monkeypatch
+):
+    # given the view's request routed to the worker's own queue (the rest of the path unchanged)
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(
+        "surveys.analytics.tasks.analysis_export_build_task.delay",
+        lambda **kwargs: analysis_export_build_task.apply_async(kwargs=kwargs, queue=export_worker),
+    )
+    client.force_login(analyst)
+
+    # when
+    response = client.post(reverse("analysis-export", args=[answered_round.pk, "csv"]))
+
+    # then the worker builds the file; the page follows its progress and offers it
+    export = AnalysisExport.objects.get()
+    deadline = time.monotonic() + 90
+    while export.status not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        export.refresh_from_db()
+    assert export.status == "done", export.failure_message or "the worker did not finish in time"
+    status = client.get(response["Location"]).content.decode()
+    download = client.get(reverse("analysis-export-download", args=[answered_round.pk, export.pk]))
+    lines = b"".join(download.streaming_content).decode("utf-8-sig").splitlines()
+    assert 'value="100"' in status
+    assert lines[0].startswith("number,name,kind") and len(lines) == 1 + 372
+    assert (tmp_path / export.file.name).exists()
