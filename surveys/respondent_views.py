@@ -116,9 +116,19 @@ class DelegationForm(forms.Form):
         self.fields["section"].choices = [(s.code, s.title(language)) for s in sections]
 
 
+def _given_links(access: Access):
+    """The sections given to colleagues from any of the municipality's chief links in the round:
+    every invitation and reminder carries a fresh link, and the chief sees all they gave."""
+    return Invitation.objects.filter(
+        survey_id=access.invitation.survey_id,
+        municipality_id=access.invitation.municipality_id,
+        delegated_by__isnull=False,
+    )
+
+
 def _delegation_rows(access: Access, language: str) -> list[dict]:
     """The links the chief executive has given, with the section's title in the page's language."""
-    delegations = Invitation.objects.filter(delegated_by=access.invitation).select_related("section")
+    delegations = _given_links(access).select_related("section")
     return [
         {"invitation": delegation, "section_title": delegation.section.title(language)}
         for delegation in delegations.order_by("-created_at")
@@ -189,7 +199,7 @@ def delegate(request, access: Access):
 @with_access
 def delegation_revoke(request, access: Access, pk: int):
     """The chief executive takes back a link they gave; allowed also in the grace period after closing."""
-    delegation = Invitation.objects.filter(pk=pk, delegated_by=access.invitation).first()
+    delegation = _given_links(access).filter(pk=pk).first()
     if delegation is None or not access.is_chief:
         raise Http404
     invitation_services.invitation_revoke(invitation=delegation)

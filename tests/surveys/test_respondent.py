@@ -16,7 +16,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from municipalities.models import Contact, Municipality, MunicipalityProfile
-from surveys.models import Answer, AnswerChange, Invitation, Response, SectionProgress, Survey
+from surveys.models import Answer, AnswerChange, Invitation, Response, Section, SectionProgress, Survey
 from surveys.receipts import receipt_send
 from surveys.services.invitations import (
     delegation_create,
@@ -557,3 +557,22 @@ def test_a_page_shown_again_with_errors_keeps_the_versions_the_input_was_made_fr
     # then: the colleague's answer is not overwritten without the chief seeing it
     assert shown.status_code == 400 and again["v__Q1"] == ["0"] and again["Q1"] == ["no"]
     assert reply.status_code == 409 and Answer.objects.get(question__code="Q1").value == "yes"
+
+
+def test_a_chief_sees_and_takes_back_links_given_from_an_earlier_link(client, open_round, bergen, chief):
+    earlier, earlier_token = chief
+    section = Section.objects.get(questionnaire=open_round.questionnaire, code="intro")
+    delegation, _token = delegation_create(
+        invitation=earlier, section=section, name="Per Intro", email="per@bergen.example"
+    )
+    # a reminder brought the chief a fresh link
+    _newer, newer_token = invitation_create(
+        survey=open_round, municipality=bergen, role="chief_executive", name="Kari", email="kari@bergen.example"
+    )
+
+    landing = client.get(reverse("respondent-landing", args=[newer_token])).content.decode()
+    client.post(reverse("respondent-delegation-revoke", args=[newer_token, delegation.pk]))
+
+    assert "Per Intro" in landing
+    delegation.refresh_from_db()
+    assert delegation.revoked_at is not None
