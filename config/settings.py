@@ -7,6 +7,7 @@ each integration to its real server; PLATFORM_ENV=production adds the checks
 and hardening of a deployment. Every variable is listed in the README.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -67,6 +68,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "accounts",
     "municipalities",
     "surveys",
     "reminders",
@@ -80,8 +86,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -112,14 +122,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["municipalities.access.RoleBackend"]
+# django-axes first: it refuses sign-ins from a locked-out username and address.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "municipalities.access.RoleBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "staff-login"
 LOGIN_REDIRECT_URL = "staff-home"
 
 LANGUAGE_CODE = "nb"
@@ -204,6 +215,18 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kommuneundersokelsen@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where respondents write for help (shown on the home page).
 SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "kommuneundersokelsen@example.no")
+
+# Staff sign-in: a password, then a code from an authenticator app (django-otp; see
+# accounts/). Five wrong passwords for one username from one address lock that pair out
+# for AXES_COOLOFF_MINUTES; a staff session ends after STAFF_IDLE_MINUTES without a request.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Kommuneundersøkelsen"
+STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
 
 # Reminders: a failed send is tried again after REMINDERS_RETRY_SECONDS, doubling each
 # time, up to REMINDERS_MAX_ATTEMPTS; a message handed to a worker is not handed out again
