@@ -7,6 +7,7 @@ each integration to its real server; PLATFORM_ENV=production adds the checks
 and hardening of a deployment. Every variable is listed in the README.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -68,21 +69,40 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "accounts",
+    "csp",
+    "operations",
+    "privacy",
     "municipalities",
     "surveys",
     "reminders",
 ]
 
 MIDDLEWARE = [
+    # The request log is the outermost: it times everything and sees every status
+    # (operations/, docs/operations.md "Health and logs").
+    "operations.request_log.RequestLogMiddleware",
+    # REMOTE_ADDR from X-Forwarded-For of TRUSTED_PROXIES only ("Deployment").
+    "operations.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,14 +133,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["municipalities.access.RoleBackend"]
+# django-axes first: it refuses sign-ins from a locked-out username and address.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "municipalities.access.RoleBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "staff-login"
 LOGIN_REDIRECT_URL = "staff-home"
 
 LANGUAGE_CODE = "nb"
@@ -206,6 +227,18 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where respondents write for help (shown on the home page).
 SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "kommuneundersokelsen@example.no")
 
+# Staff sign-in: a password, then a code from an authenticator app (django-otp; see
+# accounts/). Five wrong passwords for one username from one address lock that pair out
+# for AXES_COOLOFF_MINUTES; a staff session ends after STAFF_IDLE_MINUTES without a request.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Kommuneundersøkelsen"
+STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
+
 # Reminders: a failed send is tried again after REMINDERS_RETRY_SECONDS, doubling each
 # time, up to REMINDERS_MAX_ATTEMPTS; a message handed to a worker is not handed out again
 # for REMINDERS_LEASE_SECONDS (a worker that died leaves it to the next beat after that).
@@ -254,18 +287,13 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-INSTALLED_APPS += ["csp", "operations"]
-MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
 
 # --- Deployment (docs/operations.md, "Deployment") ---
 # Load balancers and proxies (addresses or networks) whose X-Forwarded-For is believed,
 # so that REMOTE_ADDR is the respondent's address, not the balancer's.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
-MIDDLEWARE.insert(0, "operations.proxy.TrustedProxyMiddleware")
 
 # --- Health and logs (operations/, docs/operations.md, "Health and logs") ---
-# The request log is the outermost middleware: it times everything and sees every status.
-MIDDLEWARE.insert(0, "operations.request_log.RequestLogMiddleware")
 # One JSON object per line (LOG_FORMAT=text for a person at a terminal), with invitation
 # tokens redacted by a filter on the handler, so from every logger. Celery workers use
 # this too (config/celery.py), instead of their own format.
@@ -294,3 +322,7 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING"},
     },
 }
+
+# Backup and restore (operations/) and personal data (privacy/); see docs/operations.md. A contact
+# nobody has changed, invited or reminded for CONTACT_RETENTION_DAYS, in no open round, is erased.
+CONTACT_RETENTION_DAYS = int(os.environ.get("CONTACT_RETENTION_DAYS", "730"))

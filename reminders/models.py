@@ -228,6 +228,7 @@ class Dispatch(TimestampedModel):
         MALFORMED = "malformed", _("the e-mail address is not valid")
         NO_ROLE = "no_role", _("the contact answers for no section")
         ROUND_CLOSED = "round_closed", _("the round is no longer open")
+        ERASED = "erased", _("the contact's personal data was erased")
 
     survey = models.ForeignKey(
         "surveys.Survey", on_delete=models.CASCADE, related_name="dispatches", verbose_name=_("round")
@@ -238,7 +239,16 @@ class Dispatch(TimestampedModel):
         related_name="dispatches",
         verbose_name=_("municipality"),
     )
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="dispatches", verbose_name=_("contact"))
+    # Erasing a contact's personal data (privacy.services) deletes the contact and blanks `email`;
+    # the row stays, so the round's mail log and response-rate history keep their counts.
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dispatches",
+        verbose_name=_("contact"),
+    )
     rule = models.ForeignKey(
         Rule, on_delete=models.PROTECT, null=True, blank=True, related_name="dispatches", verbose_name=_("rule")
     )

@@ -338,6 +338,8 @@ def _skip_reason(dispatch: Dispatch) -> str:
     if dispatch.survey.status != Survey.Status.OPEN:
         return Dispatch.SkipReason.ROUND_CLOSED
     contact = dispatch.contact
+    if contact is None:
+        return Dispatch.SkipReason.ERASED
     if not contact.is_active:
         return Dispatch.SkipReason.INACTIVE
     try:

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import StaffEvent
+from accounts.services import staff_event_record
 from municipalities.access import municipalities_visible_to, staff_required, staff_role
 from municipalities.models import County, Municipality, StaffProfile
 from reminders import services
@@ -240,6 +242,8 @@ def chase_board_export(request: HttpRequest, survey_id: int, fmt: str) -> HttpRe
     rows, _form = _board_rows(request, survey)
     header, table = _export_table(rows)
     name = f"purreliste-{survey.year}"
+    what = f"chase board {name}.{fmt} ({len(rows)} rows)"
+    staff_event_record(request=request, kind=StaffEvent.Kind.DOWNLOAD, what=what)
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'

@@ -18,6 +18,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import StaffEvent
+from accounts.services import staff_event_record
 from municipalities.access import municipalities_visible_to
 from surveys.analytics.models import AnalysisBand
 from surveys.models import (
@@ -396,6 +398,7 @@ class QuestionnaireAdmin(admin.ModelAdmin):
         questionnaire = get_object_or_404(Questionnaire, pk=pk)
         if not self.has_view_permission(request, questionnaire):
             raise PermissionDenied
+        staff_event_record(request=request, kind=StaffEvent.Kind.DOWNLOAD, what=f"XLSForm of {questionnaire}")
         reply = HttpResponse(
             questionnaire_export_xlsform(questionnaire=questionnaire),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import StaffEvent
+from accounts.services import staff_event_record
 from municipalities.access import staff_region, staff_required, staff_role
 from municipalities.models import Region, StaffProfile
 from municipalities.selectors import region_scheme_active
@@ -215,6 +217,7 @@ def export_download(request: HttpRequest, survey_id: int, export_id: int) -> Htt
     _scope_, export = _export(request, survey_id, export_id)
     if export.status != AnalysisExport.Status.DONE:
         raise Http404
+    staff_event_record(request=request, kind=StaffEvent.Kind.DOWNLOAD, what=f"export {export.download_name()}")
     return FileResponse(export.file.open("rb"), as_attachment=True, filename=export.download_name())
 
 
@@ -271,8 +274,10 @@ def report_download(request: HttpRequest, survey_id: int, report_id: int) -> Htt
         raise Http404
     pdf = AnalysisReport.objects.values_list("pdf", flat=True).get(pk=report.pk)
     suffix = f"-{report.region.code}" if report.region_id else ""
+    name = f"report-{report.survey.year}{suffix}.pdf"
+    staff_event_record(request=request, kind=StaffEvent.Kind.DOWNLOAD, what=f"report {name}")
     response = HttpResponse(bytes(pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="report-{report.survey.year}{suffix}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

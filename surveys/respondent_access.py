@@ -1,21 +1,210 @@
-"""What one invitation link may see: the municipality's response, its answers,
-and the sections the link may open. Used by the respondent pages and by the
-tasks that build receipts."""
+"""What one invitation link may see: the municipality's response, its answers, and the
+sections the link may open. Used by the respondent pages and by the tasks that build receipts.
 
+The link, its round, municipality, response and profile come in one query (`link_resolve`);
+the questionnaire's shape comes from the cache (surveys.respondent_plan); the answers and the
+sections' progress are one query each, and an autosave reads only the answers its section's
+conditions need.
+"""
+
+import functools
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from django.db import connection, models
 from django.http import Http404
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 
-from surveys.answers import answer_display, answer_field_names
-from surveys.models import Answer, Invitation, Response, Section, SectionProgress
-from surveys.services.invitations import invitation_is_chief
-from surveys.services.questionnaires import (
-    profile_values,
-    questionnaire_load_for_answering,
-    questionnaire_visibility,
+from municipalities.models import Municipality, MunicipalityProfile
+from surveys import rows
+from surveys.answers import answer_display
+from surveys.models import Answer, Invitation, Questionnaire, Response, Section, SectionProgress, Survey
+from surveys.respondent_plan import (
+    ItemPlan,
+    PlanVisibility,
+    QuestionnairePlan,
+    SectionPlan,
+    plan_get,
+    plan_visibility,
+    section_items_get,
+    values_by_code,
 )
+from surveys.services.invitations import (
+    InvitationInvalid,
+    invitation_check,
+    invitation_is_chief,
+    token_hash,
+    token_is_wellformed,
+)
+from surveys.services.questionnaires import profile_values
 from surveys.services.responses import Actor, response_get_or_create
+
+PROFILE_FIELDS = ("settles_refugees", "is_partner", "population", "centrality_class", "immigrant_share")
+
+
+class AnswerState(NamedTuple):
+    """What the pages need of a stored answer."""
+
+    question_id: int
+    value: object
+    comment: str
+    version: int
+
+
+@functools.cache
+def _link_query(vendor: str) -> tuple[str, list[tuple[str, type[models.Model], list[models.Field]]]]:
+    """The SQL of `_link_fetch` and the model fields of its columns, in order (per database vendor)."""
+    parts = [
+        ("invitation", Invitation, "i", list(Invitation._meta.concrete_fields)),
+        ("survey", Survey, "s", list(Survey._meta.concrete_fields)),
+        ("questionnaire", Questionnaire, "q", list(Questionnaire._meta.concrete_fields)),
+        ("municipality", Municipality, "m", list(Municipality._meta.concrete_fields)),
+        ("giver", Invitation, "g", [Invitation._meta.pk, Invitation._meta.get_field("revoked_at")]),
+        ("response", Response, "r", [Response._meta.pk]),
+        ("profile", MunicipalityProfile, "p", [MunicipalityProfile._meta.get_field(name) for name in PROFILE_FIELDS]),
+    ]
+    joined = [(alias, f) for _name, _model, alias, fields in parts[:4] for f in fields]
+    quote = rows.quoted
+    profile = (
+        f"(SELECT p.{{}} FROM {rows.table(MunicipalityProfile)} p WHERE p.municipality_id = i.municipality_id"
+        " AND p.year <= s.year ORDER BY p.year DESC LIMIT 1)"
+    )
+    # Scalar subqueries rather than joins: PostgreSQL plans them in half the time, and planning
+    # this query took longer than running it.
+    columns = [f"{alias}.{quote(f.column)}" for alias, f in joined] + [
+        f"(SELECT g.id FROM {rows.table(Invitation)} g WHERE g.id = i.delegated_by_id)",
+        f"(SELECT g.{quote('revoked_at')} FROM {rows.table(Invitation)} g WHERE g.id = i.delegated_by_id)",
+        f"(SELECT r.id FROM {rows.table(Response)} r WHERE r.survey_id = i.survey_id"
+        " AND r.municipality_id = i.municipality_id)",
+    ]
+    columns += [profile.format(quote(name)) for name in PROFILE_FIELDS]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {rows.table(Invitation)} i"
+        f" INNER JOIN {rows.table(Survey)} s ON s.id = i.survey_id"
+        f" LEFT JOIN {rows.table(Questionnaire)} q ON q.id = s.questionnaire_id"
+        f" INNER JOIN {rows.table(Municipality)} m ON m.id = i.municipality_id"
+        " WHERE i.token_hash = %s"
+    )
+    return sql, [(name, model, fields) for name, model, _alias, fields in parts]
+
+
+def _link_fetch(token: str) -> Invitation | None:
+    """The invitation with its round, questionnaire, municipality and giver's revocation, the
+    municipality's response in the round and its profile for the round's year (the latest
+    earlier one when that year's is missing), in one query. Hand-written (surveys.rows): the
+    ORM took longer to build this query than the database to answer it."""
+    sql, parts = _link_query(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token_hash(token)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found: dict[str, tuple] = {}
+    position = 0
+    for name, model, fields in parts:
+        found[name] = (model, fields, rows.from_db(model, fields, row[position : position + len(fields)]))
+        position += len(fields)
+
+    def build(name: str) -> models.Model | None:
+        model, fields, values = found[name]
+        return None if values[0] is None else rows.instance(model, fields, values)  # None: an outer join found nothing
+
+    invitation = build("invitation")
+    survey = build("survey")
+    survey.questionnaire = build("questionnaire")
+    invitation.survey = survey
+    invitation.municipality = build("municipality")
+    if invitation.delegated_by_id is not None:
+        invitation.delegated_by = build("giver")
+    response = build("response")
+    invitation.response_pk = response.pk if response is not None else None
+    for name, value in zip(PROFILE_FIELDS, found["profile"][2], strict=True):
+        setattr(invitation, f"profile_{name}", value)
+    return invitation
+
+
+def link_resolve(*, token: str) -> Invitation:
+    """The invitation behind a token with what the pages read of it, in one query;
+    raises InvitationInvalid like invitation_resolve."""
+    if not token_is_wellformed(token):
+        raise InvitationInvalid("malformed")
+    return invitation_check(_link_fetch(token))
+
+
+def link_profile(invitation: Invitation) -> dict[str, object]:
+    """The profile values conditions use (as surveys.services.questionnaires.profile_values)."""
+    if not hasattr(invitation, "profile_settles_refugees"):
+        return profile_values(municipality=invitation.municipality, year=invitation.survey.year)
+    values: dict[str, object] = {"kind": invitation.municipality.kind}
+    values.update({name: getattr(invitation, f"profile_{name}") for name in PROFILE_FIELDS})
+    return values
+
+
+def link_response(invitation: Invitation) -> Response:
+    """The municipality's response (made on the link's first use), with the round and municipality."""
+    pk = getattr(invitation, "response_pk", None)
+    if pk is None:
+        response = response_get_or_create(survey=invitation.survey, municipality=invitation.municipality)
+        invitation.response_pk = pk = response.pk
+    return Response(pk=pk, survey=invitation.survey, municipality=invitation.municipality)
+
+
+def link_may_open(invitation: Invitation, section: Section) -> bool:
+    """A delegated link opens its section, the chief executive's every section, any other its role's."""
+    if invitation.section_id:
+        return section.pk == invitation.section_id
+    return invitation_is_chief(invitation) or section.role == invitation.role
+
+
+_ANSWER_FIELDS = [Answer._meta.get_field(name) for name in ("question", "value", "comment", "version")]
+
+
+def answers_load(*, response: Response, question_ids=None) -> dict[int, AnswerState]:
+    """The response's answers (or only those of `question_ids`), by question id. Hand-written
+    (surveys.rows) as it runs on every page and most autosaves."""
+    sql = (
+        f"SELECT {', '.join(rows.quoted(f.column) for f in _ANSWER_FIELDS)} FROM {rows.table(Answer)}"
+        f" WHERE {rows.column(Answer, 'response')} = %s"
+    )
+    params = [response.pk]
+    if question_ids is not None:
+        ids = sorted(question_ids)
+        if not ids:
+            return {}
+        sql += f" AND {rows.column(Answer, 'question')} IN ({', '.join(['%s'] * len(ids))})"
+        params += ids
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return {row[0]: AnswerState(*rows.from_db(Answer, _ANSWER_FIELDS, row)) for row in found}
+
+
+_PROGRESS_FIELDS = list(SectionProgress._meta.concrete_fields)
+
+
+def progress_load(*, response: Response) -> dict[int, SectionProgress]:
+    """The response's section progress rows, by section id (hand-written, like answers_load)."""
+    sql = (
+        f"SELECT {', '.join(rows.quoted(f.column) for f in _PROGRESS_FIELDS)} FROM {rows.table(SectionProgress)}"
+        f" WHERE {rows.column(SectionProgress, 'response')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [response.pk])
+        found = cursor.fetchall()
+    progress = (
+        rows.instance(SectionProgress, _PROGRESS_FIELDS, rows.from_db(SectionProgress, _PROGRESS_FIELDS, row))
+        for row in found
+    )
+    return {p.section_id: p for p in progress}
+
+
+def progress_text(answered: int | str, total: int | str, *, count: int | None = None) -> str:
+    """ "12 of 30 questions answered"; `count` chooses the plural form when the numbers are placeholders."""
+    return ngettext(
+        "%(answered)s of %(total)s question answered",
+        "%(answered)s of %(total)s questions answered",
+        total if count is None else count,
+    ) % {"answered": answered, "total": total}
 
 
 @dataclass
@@ -25,9 +214,10 @@ class Access:
     invitation: Invitation
     token: str
     response: Response
-    questionnaire: object
+    plan: QuestionnairePlan
     profile: dict
-    answers: dict[int, Answer]  # question id -> answer
+    answers: dict[int, AnswerState]  # question id -> answer
+    visibility: PlanVisibility
     sections: list[Section]  # visible sections this link may open
     progress: dict[int, SectionProgress]  # section id -> progress
 
@@ -39,14 +229,6 @@ class Access:
     def actor(self) -> Actor:
         return Actor(name=self.invitation.name, invitation=self.invitation)
 
-    def answer_values(self) -> dict[str, object]:
-        return {answer.question.code: answer.value for answer in self.answers.values()}
-
-    def visibility(self):
-        return questionnaire_visibility(
-            questionnaire=self.questionnaire, profile=self.profile, answers=self.answer_values()
-        )
-
     def section_by_code(self, code: str) -> Section:
         for section in self.sections:
             if section.code == code:
@@ -57,37 +239,56 @@ class Access:
         progress = self.progress.get(section.pk)
         return progress.status if progress else SectionProgress.Status.NOT_STARTED
 
+    def section_plan(self, section: Section) -> SectionPlan:
+        return self.plan.section_by_pk(section.pk)
 
-def access_build(*, invitation: Invitation, token: str = "") -> Access:
+    def visible_items(self, section: Section) -> list[ItemPlan]:
+        return self.visibility.items.get(section.pk, [])
+
+    def hidden_codes(self, section: Section) -> set[str]:
+        shown = {item.code for item in self.visible_items(section)}
+        return {item.code for item in self.section_plan(section).items if item.code not in shown}
+
+    def answered(self, section: Section) -> tuple[int, int]:
+        """How many of the section's questions that show have an answer, and how many show."""
+        questions = [item for item in self.visible_items(section) if item.answerable]
+        answered = sum(
+            1
+            for item in questions
+            if item.question_id in self.answers and self.answers[item.question_id].value is not None
+        )
+        return answered, len(questions)
+
+    def progress_text(self, section: Section) -> str:
+        return progress_text(*self.answered(section))
+
+    def section_items(self, section: Section):
+        """The section's items with their questions (for validation and answer texts)."""
+        return section_items_get(self.invitation.survey.questionnaire, self.section_plan(section))
+
+
+def access_build(*, invitation: Invitation, token: str = "", plan: QuestionnairePlan | None = None) -> Access:
     """What an invitation may see, from the municipality's answers so far."""
-    survey = invitation.survey
-    questionnaire = questionnaire_load_for_answering(survey.questionnaire)
-    response = response_get_or_create(survey=survey, municipality=invitation.municipality)
-    response.survey = survey  # already loaded with the invitation
-    answers = {a.question_id: a for a in Answer.objects.filter(response=response).select_related("question")}
-    profile = profile_values(municipality=invitation.municipality, year=survey.year)
-    access = Access(invitation, token, response, questionnaire, profile, answers, [], {})
-    visible = access.visibility().sections
-    if invitation.section_id:
-        allowed = [s for s in visible if s.pk == invitation.section_id]
-    elif access.is_chief:
-        allowed = visible
-    else:
-        allowed = [s for s in visible if s.role == invitation.role]
-    access.sections = allowed
-    access.progress = {p.section_id: p for p in SectionProgress.objects.filter(response=response)}
-    return access
+    questionnaire = invitation.survey.questionnaire
+    plan = plan or plan_get(questionnaire)
+    response = link_response(invitation)
+    profile = link_profile(invitation)
+    answers = answers_load(response=response)
+    visibility = plan_visibility(plan, profile=profile, values=values_by_code(plan, answers.values()))
+    sections = [s.section for s in visibility.sections if link_may_open(invitation, s.section)]
+    progress = progress_load(response=response)
+    return Access(invitation, token, response, plan, profile, answers, visibility, sections, progress)
 
 
 def review_rows(access: Access) -> list[dict]:
     language = get_language()
-    visibility = access.visibility()
-    rows = []
+    result = []
     for section in access.sections:
+        shown = {item.pk for item in access.visible_items(section)}
         entries = []
-        for item in visibility.items.get(section.pk, []):
+        for item in access.section_items(section):
             question = item.question
-            if not answer_field_names(question):
+            if item.pk not in shown or question.type == question.Type.NOTE:
                 continue
             answer = access.answers.get(question.pk)
             entries.append(
@@ -98,7 +299,7 @@ def review_rows(access: Access) -> list[dict]:
                     "comment": answer.comment if answer else "",
                 }
             )
-        rows.append(
+        result.append(
             {
                 "section": section,
                 "title": section.title(language),
@@ -108,4 +309,4 @@ def review_rows(access: Access) -> list[dict]:
                 "unanswered": sum(1 for entry in entries if not entry["answer"]),
             }
         )
-    return rows
+    return result

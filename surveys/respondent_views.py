@@ -1,8 +1,8 @@
 """Pages that respondents reach through their invitation link.
 
-Every view starts from `_access`, which resolves the token and decides which
-sections the link may see; nothing else reads the token. Saving goes through
-surveys.services.responses, the same as everywhere else.
+Every view starts from the token: `with_access` resolves it and decides which sections the
+link may see (surveys.respondent_access); the autosave does the same with only what one
+answer needs. Saving goes through surveys.services.responses, the same as everywhere else.
 """
 
 import datetime
@@ -12,60 +12,99 @@ from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from surveys.answers import answer_display, answer_field_names, answer_from_cleaned, initial_from_answer
+from operations.request_log import log_context_add
+from surveys.answers import answer_display, answer_from_cleaned, initial_from_answer
 from surveys.forms import SectionForm
 from surveys.models import Invitation, Section, SectionProgress
 from surveys.receipts import receipt_pdf
-from surveys.respondent_access import Access, access_build, review_rows
+from surveys.respondent_access import (
+    Access,
+    access_build,
+    answers_load,
+    link_may_open,
+    link_profile,
+    link_resolve,
+    link_response,
+    progress_text,
+    review_rows,
+)
+from surveys.respondent_plan import form_cache_key, plan_and_form_get, rules_and_item_get
+from surveys.section_html import render_section_form, section_form_html
 from surveys.services import invitations as invitation_services
-from surveys.services.invitations import InvitationInvalid, invitation_resolve
+from surveys.services.invitations import InvitationInvalid
 from surveys.services.responses import (
+    Actor,
     StaleAnswer,
     answer_save,
     section_submit,
 )
-from surveys.tasks import receipt_send_task
+from surveys.tasks import lost_link_send_task, receipt_send_task
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 INVALID_LINK_STATUS = {"malformed": 404, "unknown": 404, "revoked": 410, "expired": 410, "not_open": 403}
+INVALID_LINK_MESSAGES = {
+    "expired": gettext_lazy("The link has expired: the survey round is closed."),
+    "revoked": gettext_lazy("The link has been taken back. Ask the person who gave it to you, or get a new one below."),
+    "not_open": gettext_lazy("The survey round has not opened yet. Try again when it opens."),
+    "malformed": gettext_lazy(
+        "We do not recognise this link. Check that the whole address from the e-mail was copied."
+    ),
+}
+INVALID_LINK_MESSAGES["unknown"] = INVALID_LINK_MESSAGES["malformed"]
 
 
-def _access(request, token: str) -> Access:
-    access = access_build(invitation=invitation_resolve(token=token), token=token)
+def _link(token: str) -> Invitation:
+    invitation = link_resolve(token=token)
     now = timezone.now()
     # "Last used" is for staff, to the minute: not worth a write on every autosave.
-    last = access.invitation.last_used_at
+    last = invitation.last_used_at
     if last is None or now - last > LAST_USED_RESOLUTION:
-        Invitation.objects.filter(pk=access.invitation.pk).update(last_used_at=now)
-    return access
+        Invitation.objects.filter(pk=invitation.pk).update(last_used_at=now)
+    return invitation
 
 
 def _invalid(request, error: InvitationInvalid) -> HttpResponse:
     return render(
         request,
         "respondent/invalid_link.html",
-        {"reason": error.reason, "survey": error.invitation.survey if error.invitation else None},
+        {"reason": error.reason, "message": INVALID_LINK_MESSAGES[error.reason]},
         status=INVALID_LINK_STATUS[error.reason],
     )
 
 
-def with_access(view):
+def with_link(view):
+    """Resolves the token for the view, or answers with the page that says why the link does not work."""
+
     @wraps(view)
     def wrapped(request, token, *args, **kwargs):
         try:
-            access = _access(request, token)
+            invitation = _link(token)
         except InvitationInvalid as error:
             return _invalid(request, error)
-        return view(request, access, *args, **kwargs)
+        log_context_add(request, survey_id=invitation.survey_id, municipality=invitation.municipality.number)
+        return view(request, invitation, token, *args, **kwargs)
 
     return wrapped
+
+
+def with_access(view):
+    """Gives the view what the link may see (surveys.respondent_access.Access)."""
+
+    @wraps(view)
+    def wrapped(request, invitation, token, *args, **kwargs):
+        return view(request, access_build(invitation=invitation, token=token), *args, **kwargs)
+
+    return with_link(wrapped)
 
 
 class DelegationForm(forms.Form):
@@ -79,31 +118,54 @@ class DelegationForm(forms.Form):
         self.fields["section"].choices = [(s.code, s.title(language)) for s in sections]
 
 
-@with_access
-def landing(request, access: Access):
+def _given_links(access: Access):
+    """The sections given to colleagues from any of the municipality's chief links in the round:
+    every invitation and reminder carries a fresh link, and the chief sees all they gave."""
+    return Invitation.objects.filter(
+        survey_id=access.invitation.survey_id,
+        municipality_id=access.invitation.municipality_id,
+        delegated_by__isnull=False,
+    )
+
+
+def _delegation_rows(access: Access, language: str) -> list[dict]:
+    """The links the chief executive has given, with the section's title in the page's language."""
+    delegations = _given_links(access).select_related("section")
+    return [
+        {"invitation": delegation, "section_title": delegation.section.title(language)}
+        for delegation in delegations.order_by("-created_at")
+    ]
+
+
+def _landing(request, access: Access, form: DelegationForm | None = None, status: int = 200) -> HttpResponse:
     language = get_language()
     delegations = []
-    delegation_form = None
     if access.is_chief:
-        delegations = list(
-            Invitation.objects.filter(delegated_by=access.invitation).select_related("section").order_by("-created_at")
-        )
-        open_sections = [s for s in access.sections if access.status_of(s) != SectionProgress.Status.SUBMITTED]
-        delegation_form = DelegationForm(sections=open_sections, language=language)
+        delegations = _delegation_rows(access, language)
+        if form is None and access.response.survey.status == access.response.survey.Status.OPEN:
+            open_sections = [s for s in access.sections if access.status_of(s) != SectionProgress.Status.SUBMITTED]
+            form = DelegationForm(sections=open_sections, language=language)
     rows = [
         {
             "section": section,
             "title": section.title(language),
             "status": access.status_of(section),
             "progress": access.progress.get(section.pk),
+            "answered": access.progress_text(section),
         }
         for section in access.sections
     ]
     return render(
         request,
         "respondent/landing.html",
-        {"access": access, "rows": rows, "delegations": delegations, "delegation_form": delegation_form},
+        {"access": access, "rows": rows, "delegations": delegations, "delegation_form": form},
+        status=status,
     )
+
+
+@with_access
+def landing(request, access: Access):
+    return _landing(request, access)
 
 
 @require_POST
@@ -114,34 +176,32 @@ def delegate(request, access: Access):
     language = get_language()
     open_sections = [s for s in access.sections if access.status_of(s) != SectionProgress.Status.SUBMITTED]
     form = DelegationForm(request.POST, sections=open_sections, language=language)
-    if form.is_valid():
-        section = form.sections[form.cleaned_data["section"]]
+    if not form.is_valid():
+        return _landing(request, access, form, status=400)
+    section = form.sections[form.cleaned_data["section"]]
+    try:
         invitation_services.delegation_create(
             invitation=access.invitation,
             section=section,
             name=form.cleaned_data["name"],
             email=form.cleaned_data["email"],
         )
-        messages.success(
-            request,
-            _("%(name)s has been sent a link to “%(section)s”.")
-            % {"name": form.cleaned_data["name"], "section": section.title(language)},
-        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
         return redirect("respondent-landing", access.token)
-    rows = [{"section": s, "title": s.title(language), "status": access.status_of(s)} for s in access.sections]
-    delegations = Invitation.objects.filter(delegated_by=access.invitation).select_related("section")
-    return render(
+    messages.success(
         request,
-        "respondent/landing.html",
-        {"access": access, "rows": rows, "delegations": delegations, "delegation_form": form},
-        status=400,
+        _("%(name)s has been sent a link to “%(section)s”.")
+        % {"name": form.cleaned_data["name"], "section": section.title(language)},
     )
+    return redirect("respondent-landing", access.token)
 
 
 @require_POST
 @with_access
 def delegation_revoke(request, access: Access, pk: int):
-    delegation = Invitation.objects.filter(pk=pk, delegated_by=access.invitation).first()
+    """The chief executive takes back a link they gave; allowed also in the grace period after closing."""
+    delegation = _given_links(access).filter(pk=pk).first()
     if delegation is None or not access.is_chief:
         raise Http404
     invitation_services.invitation_revoke(invitation=delegation)
@@ -149,27 +209,39 @@ def delegation_revoke(request, access: Access, pk: int):
     return redirect("respondent-landing", access.token)
 
 
-def _section_items(access: Access, section: Section):
-    visibility = access.visibility()
-    visible = {item.pk for item in visibility.items.get(section.pk, [])}
-    items = list(section.items.all())
-    hidden = {item.question.code for item in items if item.pk not in visible}
-    return items, hidden
-
-
-def _section_form(access: Access, section: Section, data=None) -> SectionForm:
-    items, hidden = _section_items(access, section)
+def _section_form_html(access: Access, section: Section, segments=None) -> str:
+    """The section's form showing the stored answers, filled into the form rendered once per
+    frozen questionnaire, section and language (surveys.section_html)."""
+    plan = access.section_plan(section)
+    language = get_language()
     initial = {}
-    for item in items:
-        initial.update(initial_from_answer(item.question, access.answers.get(item.question_id)))
-    return SectionForm(data, items=items, language=get_language(), initial=initial, hidden_codes=hidden)
+    for item in plan.items:
+        initial.update(initial_from_answer(item, access.answers.get(item.question_id)))
+    return section_form_html(
+        items_loader=lambda: access.section_items(section),
+        cache_key=form_cache_key(access.invitation.survey.questionnaire, section.code, language),
+        segments=segments,
+        language=language,
+        initial=initial,
+        hidden=access.hidden_codes(section),
+    )
 
 
-def _versions(access: Access, section: Section) -> dict[str, int]:
-    return {
-        item.question.code: (access.answers[item.question_id].version if item.question_id in access.answers else 0)
-        for item in section.items.all()
-    }
+def _versions_html(access: Access, section: Section, posted=None) -> SafeString:
+    """The version of each answer the page shows, so a save can tell whether someone changed it
+    since. A page shown again with the user's own input keeps the versions that input was made from."""
+    inputs = []
+    for item in access.section_plan(section).items:
+        answer = access.answers.get(item.question_id)
+        code = escape(item.code)
+        version = int(answer.version) if answer else 0
+        if posted is not None:
+            try:
+                version = int(posted.get(f"v__{item.code}", version))
+            except ValueError:
+                pass
+        inputs.append(f'<input type="hidden" name="v__{code}" value="{version}" data-version-for="{code}">')
+    return mark_safe("".join(inputs))  # noqa: S308 - the codes are escaped, the versions numbers
 
 
 def _neighbours(access: Access, section: Section) -> tuple[Section | None, Section | None]:
@@ -179,34 +251,54 @@ def _neighbours(access: Access, section: Section) -> tuple[Section | None, Secti
     return before, after
 
 
-@with_access
-def section_page(request, access: Access, code: str):
+def _progress_templates() -> dict[str, str]:
+    """The progress sentence with {answered} and {total} for the page's script to fill in."""
+    return {
+        "one": progress_text("{answered}", "{total}", count=1),
+        "many": progress_text("{answered}", "{total}", count=2),
+    }
+
+
+@with_link
+def section_page(request, invitation: Invitation, token: str, code: str):
+    """One section's questions. Without JavaScript, "next" saves every answer that changed; when
+    someone else changed one of them meanwhile, the page shows what is stored now (their answer)
+    for that question and asks again, and the user's own answers elsewhere."""
+    plan, segments = plan_and_form_get(invitation.survey.questionnaire, code, get_language())
+    access = access_build(invitation=invitation, token=token, plan=plan)
     section = access.section_by_code(code)
-    submitted = access.status_of(section) == SectionProgress.Status.SUBMITTED
-    if submitted:
+    if access.status_of(section) == SectionProgress.Status.SUBMITTED:
         return redirect("respondent-review", access.token)
-    form = _section_form(access, section)
+    form = None
     conflicts = []
-    versions = _versions(access, section)
+    status = 200
     if request.method == "POST":
-        form = _section_form(access, section, data=request.POST)
+        form = SectionForm(
+            request.POST,
+            items=access.section_items(section),
+            language=get_language(),
+            hidden_codes=frozenset(access.hidden_codes(section)),
+        )
+        status = 400
         if form.is_valid():
-            conflicts = _save_all(request, access, section, form)
-            if not conflicts:
-                before, after = _neighbours(access, section)
-                if "previous" in request.POST and before:
-                    return redirect("respondent-section", access.token, before.code)
-                if after and "review" not in request.POST:
-                    return redirect("respondent-section", access.token, after.code)
-                return redirect("respondent-review", access.token)
-            access = _access(request, access.token)
-            versions = _versions(access, section)
+            try:
+                conflicts = _save_all(request, access, section, form)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                status = 409
+            else:
+                if not conflicts:
+                    before, after = _neighbours(access, section)
+                    if "previous" in request.POST and before:
+                        return redirect("respondent-section", access.token, before.code)
+                    if after and "review" not in request.POST:
+                        return redirect("respondent-section", access.token, after.code)
+                    return redirect("respondent-review", access.token)
+                # The page shows what is stored now: their answer where they conflict, the user's own elsewhere.
+                access = access_build(invitation=access.invitation, token=access.token)
+                section = access.section_by_code(code)
+                form, status = None, 409
     before, after = _neighbours(access, section)
-    answered = sum(
-        1
-        for item in section.items.all()
-        if item.question_id in access.answers and access.answers[item.question_id].value
-    )
     return render(
         request,
         "respondent/section.html",
@@ -215,24 +307,30 @@ def section_page(request, access: Access, code: str):
             "section": section,
             "title": section.title(get_language()),
             "form": form,
-            "versions": versions,
+            "form_html": render_section_form(form)
+            if form is not None
+            else _section_form_html(access, section, segments),
+            "versions_html": _versions_html(access, section, posted=request.POST if form is not None else None),
             "conflicts": conflicts,
             "before": before,
             "after": after,
-            "answered": answered,
+            "progress": access.progress_text(section),
+            "progress_templates": _progress_templates(),
             "position": access.sections.index(section) + 1,
         },
-        status=400 if request.method == "POST" and (form.errors or conflicts) else 200,
+        status=status,
     )
 
 
+@transaction.atomic
 def _save_all(request, access: Access, section: Section, form: SectionForm) -> list[dict]:
-    """Saves every answer of a section that changed; returns the conflicts."""
+    """Saves every answer of a section that changed; returns the conflicts. All or nothing
+    when the round or section refuses changes."""
     conflicts = []
     language = get_language()
-    for item in section.items.all():
+    for item in form.items:
         question = item.question
-        if not answer_field_names(question):
+        if question.type == question.Type.NOTE:
             continue
         value, comment = answer_from_cleaned(question, form.cleaned_data)
         current = access.answers.get(question.pk)
@@ -258,22 +356,42 @@ def _save_all(request, access: Access, section: Section, form: SectionForm) -> l
                     "question": question,
                     "text": question.text(language),
                     "theirs": answer_display(question, stale.answer.value, language),
-                    "by": stale.answer.changes.order_by("-version").values_list("actor_name", flat=True).first(),
+                    "by": _changed_by(stale),
                 }
             )
     return conflicts
 
 
+def _changed_by(stale: StaleAnswer) -> str:
+    return stale.answer.changes.order_by("-version").values_list("actor_name", flat=True).first() or ""
+
+
+def _json_error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"status": "error", "message": str(message)}, status=status)
+
+
 @require_POST
-@with_access
-def autosave(request, access: Access, code: str):
-    """Saves one question's answer as it changes; answers with the new version, the
-    items to show and hide now, or the error or the other person's value."""
-    section = access.section_by_code(code)
+def autosave(request, token: str, code: str):
+    """Saves one question's answer as it changes; answers with the new version and the items
+    to hide now, or the error, or the other person's value. Reads only what one answer needs:
+    the link (one query), the questionnaire's plan and the question from the cache, and the
+    answers the section's conditions read, if any."""
+    try:
+        invitation = _link(token)
+    except InvitationInvalid as error:
+        return _json_error(INVALID_LINK_MESSAGES[error.reason], INVALID_LINK_STATUS[error.reason])
     question_code = request.POST.get("question", "")
-    item = next((i for i in section.items.all() if i.question.code == question_code), None)
-    if item is None:
-        return JsonResponse({"status": "error", "message": _("Unknown question.")}, status=400)
+    rules, item = rules_and_item_get(invitation.survey.questionnaire, code, question_code)
+    if rules is None or not link_may_open(invitation, rules.section):
+        raise Http404
+    profile = link_profile(invitation)
+    response = link_response(invitation)
+    read = answers_load(response=response, question_ids=rules.reads) if rules.reads else {}
+    values = {rules.reads[question_id]: answer.value for question_id, answer in read.items()}
+    if not rules.shows(profile=profile, values=values):
+        raise Http404
+    if item is None or question_code not in rules.codes:
+        return _json_error(_("Unknown question."), 400)
     form = SectionForm(request.POST, items=[item], language=get_language())
     if not form.is_valid():
         errors = [str(message) for messages_ in form.errors.values() for message in messages_]
@@ -285,34 +403,32 @@ def autosave(request, access: Access, code: str):
         expected = 0
     try:
         answer = answer_save(
-            response=access.response,
-            section=section,
+            response=response,
+            section=rules.section,
             question=item.question,
             value=value,
             comment=comment,
             expected_version=expected,
-            actor=access.actor,
+            actor=Actor(name=invitation.name, invitation=invitation),
         )
     except StaleAnswer as stale:
-        by = stale.answer.changes.order_by("-version").values_list("actor_name", flat=True).first()
         return JsonResponse(
             {
                 "status": "conflict",
                 "version": stale.answer.version,
                 "theirs": answer_display(item.question, stale.answer.value, get_language()),
-                "by": by or "",
+                "by": _changed_by(stale),
             },
             status=409,
         )
     except ValidationError as error:
-        return JsonResponse({"status": "error", "message": " ".join(error.messages)}, status=409)
-    access.answers[item.question_id] = answer
-    _items, hidden = _section_items(access, section)
+        return _json_error(" ".join(error.messages), 409)
+    values[question_code] = answer.value
     return JsonResponse(
         {
             "status": "saved",
             "version": answer.version,
-            "hidden": sorted(hidden),
+            "hidden": rules.hidden(profile=profile, values=values),
             "saved_at": timezone.localtime(answer.updated_at).strftime("%H:%M"),
         }
     )
@@ -334,8 +450,9 @@ def submit(request, access: Access):
     else:
         targets = [access.section_by_code(request.POST.get("section", ""))]
     try:
-        for section in targets:
-            section_submit(response=access.response, section=section, actor=access.actor)
+        with transaction.atomic():
+            for section in targets:
+                section_submit(response=access.response, section=section, actor=access.actor)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("respondent-review", access.token)
@@ -384,6 +501,7 @@ def lost_link(request):
         email = form.cleaned_data["email"]
         if _rate_limited(request, email):
             return render(request, "respondent/lost_link.html", {"form": form, "limited": True}, status=429)
-        invitation_services.lost_link_send(email=email)
+        # In a worker after the commit: the time to answer must not tell whether the address is known.
+        lost_link_send_task.delay_on_commit(email=email)
         return render(request, "respondent/lost_link.html", {"form": LostLinkForm(), "sent": True})
     return render(request, "respondent/lost_link.html", {"form": form})

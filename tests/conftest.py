@@ -3,6 +3,7 @@ into the test database; every test runs in a transaction on top of it."""
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from municipalities.models import Municipality, Region, StaffProfile
 from municipalities.services import staff_user_create
@@ -82,3 +83,27 @@ def english_messages():
 
     with translation.override("en"):
         yield
+
+
+class SignedInClient(Client):
+    """The test client whose force_login signs a staff member in the whole way: password and
+    second factor (an authenticator app set up for them). Staff pages refuse anything less;
+    tests/accounts proves that with the plain client."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        if user.is_staff or user.is_superuser:
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device, _created = TOTPDevice.objects.get_or_create(
+                user=user, name="authenticator", defaults={"confirmed": True}
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client() -> Client:
+    return SignedInClient()

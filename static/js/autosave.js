@@ -43,19 +43,67 @@
     status.className = "ms-2 fw-semibold " + (kind === "error" ? "text-danger" : "text-success");
   }
 
-  function itemMessage(item, text, kind) {
-    let box = item.querySelector(".autosave-message");
+  // The item's fields name the message in aria-describedby, so a screen reader reads it with
+  // the field; a refused answer is also marked aria-invalid.
+  function describe(item, id, on, invalid) {
+    item.querySelectorAll("input, textarea, select").forEach((field) => {
+      const ids = (field.getAttribute("aria-describedby") || "").split(/\s+/).filter((x) => x && x !== id);
+      if (on) {
+        ids.push(id);
+      }
+      if (ids.length) {
+        field.setAttribute("aria-describedby", ids.join(" "));
+      } else {
+        field.removeAttribute("aria-describedby");
+      }
+      if (on && invalid) {
+        field.setAttribute("aria-invalid", "true");
+      } else {
+        field.removeAttribute("aria-invalid");
+      }
+    });
+  }
+
+  function itemMessage(item, text, kind, invalid) {
+    const id = "autosave-message-" + item.dataset.question;
+    let box = document.getElementById(id);
     if (!box) {
       box = document.createElement("div");
-      box.className = "autosave-message mt-1";
+      box.id = id;
       box.setAttribute("role", "alert");
       item.appendChild(box);
     }
     box.textContent = text;
     box.className = "autosave-message mt-1 " + (kind === "error" ? "text-danger" : "text-body");
+    describe(item, id, Boolean(text), Boolean(invalid));
     if (!text) {
       box.remove();
     }
+  }
+
+  // "12 of 30 questions answered": the questions shown that have an answer on the page.
+  const progress = document.getElementById("progress");
+  function hasAnswer(item) {
+    return Array.from(item.querySelectorAll("input, textarea, select")).some((field) => {
+      if (!field.name || field.name.endsWith("__comment")) {
+        return false;
+      }
+      if (field.type === "radio" || field.type === "checkbox") {
+        return field.checked;
+      }
+      return field.value.trim() !== "";
+    });
+  }
+  function updateProgress() {
+    if (!progress) {
+      return;
+    }
+    const shown = Array.from(form.querySelectorAll("[data-question]")).filter(
+      (item) => !item.hidden && item.querySelector("input, textarea, select"),
+    );
+    const answered = shown.filter(hasAnswer).length;
+    const template = shown.length === 1 ? progress.dataset.one : progress.dataset.many;
+    progress.textContent = template.replace("{answered}", answered).replace("{total}", shown.length);
   }
 
   function save(item) {
@@ -96,6 +144,7 @@
           form.querySelectorAll("[data-question]").forEach((other) => {
             other.hidden = data.hidden.indexOf(other.dataset.question) !== -1;
           });
+          updateProgress();
         } else if (data.status === "conflict") {
           if (version) {
             version.value = data.version;
@@ -104,7 +153,7 @@
           itemMessage(item, form.dataset.conflict + " " + (data.theirs || "–") + who + ". " + form.dataset.conflictKeep, "error");
           setStatus(form.dataset.failed, "error");
         } else if (data.status === "invalid") {
-          itemMessage(item, data.errors.join(" "), "error");
+          itemMessage(item, data.errors.join(" "), "error", true);
           setStatus(form.dataset.failed, "error");
         } else {
           itemMessage(item, data.message || "", "error");

@@ -17,12 +17,13 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from municipalities.models import Contact, Municipality
 from surveys.models import Invitation, Section, Survey
+from surveys.services.responses import ERROR_NOT_OPEN
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
@@ -102,22 +103,34 @@ def invitation_create(
 
 def invitation_resolve(*, token: str, now: datetime.datetime | None = None) -> Invitation:
     """The invitation behind a token, or InvitationInvalid saying why not."""
-    if not TOKEN_PATTERN.match(token or ""):
+    if not token_is_wellformed(token):
         raise InvitationInvalid("malformed")
     invitation = (
         Invitation.objects.select_related("survey__questionnaire", "municipality", "section", "delegated_by")
         .filter(token_hash=token_hash(token))
+        .order_by()
         .first()
     )
+    return invitation_check(invitation, now=now)
+
+
+def token_is_wellformed(token: str) -> bool:
+    return bool(TOKEN_PATTERN.match(token or ""))
+
+
+def invitation_check(invitation: Invitation | None, *, now: datetime.datetime | None = None) -> Invitation:
+    """The invitation if its link works now, else InvitationInvalid saying why not: a link works
+    from the round's opening until its `closes_at` plus the grace period (not at that moment),
+    unless it or the link it was given from is revoked. Reads the survey and the giver."""
     if invitation is None:
         raise InvitationInvalid("unknown")
     now = now or timezone.now()
     if invitation.revoked_at is not None or (
-        invitation.delegated_by is not None and invitation.delegated_by.revoked_at is not None
+        invitation.delegated_by_id is not None and invitation.delegated_by.revoked_at is not None
     ):
         raise InvitationInvalid("revoked", invitation)
     survey = invitation.survey
-    if survey.status == Survey.Status.ARCHIVED or now > invitation_expires_at(survey):
+    if survey.status == Survey.Status.ARCHIVED or now >= invitation_expires_at(survey):
         raise InvitationInvalid("expired", invitation)
     if survey.status == Survey.Status.DRAFT:
         raise InvitationInvalid("not_open", invitation)
@@ -147,30 +160,37 @@ class InvitationEmail:
     body: str
 
 
+def invitation_language(invitation: Invitation) -> str:
+    """The language of a link's e-mails: the contact's, for a delegated section the giver's; Bokmål unless Nynorsk."""
+    contact = invitation.contact or (invitation.delegated_by.contact if invitation.delegated_by_id else None)
+    return "nn" if contact is not None and contact.language == "nn" else "nb"
+
+
 def invitation_email(*, invitation: Invitation, token: str) -> InvitationEmail:
-    """The round's invitation text in the contact's language (Bokmål unless Nynorsk)."""
+    """The round's invitation text in the contact's language (Bokmål unless Nynorsk), the deadline
+    and any text of ours included, whatever language the admin or worker sending it uses."""
     survey = invitation.survey
-    language = invitation.contact.language if invitation.contact else "nb"
-    suffix = "nn" if language == "nn" else "nb"
-    values = {
-        "name": invitation.name,
-        "municipality": invitation.municipality.name,
-        "year": survey.year,
-        "deadline": date_format(timezone.localtime(survey.closes_at), "j. F Y H:i"),
-        "link": invitation_link(token),
-    }
-    subject = _render(getattr(survey, f"invitation_subject_{suffix}"), **values)
-    body = _render(getattr(survey, f"invitation_body_{suffix}"), **values)
-    if invitation.section_id:
-        body = (
-            _render(
-                _("{giver} has given you the section “{section}” of {municipality}'s answer.\n\n"),
-                giver=invitation.delegated_by.name,
-                section=invitation.section.title(language),
-                municipality=invitation.municipality.name,
+    language = invitation_language(invitation)
+    with translation.override(language):
+        values = {
+            "name": invitation.name,
+            "municipality": invitation.municipality.name,
+            "year": survey.year,
+            "deadline": date_format(timezone.localtime(survey.closes_at), "j. F Y H:i"),
+            "link": invitation_link(token),
+        }
+        subject = _render(getattr(survey, f"invitation_subject_{language}"), **values)
+        body = _render(getattr(survey, f"invitation_body_{language}"), **values)
+        if invitation.section_id:
+            body = (
+                _render(
+                    _("{giver} has given you the section “{section}” of {municipality}'s answer.\n\n"),
+                    giver=invitation.delegated_by.name,
+                    section=invitation.section.title(language),
+                    municipality=invitation.municipality.name,
+                )
+                + body
             )
-            + body
-        )
     return InvitationEmail(subject=subject.replace("\n", " "), body=body)
 
 
@@ -186,6 +206,8 @@ def delegation_create(*, invitation: Invitation, section: Section, name: str, em
     """The chief executive gives one section to a colleague, who gets a link of their own."""
     if not invitation_is_chief(invitation):
         raise ValidationError(_("Only the chief executive's link can give sections to others."), code="not_chief")
+    if invitation.survey.status != Survey.Status.OPEN:
+        raise ValidationError(ERROR_NOT_OPEN, code="not_open")
     if section.questionnaire_id != invitation.survey.questionnaire_id:
         raise ValidationError(_("The section is not part of this round."), code="wrong_section")
     delegation, token = invitation_create(
@@ -202,10 +224,14 @@ def delegation_create(*, invitation: Invitation, section: Section, name: str, em
 
 
 def lost_link_send(*, email: str) -> int:
-    """A fresh link for each active contact with this address in an open round; the
-    old links keep working. Returns how many were sent (the page never tells)."""
+    """A fresh link for each active contact with this address, of a current municipality,
+    in each open round; the old links keep working. Runs in a worker (see
+    surveys.tasks.lost_link_send_task), so the page answers equally fast for known and
+    unknown addresses. Returns how many were sent (the page never tells)."""
     sent = 0
-    contacts = Contact.objects.filter(email__iexact=email, is_active=True).select_related("municipality")
+    contacts = Contact.objects.filter(
+        email__iexact=email, is_active=True, municipality__in=Municipality.objects.current()
+    ).select_related("municipality")
     for survey in Survey.objects.filter(status=Survey.Status.OPEN):
         for contact in contacts:
             role = contact_section_role(contact)

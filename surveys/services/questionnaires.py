@@ -6,11 +6,10 @@ for the admin, the design pages, the XLSForm import and the tests alike.
 
 import datetime
 import re
-import threading
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
@@ -76,51 +75,6 @@ def questionnaire_load(questionnaire_id: int) -> Questionnaire:
     return Questionnaire.objects.prefetch_related(
         Prefetch("sections", queryset=Section.objects.order_by("position").prefetch_related(Prefetch("items", items)))
     ).get(pk=questionnaire_id)
-
-
-# Respondent pages read the same questionnaire on every request. Once frozen, its content
-# (the questionnaire row, sections, items, questions, options, matrix items, scales and
-# scale points) can never change: the models and querysets refuse, PostgreSQL triggers
-# refuse raw SQL, and frozen_at itself can never be set again. So each process may keep
-# what it loaded without ever serving a stale copy, provided the key names exactly one
-# freeze: the database (alias and name), the questionnaire's id and the moment it froze.
-# A questionnaire whose scales are not all frozen (content frozen by some other path) is
-# never kept. The cache is a per-process shortcut, not shared state: every process fills
-# its own from PostgreSQL and a cold process answers the same. Callers must treat what
-# they get as read-only, since concurrent requests share it.
-_FROZEN_QUESTIONNAIRES: dict[tuple[str, str, int, str], Questionnaire] = {}
-_FROZEN_CACHE_SIZE = 16
-_FROZEN_CACHE_LOCK = threading.Lock()
-
-
-def _entirely_frozen(questionnaire: Questionnaire) -> bool:
-    """Whether every part of a loaded questionnaire is frozen, so it can never change."""
-    if questionnaire.frozen_at is None:
-        return False
-    for item in questionnaire_items_in_order(questionnaire):
-        question = item.question
-        if question.frozen_at is None or (question.scale is not None and question.scale.frozen_at is None):
-            return False
-    return True
-
-
-def questionnaire_load_for_answering(questionnaire: Questionnaire) -> Questionnaire:
-    """`questionnaire_load`, served from this process's memory when the questionnaire is frozen."""
-    if questionnaire.frozen_at is None:
-        return questionnaire_load(questionnaire.pk)
-    database = connections[router.db_for_read(Questionnaire)]
-    key = (database.alias, str(database.settings_dict["NAME"]), questionnaire.pk, questionnaire.frozen_at.isoformat())
-    loaded = _FROZEN_QUESTIONNAIRES.get(key)
-    if loaded is not None:
-        return loaded
-    loaded = questionnaire_load(questionnaire.pk)
-    # Keep it only if what was read is the freeze the key names, and all of it is frozen.
-    if loaded.frozen_at == questionnaire.frozen_at and _entirely_frozen(loaded):
-        with _FROZEN_CACHE_LOCK:
-            while len(_FROZEN_QUESTIONNAIRES) >= _FROZEN_CACHE_SIZE:
-                _FROZEN_QUESTIONNAIRES.pop(next(iter(_FROZEN_QUESTIONNAIRES)))
-            _FROZEN_QUESTIONNAIRES[key] = loaded
-    return loaded
 
 
 def questionnaire_items_in_order(questionnaire: Questionnaire) -> list[Item]:

@@ -1,15 +1,17 @@
 """A municipality's response: answers saved one at a time, no lost update,
 every change in the audit trail, sections submitted and reopened."""
 
+import functools
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from municipalities.models import Municipality
+from surveys import rows
 from surveys.models import (
     Answer,
     AnswerChange,
@@ -60,6 +62,105 @@ def _progress_for_update(response: Response, section: Section) -> SectionProgres
     return progress
 
 
+_ANSWER_FIELDS = [Answer._meta.get_field(name) for name in ("id", "value", "comment", "version", "updated_at")]
+_CHANGE_FIELDS = (
+    "answer",
+    "invitation",
+    "user",
+    "actor_name",
+    "old_value",
+    "new_value",
+    "old_comment",
+    "new_comment",
+    "version",
+    "created_at",
+)
+
+
+@functools.cache
+def _statements(vendor: str) -> dict[str, str]:
+    """The SQL of an answer's save, written once per database vendor."""
+    P, A, C = SectionProgress, Answer, AnswerChange
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return {
+        "progress": (
+            f"UPDATE {rows.table(P)} SET {rows.column(P, 'status')} = %s, {rows.column(P, 'last_worked_by')} = %s,"
+            f" {rows.column(P, 'last_worked_at')} = %s, {rows.column(P, 'updated_at')} = %s"
+            f" WHERE {rows.column(P, 'response')} = %s AND {rows.column(P, 'section')} = %s"
+            f" AND {rows.column(P, 'status')} <> %s"
+        ),
+        "answer": (
+            f"SELECT {', '.join(rows.quoted(field.column) for field in _ANSWER_FIELDS)} FROM {rows.table(A)}"
+            f" WHERE {rows.column(A, 'response')} = %s AND {rows.column(A, 'question')} = %s{lock}"
+        ),
+        "change": (
+            f"INSERT INTO {rows.table(C)} ({', '.join(rows.column(C, name) for name in _CHANGE_FIELDS)})"
+            f" VALUES ({', '.join(['%s'] * len(_CHANGE_FIELDS))})"
+        ),
+        "value": (
+            f"UPDATE {rows.table(A)} SET {rows.column(A, 'value')} = %s, {rows.column(A, 'comment')} = %s,"
+            f" {rows.column(A, 'version')} = %s, {rows.column(A, 'updated_at')} = %s WHERE {rows.column(A, 'id')} = %s"
+        ),
+    }
+
+
+def _progress_mark_worked_on(cursor, response: Response, section: Section, actor: Actor, now) -> bool:
+    """Marks the section in progress and last worked on by the actor, unless it is submitted
+    (False then). The UPDATE takes the row's lock, so a save and a submit of the same section
+    never interleave; the row is made on the section's first save."""
+    P = SectionProgress
+    at = rows.to_db(P, "last_worked_at", now)
+    params = [P.Status.IN_PROGRESS, actor.name, at, at, response.pk, section.pk, P.Status.SUBMITTED]
+    sql = _statements(connection.vendor)["progress"]
+    cursor.execute(sql, params)
+    if cursor.rowcount:
+        return True
+    P.objects.bulk_create([P(response=response, section=section)], ignore_conflicts=True)
+    cursor.execute(sql, params)
+    return bool(cursor.rowcount)
+
+
+def _answer_for_update(cursor, response: Response, question: Question, expected_version: int) -> Answer:
+    """The answer row, locked; made empty (version 0) on the first save of the question."""
+    sql = _statements(connection.vendor)["answer"]
+    cursor.execute(sql, [response.pk, question.pk])
+    row = cursor.fetchone()
+    if row is None:
+        if expected_version != 0:
+            raise ValidationError(_("The answer you changed no longer exists."), code="gone")
+        empty = Answer(response=response, question=question, value=None, comment="", version=0)
+        Answer.objects.bulk_create([empty], ignore_conflicts=True)
+        cursor.execute(sql, [response.pk, question.pk])
+        row = cursor.fetchone()
+    answer = rows.instance(Answer, _ANSWER_FIELDS, rows.from_db(Answer, _ANSWER_FIELDS, row))
+    answer.response, answer.question = response, question
+    return answer
+
+
+def _answer_change(cursor, answer: Answer, *, value: object, comment: str, actor: Actor, now) -> None:
+    """Writes the change to the audit trail and to the answer."""
+    C = AnswerChange
+    statements = _statements(connection.vendor)
+    change = [
+        answer.pk,
+        actor.invitation.pk if actor.invitation else None,
+        actor.user.pk if actor.user else None,
+        actor.name,
+        rows.to_db(C, "old_value", answer.value),
+        rows.to_db(C, "new_value", value),
+        answer.comment,
+        comment,
+        answer.version + 1,
+        rows.to_db(C, "created_at", now),
+    ]
+    cursor.execute(statements["change"], change)
+    at = rows.to_db(Answer, "updated_at", now)
+    cursor.execute(
+        statements["value"], [rows.to_db(Answer, "value", value), comment, answer.version + 1, at, answer.pk]
+    )
+    answer.value, answer.comment, answer.version, answer.updated_at = value, comment, answer.version + 1, now
+
+
 @transaction.atomic
 def answer_save(
     *,
@@ -73,41 +174,25 @@ def answer_save(
 ) -> Answer:
     """Saves one answer if the saver saw the current version (0 for none yet);
     raises StaleAnswer when another person changed it in between, unless both
-    wrote the same. `value` is already validated and typed (see surveys.answers)."""
+    wrote the same. `value` is already validated and typed (see surveys.answers).
+
+    Four statements for a question answered before: the section's progress (which locks
+    it), the answer, the audit trail and the new value. They are written out (surveys.rows)
+    because this runs on every change a respondent makes and the ORM took longer to build
+    them than the database to run them."""
     if response.survey.status != Survey.Status.OPEN:
         raise ValidationError(ERROR_NOT_OPEN, code="not_open")
-    progress = _progress_for_update(response, section)
-    if progress.status == SectionProgress.Status.SUBMITTED:
-        raise ValidationError(ERROR_SUBMITTED, code="submitted")
-    answer = Answer.objects.select_for_update().filter(response=response, question=question).first()
-    if answer is None:
-        if expected_version != 0:
-            raise ValidationError(_("The answer you changed no longer exists."), code="gone")
-        try:
-            with transaction.atomic():
-                answer = Answer.objects.create(response=response, question=question, value=None, comment="", version=0)
-        except IntegrityError:
-            answer = Answer.objects.select_for_update().get(response=response, question=question)
-    if answer.value == value and answer.comment == comment:
-        return answer
-    if answer.version != expected_version:
-        raise StaleAnswer(answer)
-    AnswerChange.objects.create(
-        answer=answer,
-        invitation=actor.invitation,
-        user=actor.user,
-        actor_name=actor.name,
-        old_value=answer.value,
-        new_value=value,
-        old_comment=answer.comment,
-        new_comment=comment,
-        version=answer.version + 1,
-    )
-    answer.value, answer.comment, answer.version = value, comment, answer.version + 1
-    answer.save(update_fields=["value", "comment", "version", "updated_at"])
-    progress.status = SectionProgress.Status.IN_PROGRESS
-    progress.last_worked_by, progress.last_worked_at = actor.name, timezone.now()
-    progress.save(update_fields=["status", "last_worked_by", "last_worked_at", "updated_at"])
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        if not _progress_mark_worked_on(cursor, response, section, actor, now):
+            raise ValidationError(ERROR_SUBMITTED, code="submitted")
+        answer = _answer_for_update(cursor, response, question, expected_version)
+        if answer.value == value and answer.comment == comment:
+            transaction.set_rollback(True)  # nothing changed, so nobody worked on the section either
+            return answer
+        if answer.version != expected_version:
+            raise StaleAnswer(answer)
+        _answer_change(cursor, answer, value=value, comment=comment, actor=actor, now=now)
     return answer
 
 

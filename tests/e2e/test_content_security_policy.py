@@ -4,12 +4,12 @@ autosave, an analysis page with SVG charts and the response-rate monitor."""
 
 from urllib.parse import urlsplit
 
-from django.test import Client
 from playwright.sync_api import expect
 
 from municipalities.models import Municipality
 from surveys.models import Response, Section
 from surveys.services.responses import Actor, section_submit
+from tests.conftest import SignedInClient
 
 # Collected before any page script runs; CDP-injected scripts are not subject to the page's CSP.
 RECORD_VIOLATIONS = """
@@ -69,7 +69,7 @@ def test_no_csp_violation_and_no_other_origin(browser, chief_link, open_round, l
         actor=Actor(name="Kari Leder"),
     )
     # and a survey admin's session in another browser
-    staff_client = Client()
+    staff_client = SignedInClient()  # password and second factor
     staff_client.force_login(survey_admin)
     staff = browser.new_context(locale="nb-NO")
     staff.add_cookies([{"name": "sessionid", "value": staff_client.cookies["sessionid"].value, "url": live_server.url}])

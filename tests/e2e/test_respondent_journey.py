@@ -34,11 +34,18 @@ def test_the_chief_answers_delegates_and_submits(browser, chief_link, live_serve
         _saved(page)
     barriers.get_by_label("Kommunens økonomi").check()
     expect(barriers.locator(".autosave-message")).to_contain_text("3")
+    # the message is tied to the fields, so a screen reader reads it with them
+    fourth = barriers.get_by_label("Kommunens økonomi")
+    expect(fourth).to_have_attribute("aria-describedby", re.compile(r"\bautosave-message-Q07\b"))
+    expect(fourth).to_have_attribute("aria-invalid", "true")
     barriers.get_by_label("Kommunens økonomi").uncheck()
     _saved(page)
+    expect(barriers.locator(".autosave-message")).to_have_count(0)
+    assert "autosave-message-Q07" not in (fourth.get_attribute("aria-describedby") or "")
     page.locator("#item-Q02 input").fill("42")
     page.locator("#item-Q02 input").blur()
     _saved(page)
+    expect(page.locator("#progress")).to_contain_text("2 av ")
     page.get_by_role("button", name="Lagre og gå videre").click()
 
     # the matrix: one answer per row

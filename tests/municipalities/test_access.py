@@ -76,7 +76,7 @@ def test_an_officer_cannot_upload_profiles(client, officer_nord):
 def test_staff_pages_send_anonymous_users_to_the_login(client):
     response = client.get(reverse("staff-home"))
 
-    assert response.status_code == 302 and reverse("admin:login") in response.url
+    assert response.status_code == 302 and reverse("staff-login") in response.url
 
 
 def test_a_logged_in_user_without_a_staff_role_is_refused(client, django_user_model):

@@ -85,3 +85,14 @@ def draft_round(small_questionnaire) -> Survey:
         opens_at=now - datetime.timedelta(days=1),
         closes_at=now + datetime.timedelta(days=40),
     )
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks run in the test's own process when they are queued (unit tests only)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

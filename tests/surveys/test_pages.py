@@ -24,7 +24,7 @@ def test_the_home_page_shows_the_open_round_and_its_deadline(client, open_round)
 
     assert "Kommuneundersøkelsen 2026" in page
     assert "18. desember 2026 16:00" in page
-    assert reverse("admin:login") in page
+    assert reverse("staff-login") in page
 
 
 def test_the_home_page_tells_respondents_where_to_write_for_help(client, db, settings):

@@ -2,22 +2,26 @@
 lost updates, the audit trail, submission, receipts and every token case."""
 
 import datetime
+import html
 import io
+import re
 import threading
 
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
 from municipalities.models import Contact, Municipality, MunicipalityProfile
-from surveys.models import Answer, AnswerChange, Invitation, Response, SectionProgress, Survey
+from surveys.models import Answer, AnswerChange, Invitation, Response, Section, SectionProgress, Survey
 from surveys.receipts import receipt_send
 from surveys.services.invitations import (
     delegation_create,
     invitation_create,
+    invitation_email,
     invitation_revoke,
     lost_link_send,
 )
@@ -273,11 +277,15 @@ def test_tokens_are_stored_only_as_hashes(chief):
     assert len(token) == 43  # 32 bytes = 256 bits
 
 
-def test_the_lost_link_page_answers_the_same_and_sends_only_to_known_contacts(client, open_round, bergen, mailoutbox):
+def test_the_lost_link_page_answers_the_same_and_sends_only_to_known_contacts(
+    client, open_round, bergen, mailoutbox, celery_eager, django_capture_on_commit_callbacks
+):
     Contact.objects.create(municipality=bergen, name="Kari", role="chief_executive", email="kari@bergen.example")
 
-    known = client.post(reverse("respondent-lost-link"), {"email": "KARI@bergen.example"})
-    unknown = client.post(reverse("respondent-lost-link"), {"email": "nobody@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("respondent-lost-link"), {"email": "KARI@bergen.example"})
+    with django_capture_on_commit_callbacks(execute=True):
+        unknown = client.post(reverse("respondent-lost-link"), {"email": "nobody@example.org"})
 
     assert known.status_code == unknown.status_code == 200
     assert (
@@ -287,6 +295,36 @@ def test_the_lost_link_page_answers_the_same_and_sends_only_to_known_contacts(cl
     )
     assert [m.to for m in mailoutbox] == [["kari@bergen.example"]]
     assert lost_link_send(email="nobody@example.org") == 0
+
+
+def test_the_lost_link_page_leaves_the_work_to_a_worker_after_the_commit(
+    client, open_round, bergen, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given: a known and an unknown address
+    Contact.objects.create(municipality=bergen, name="Kari", role="chief_executive", email="kari@bergen.example")
+    queued = []
+    monkeypatch.setattr("surveys.tasks.lost_link_send_task.delay", lambda **kwargs: queued.append(kwargs))
+
+    # when: both are typed in
+    counts = []
+    for index, email in enumerate(["kari@bergen.example", "nobody@example.org"]):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks, CaptureQueriesContext(connection) as sql:
+            assert client.post(reverse("respondent-lost-link"), {"email": email}).status_code == 200
+        counts.append(len(sql.captured_queries))
+        assert len(callbacks) == 1 and len(queued) == index  # queued only once the transaction commits
+        callbacks[0]()
+
+    # then: the request itself sends nothing, makes no link and does the same work for both
+    assert queued == [{"email": "kari@bergen.example"}, {"email": "nobody@example.org"}]
+    assert counts[0] == counts[1] and not mailoutbox and not Invitation.objects.exists()
+
+
+def test_a_lost_link_goes_only_to_contacts_of_current_municipalities(open_round, mailoutbox):
+    merged_away = Municipality.objects.exclude(pk__in=Municipality.objects.current()).first()
+    Contact.objects.create(municipality=merged_away, name="Gammel", role="chief_executive", email="old@unit.example")
+
+    assert lost_link_send(email="old@unit.example") == 0
+    assert not mailoutbox and not Invitation.objects.exists()
 
 
 def test_the_lost_link_page_is_rate_limited(client, open_round, settings):
@@ -332,3 +370,209 @@ def test_two_requests_at_once_create_one_response(registry_reloaded, transaction
     assert len(results) == 2 and results[0] == results[1]
     assert Response.objects.filter(survey=survey).count() == 1
     assert connection.vendor == "postgresql"
+
+
+def test_submitting_e_mails_the_receipt_as_plain_text_with_the_pdf(
+    client, open_round, bergen, celery_eager, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given: names with characters that HTML would escape
+    Survey.objects.filter(pk=open_round.pk).update(title="Bosetting & integrering")
+    _invitation, token = invitation_create(
+        survey=open_round, municipality=bergen, role="chief_executive", name="Kari O'Neil & Co", email="kari@b.example"
+    )
+    autosave(client, token, "chief", "Q1", 0, Q1="yes")
+
+    # when: the section is submitted (the receipt task runs eagerly after the commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url("respondent-submit", token), {"section": "chief"}).status_code == 302
+
+    # then
+    message = mailoutbox[-1]
+    assert message.to == ["kari@b.example"]
+    assert "Bosetting & integrering" in message.subject and "Bergen" in message.subject
+    assert "Kari O'Neil & Co" in message.body and "Bosetting & integrering" in message.body
+    assert "&amp;" not in message.subject + message.body and "&#x27;" not in message.body
+    filename, content, mimetype = message.attachments[0]
+    assert filename == "kvittering-4601-2025.pdf" and mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert "Kari O'Neil & Co" in text and "Ja" in text
+
+
+@pytest.fixture
+def nynorsk_titles(draft_round):
+    """Nynorsk section titles, set before the round opens and freezes them."""
+    draft_round.questionnaire.sections.filter(code="intro").update(title_nn="Introprogrammet (nynorsk)")
+
+
+def test_the_delegation_list_shows_section_titles_in_the_chosen_language(nynorsk_titles, client, chief):
+    invitation, token = chief
+    intro = invitation.survey.questionnaire.sections.get(code="intro")
+    delegation_create(invitation=invitation, section=intro, name="Per", email="per@b.example")
+    client.cookies["django_language"] = "nn"
+
+    page = client.get(url("respondent-landing", token)).content.decode()
+
+    assert "Per (per@b.example): Introprogrammet (nynorsk)" in page
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_the_invitation_deadline_is_written_in_the_contacts_language(open_round, bergen, language):
+    # given: a deadline in March, and an admin working in English (the active language in tests)
+    year = timezone.now().year + 1
+    Survey.objects.filter(pk=open_round.pk).update(closes_at=datetime.datetime(year, 3, 14, 14, 0, tzinfo=datetime.UTC))
+    contact = Contact.objects.create(
+        municipality=bergen, name="Kari", role="chief_executive", email="kari@b.example", language=language
+    )
+    invitation, token = invitation_create(
+        survey=Survey.objects.get(pk=open_round.pk),
+        municipality=bergen,
+        role="chief_executive",
+        name="Kari",
+        email="kari@b.example",
+        contact=contact,
+    )
+
+    email = invitation_email(invitation=invitation, token=token)
+
+    assert f"14. mars {year} 15:00" in email.body and "March" not in email.body
+    assert ("Kommuneundersøkinga" if language == "nn" else "Kommuneundersøkelsen") in email.body
+
+
+def test_a_delegated_link_is_written_in_the_givers_language(open_round, bergen):
+    contact = Contact.objects.create(
+        municipality=bergen, name="Kari", role="chief_executive", email="kari@b.example", language="nn"
+    )
+    chief, _token = invitation_create(
+        survey=open_round,
+        municipality=bergen,
+        role="chief_executive",
+        name="Kari",
+        email="kari@b.example",
+        contact=contact,
+    )
+    intro = open_round.questionnaire.sections.get(code="intro")
+    delegation, token = delegation_create(invitation=chief, section=intro, name="Per", email="per@b.example")
+
+    email = invitation_email(invitation=delegation, token=token)
+
+    assert "Kommuneundersøkinga" in email.body and "Kari har gitt deg delen «Intro» av svaret frå Bergen" in email.body
+
+
+def form_values(page: str) -> dict[str, list[str]]:
+    """What a browser without JavaScript would post from the page's form: checked options, typed
+    values, the text of text areas and the hidden versions."""
+    values: dict[str, list[str]] = {}
+    for tag in re.findall(r"<input\b[^>]*>", page):
+        attributes = dict(re.findall(r'\s([\w-]+)="([^"]*)"', tag))
+        name, kind = attributes.get("name"), attributes.get("type")
+        if not name or name == "csrfmiddlewaretoken" or kind in ("radio", "checkbox") and " checked" not in tag:
+            continue
+        values.setdefault(name, []).append(html.unescape(attributes.get("value", "")))
+    for name, text in re.findall(r'<textarea name="(\w+)"[^>]*>\n?(.*?)</textarea>', page, re.S):
+        values[name] = [html.unescape(text)]
+    return values
+
+
+def test_without_javascript_a_conflict_shows_the_stored_answer_and_going_on_again_keeps_it(client, chief):
+    # given: the chief's page, loaded before a colleague answers Q1
+    invitation, token = chief
+    chief_section = invitation.survey.questionnaire.sections.get(code="chief")
+    _colleague, colleague_token = delegation_create(
+        invitation=invitation, section=chief_section, name="Ola", email="ola@b.example"
+    )
+    before = form_values(client.get(url("respondent-section", token, "chief")).content.decode())
+    assert before["v__Q1"] == ["0"] and "Q1" not in before
+    autosave(client, colleague_token, "chief", "Q1", 0, Q1="yes")
+
+    # when: the chief goes on with "no" for Q1 and "money" for Q2, from the versions they saw
+    reply = client.post(url("respondent-section", token, "chief"), {**before, "Q1": "no", "Q2": ["money"]})
+
+    # then: the page shows the colleague's answer to Q1 with its version, and the chief's own to Q2
+    page = reply.content.decode()
+    shown = form_values(page)
+    assert reply.status_code == 409 and "Ola" in page
+    assert shown["Q1"] == ["yes"] and shown["v__Q1"] == ["1"]
+    assert shown["Q2"] == ["money"] and shown["v__Q2"] == ["1"]
+    assert Answer.objects.get(question__code="Q1").value == "yes"
+
+    # when: the chief goes on again without choosing: nothing is overwritten
+    assert client.post(url("respondent-section", token, "chief"), shown).status_code == 302
+    assert Answer.objects.get(question__code="Q1").value == "yes"
+    assert AnswerChange.objects.filter(answer__question__code="Q1").count() == 1
+
+    # and the old page sent again still cannot overwrite the colleague
+    assert client.post(url("respondent-section", token, "chief"), {**before, "Q1": "no"}).status_code == 409
+    assert Answer.objects.get(question__code="Q1").value == "yes"
+
+    # when: the chief chooses "no" again on the page that showed "yes": that is kept
+    assert client.post(url("respondent-section", token, "chief"), {**shown, "Q1": "no"}).status_code == 302
+    assert Answer.objects.get(question__code="Q1").value == "no"
+
+
+def test_a_closed_round_refuses_the_no_javascript_save_with_a_clear_page(client, chief):
+    _invitation, token = chief
+    survey_close(survey=Survey.objects.get())
+
+    reply = client.post(url("respondent-section", token, "chief"), {"v__Q1": 0, "Q1": "yes"})
+
+    assert reply.status_code == 409 and "Runden er ikke åpen for svar." in reply.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_progress_is_shown_on_the_section_page_and_per_section_on_the_landing_page(client, chief):
+    # given: Q1 and Q2 answered; R1 shows only when Q1 is yes, C1 only when Q2 has housing
+    _invitation, token = chief
+    autosave(client, token, "chief", "Q1", 0, Q1="no")
+    autosave(client, token, "chief", "Q2", 0, Q2=["money"])
+
+    section = client.get(url("respondent-section", token, "chief")).content.decode()
+    landing = client.get(url("respondent-landing", token)).content.decode()
+
+    assert "2 av 3 spørsmål er besvart" in section
+    assert "2 av 3 spørsmål er besvart" in landing and "0 av 1 spørsmål er besvart" in landing
+
+    # when: a question appears and is answered with 0, which is an answer too
+    autosave(client, token, "chief", "Q2", 1, Q2=["housing"])
+    autosave(client, token, "chief", "C1", 0, C1="0")
+    client.cookies["django_language"] = "nn"
+
+    assert "3 av 4 spørsmål er svart på" in client.get(url("respondent-section", token, "chief")).content.decode()
+
+
+def test_a_page_shown_again_with_errors_keeps_the_versions_the_input_was_made_from(client, chief):
+    # given: a page loaded before a colleague answered Q1
+    invitation, token = chief
+    chief_section = invitation.survey.questionnaire.sections.get(code="chief")
+    _colleague, colleague_token = delegation_create(
+        invitation=invitation, section=chief_section, name="Ola", email="ola@b.example"
+    )
+    before = form_values(client.get(url("respondent-section", token, "chief")).content.decode())
+    autosave(client, colleague_token, "chief", "Q1", 0, Q1="yes")
+
+    # when: the chief's input has an error, is shown again, corrected and sent
+    shown = client.post(url("respondent-section", token, "chief"), {**before, "Q1": "no", "Q2": ["a", "b", "c"]})
+    again = form_values(shown.content.decode())
+    reply = client.post(url("respondent-section", token, "chief"), {**again, "Q2": ["money"]})
+
+    # then: the colleague's answer is not overwritten without the chief seeing it
+    assert shown.status_code == 400 and again["v__Q1"] == ["0"] and again["Q1"] == ["no"]
+    assert reply.status_code == 409 and Answer.objects.get(question__code="Q1").value == "yes"
+
+
+def test_a_chief_sees_and_takes_back_links_given_from_an_earlier_link(client, open_round, bergen, chief):
+    earlier, earlier_token = chief
+    section = Section.objects.get(questionnaire=open_round.questionnaire, code="intro")
+    delegation, _token = delegation_create(
+        invitation=earlier, section=section, name="Per Intro", email="per@bergen.example"
+    )
+    # a reminder brought the chief a fresh link
+    _newer, newer_token = invitation_create(
+        survey=open_round, municipality=bergen, role="chief_executive", name="Kari", email="kari@bergen.example"
+    )
+
+    landing = client.get(reverse("respondent-landing", args=[newer_token])).content.decode()
+    client.post(reverse("respondent-delegation-revoke", args=[newer_token, delegation.pk]))
+
+    assert "Per Intro" in landing
+    delegation.refresh_from_db()
+    assert delegation.revoked_at is not None

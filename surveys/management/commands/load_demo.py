@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.demo import demo_second_factors_ensure
 from reminders.demo import demo_followup_ensure
 from surveys import demo
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("Demo data is made up: load_demo refuses to run with PLATFORM_ENV=production.")
         accounts = demo.demo_accounts_ensure()
+        second_factors = demo_second_factors_ensure(usernames=[account.username for account in accounts])
         demo.demo_profiles_fill(years=[2024, 2025, 2026])
         demo.demo_contacts_ensure()
         earlier, current = demo.demo_rounds_ensure()
@@ -29,9 +31,15 @@ class Command(BaseCommand):
         base = f"http://127.0.0.1:{port}"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
-        self.stdout.write(f"Staff login: {base}/admin/login/ (then {base}/staff/)")
+        self.stdout.write(f"Staff login: {base}/staff/login/")
         for account in accounts:
             self.stdout.write(f"  Username: {account.username:<11} Password: {account.password}   ({account.what})")
+        self.stdout.write(
+            "  Then a second factor: a code from an authenticator app with the account's key, or a recovery code"
+            " (each works once; `manage.py staff_recovery_codes <username>` prints new ones):"
+        )
+        for username, factor in second_factors.items():
+            self.stdout.write(f"  {username:<11} key {factor.key}   recovery codes: {' '.join(factor.recovery_codes)}")
         self.stdout.write(f"Respondent link (chief executive of Bergen, {current.title}): {link}")
         self.stdout.write(
             f"Earlier round: {earlier.title}, closed, with {earlier.responses.count()} generated responses."

@@ -1,0 +1,125 @@
+"""The section form rendered once and filled in is exactly what crispy-forms renders for the same
+answers, and what is kept in the cache is keyed so that it cannot be read for another
+questionnaire, freeze, section or language."""
+
+import random
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.utils import translation
+
+from surveys.demo_questionnaire import demo_questionnaire_create
+from surveys.forms import SectionForm, comment_field_name, matrix_field_name
+from surveys.models import Question, Survey
+from surveys.respondent_plan import form_cache_key, plan_get, section_items_get
+from surveys.section_html import render_section_form, section_form_html
+from surveys.services.questionnaires import NOT_RELEVANT
+from surveys.services.rounds import survey_open
+from tests.surveys.conftest import make_question
+
+ODD_TEXTS = ['<script>alert("x")</script>', "Bolig & arbeid", "  ", " spaces around ", "</textarea><b>", "0", "æøå"]
+
+
+def random_initial(items, rnd: random.Random) -> tuple[dict, set[str]]:
+    """Form initial data for random answers to the items, and a random set of hidden items."""
+    initial, hidden = {}, set()
+    for item in items:
+        question = item.question
+        if rnd.random() < 0.3:
+            hidden.add(question.code)
+        if question.has_comment and rnd.random() < 0.5:
+            initial[comment_field_name(question)] = rnd.choice(ODD_TEXTS)
+        if rnd.random() < 0.3:
+            continue
+        kind = question.type
+        if kind == Question.Type.MATRIX:
+            points = [point.code for point in question.scale.points.all()] + [NOT_RELEVANT]
+            for row in question.matrix_items.all():
+                if rnd.random() < 0.6:
+                    initial[matrix_field_name(question, row.code)] = rnd.choice(points)
+        elif kind in (Question.Type.SINGLE_CHOICE, Question.Type.MULTIPLE_CHOICE):
+            codes = [option.code for option in question.options.all()]
+            chosen = rnd.sample(codes, rnd.randint(1, min(3, len(codes))))
+            initial[question.code] = chosen if kind == Question.Type.MULTIPLE_CHOICE else chosen[0]
+        elif kind == Question.Type.SCALE:
+            initial[question.code] = rnd.choice([point.code for point in question.scale.points.all()])
+        elif kind == Question.Type.YES_NO:
+            initial[question.code] = rnd.choice(["yes", "no"])
+        elif kind == Question.Type.INTEGER:
+            initial[question.code] = rnd.choice([0, 7, 4999])
+        elif kind == Question.Type.DECIMAL:
+            initial[question.code] = Decimal(str(rnd.choice([0.0, 55.5, 100.0])))
+        elif kind in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT):
+            initial[question.code] = rnd.choice(ODD_TEXTS)
+    return initial, hidden
+
+
+@pytest.fixture
+def demo_round(db):
+    questionnaire = demo_questionnaire_create(year=2031)
+    # one more question of every kind the demo lacks, with a comment box
+    section = questionnaire.sections.get(code="directorate")
+    extra = make_question("X_TEXT", "short_text", has_comment=True)
+    section.items.create(questionnaire=questionnaire, position=99, question=extra)
+    survey = Survey.objects.create(
+        year=2031,
+        title="Runde 2031",
+        questionnaire=questionnaire,
+        opens_at="2031-01-01T00:00Z",
+        closes_at="2031-03-01T00:00Z",
+    )
+    survey_open(survey=survey)
+    return Survey.objects.select_related("questionnaire").get(pk=survey.pk)
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_the_filled_in_form_is_what_crispy_forms_renders(demo_round, language):
+    questionnaire = demo_round.questionnaire
+    plan = plan_get(questionnaire)
+    rnd = random.Random(language)
+    with translation.override(language):
+        for section in plan.sections:
+            items = section_items_get(questionnaire, section)
+            for _attempt in range(15):
+                initial, hidden = random_initial(items, rnd)
+                slow = render_section_form(
+                    SectionForm(items=items, language=language, initial=initial, hidden_codes=frozenset(hidden))
+                )
+                fast = section_form_html(
+                    items_loader=lambda items=items: items,
+                    cache_key=form_cache_key(questionnaire, section.section.code, language),
+                    language=language,
+                    initial=initial,
+                    hidden=hidden,
+                )
+                assert fast == slow, (section.section.code, initial, hidden)
+
+
+def test_the_cache_keys_name_the_questionnaire_its_freeze_the_section_and_the_language(demo_round):
+    questionnaire = demo_round.questionnaire
+    key = form_cache_key(questionnaire, "settlement", "nn")
+
+    assert str(questionnaire.pk) in key and "settlement" in key and key.endswith(":nn")
+    assert f"{questionnaire.frozen_at.timestamp():.6f}" in key
+    assert form_cache_key(questionnaire, "settlement", "nb") != key
+    questionnaire.frozen_at = None
+    assert form_cache_key(questionnaire, "settlement", "nn") is None  # a draft is never cached
+
+
+def test_a_compiled_form_is_kept_and_served_from_the_cache(demo_round):
+    questionnaire = demo_round.questionnaire
+    plan = plan_get(questionnaire)
+    section = plan.section_by_code("settlement")
+    key = form_cache_key(questionnaire, "settlement", "nb")
+    loads = []
+
+    def loader():
+        loads.append(1)
+        return section_items_get(questionnaire, section)
+
+    with translation.override("nb"):
+        first = section_form_html(items_loader=loader, cache_key=key, language="nb", initial={}, hidden=set())
+        second = section_form_html(items_loader=loader, cache_key=key, language="nb", initial={}, hidden=set())
+
+    assert first == second and loads == [1] and cache.get(key) is not None
