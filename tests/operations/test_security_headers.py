@@ -48,7 +48,7 @@ def test_public_and_respondent_pages_carry_the_headers(client, chief_token):
         "section": reverse("respondent-section", args=[chief_token, "settlement"]),
         "review": reverse("respondent-review", args=[chief_token]),
         "lost link": reverse("respondent-lost-link"),
-        "admin login": reverse("admin:login"),
+        "staff sign-in": reverse("staff-login"),
         "health": reverse("health"),
     }
     for name, url in pages.items():
