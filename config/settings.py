@@ -179,7 +179,15 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis away is a cache miss, not an error (operations/cache.py; docs/operations.md, "Faults");
+    # the timeouts bound what a hung Redis costs a request.
+    CACHES = {
+        "default": {
+            "BACKEND": "operations.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
 else:
     CACHES = {
         "default": {
