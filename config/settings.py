@@ -211,6 +211,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Without timeouts a publish to a hung Redis waits forever; with them, and one retry, a
+    # publish gives up within a few seconds (a stopped Redis: 0.2 s) and the task is kept in
+    # the outbox (operations/outbox.py; docs/operations.md, "Faults"). An unacknowledged task
+    # of a killed worker comes back after the visibility timeout (kombu's default, an hour);
+    # reports and exports stuck before that are picked up by beat (surveys.analytics.jobs_resume).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+# The default retries three times; a web request waits for them.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -7,11 +7,12 @@ answers a ping, each with a short timeout, and answers JSON:
      "checks": {"database": {"status": "ok", "ms": 0.8}, "broker": {...},
                 "cache": {...}, "workers": {"status": "ok" | "none" | "not checked" | "error"}}}
 
-503 ("unavailable") when the database or the broker cannot be reached: this process
-can then neither save an answer nor hand work to a worker. Missing workers and a
-failing cache make it "degraded" but still 200: every web process shares the same
-workers and Redis, so taking web processes out of a load balancer would only turn
-respondents away, while answers still save and queued work waits for the workers.
+503 ("unavailable") when the database cannot be reached: this process can then
+neither save an answer nor show a page. Missing workers, a failing cache and a failing
+broker make it "degraded" but still 200: every web process shares the same workers and
+Redis, so taking web processes out of a load balancer would only turn respondents away,
+while answers still save, the cache's misses are worked out again and work for the
+workers waits (in the queue, or in the outbox while the broker is away: operations/outbox.py).
 No login, no personal data, no host names or error texts (which may hold a URL
 with a password): only each check's status, its time and an error's class name.
 """
@@ -124,15 +125,19 @@ def check_workers(*, broker_ok: bool, cache_ok: bool) -> dict:
 
 
 def health_report() -> tuple[dict, bool]:
-    """The report and whether this process can serve (database and broker reachable)."""
+    """The report and whether this process can serve (the database reachable)."""
     checks = {"database": check_database(), "broker": check_broker(), "cache": check_cache()}
     checks["workers"] = check_workers(
         broker_ok=checks["broker"]["status"] == OK, cache_ok=checks["cache"]["status"] == OK
     )
-    serving = checks["database"]["status"] == OK and checks["broker"]["status"] == OK
+    serving = checks["database"]["status"] == OK
     if not serving:
         status = "unavailable"
-    elif checks["cache"]["status"] == OK and checks["workers"]["status"] in {OK, "not checked"}:
+    elif (
+        checks["broker"]["status"] == OK
+        and checks["cache"]["status"] == OK
+        and checks["workers"]["status"] in {OK, "not checked"}
+    ):
         status = "ok"
     else:
         status = "degraded"

@@ -31,10 +31,10 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from kombu.exceptions import OperationalError
 
 from municipalities.access import region_of_municipality
 from municipalities.models import Contact, Municipality
+from operations.outbox import task_publish
 from reminders.models import ChaseEntry, Dispatch, Rule, Schedule
 from reminders.selectors import (
     NOT_STARTED,
@@ -228,11 +228,10 @@ def dispatches_enqueue(ids: list[int]) -> None:
     the next beat after it is back hands them out: nothing is lost, nothing fails the caller."""
     from reminders.tasks import dispatch_send_task
 
-    try:
-        for dispatch_id in ids:
-            dispatch_send_task.delay(dispatch_id=dispatch_id)
-    except OperationalError:
-        logger.warning("broker unreachable: %s messages wait for the next beat", len(ids))
+    for number, dispatch_id in enumerate(ids):
+        if not task_publish(dispatch_send_task, {"dispatch_id": dispatch_id}):
+            logger.warning("broker unreachable: %s messages wait for the next beat", len(ids) - number)
+            return
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ def reminders_dispatch_due_task(now: str | None = None) -> int:
     return len(ids)
 
 
-@shared_task(bind=True, name="reminders.dispatch_send", max_retries=None)
+@shared_task(bind=True, name="reminders.dispatch_send", max_retries=None, ignore_result=True)
 def dispatch_send_task(self, *, dispatch_id: int) -> str:
     """Sends one message; a temporary SMTP failure comes back after the backoff the
     dispatch row records (the row, not the task, counts the attempts)."""

@@ -22,6 +22,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from operations.outbox import task_enqueue_on_commit
 from operations.request_log import log_context_add
 from surveys.answers import answer_display, answer_from_cleaned, initial_from_answer
 from surveys.forms import SectionForm
@@ -456,7 +457,7 @@ def submit(request, access: Access):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("respondent-review", access.token)
-    receipt_send_task.delay_on_commit(invitation_id=access.invitation.pk, language=get_language())
+    task_enqueue_on_commit(receipt_send_task, invitation_id=access.invitation.pk, language=get_language())
     messages.success(request, _("Thank you! The answers have been submitted."))
     return redirect("respondent-review", access.token)
 
@@ -480,6 +481,10 @@ LOST_LINK_LIMIT = 5  # requests per address and per client, per hour
 
 
 def _rate_limited(request, email: str) -> bool:
+    """Counts in the cache. With Redis away every count is a miss, so the limit fails open:
+    a respondent who lost the link near the deadline is not turned away, and the inbox
+    the limit protects still gets at most one message per address for the whole outage,
+    because the outbox keeps one pending call per address (operations/outbox.py)."""
     client = request.META.get("REMOTE_ADDR", "")
     limited = False
     for key in (f"lost-link:ip:{client}", f"lost-link:email:{email.lower()}"):
@@ -502,6 +507,6 @@ def lost_link(request):
         if _rate_limited(request, email):
             return render(request, "respondent/lost_link.html", {"form": form, "limited": True}, status=429)
         # In a worker after the commit: the time to answer must not tell whether the address is known.
-        lost_link_send_task.delay_on_commit(email=email)
+        task_enqueue_on_commit(lost_link_send_task, email=email)
         return render(request, "respondent/lost_link.html", {"form": LostLinkForm(), "sent": True})
     return render(request, "respondent/lost_link.html", {"form": form})

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
 from municipalities.models import Region
+from operations.outbox import task_enqueue_on_commit
 from surveys.analytics.models import AnalysisExport, AnalysisReport, Districts, OpenAnswerCategory, OpenAnswerTag
 from surveys.models import Answer, Question, Survey
 
@@ -26,7 +27,7 @@ def analysis_report_request(*, survey: Survey, region: Region | None, requested_
         report = AnalysisReport(survey=survey, region=region, requested_by=requested_by)
         report.full_clean()
         report.save()
-        transaction.on_commit(lambda: analysis_report_build_task.delay(report_id=report.pk))
+        task_enqueue_on_commit(analysis_report_build_task, report_id=report.pk)
     return report
 
 
@@ -95,7 +96,7 @@ def analysis_export_request(
         )
         export.full_clean()
         export.save()
-        transaction.on_commit(lambda: analysis_export_build_task.delay(export_id=export.pk))
+        task_enqueue_on_commit(analysis_export_build_task, export_id=export.pk)
     return export
 
 

@@ -6,7 +6,7 @@ worker registers these tasks (it imports nothing heavy at module level)."""
 from celery import shared_task
 
 
-@shared_task(name="surveys.analytics.report_build")
+@shared_task(name="surveys.analytics.report_build", ignore_result=True)
 def analysis_report_build_task(*, report_id: int) -> None:
     from surveys.analytics.models import AnalysisReport
     from surveys.analytics.services import analysis_report_build
@@ -14,7 +14,7 @@ def analysis_report_build_task(*, report_id: int) -> None:
     analysis_report_build(report=AnalysisReport.objects.select_related("survey", "region").get(pk=report_id))
 
 
-@shared_task(name="surveys.analytics.reports_for_closed_round")
+@shared_task(name="surveys.analytics.reports_for_closed_round", ignore_result=True)
 def analysis_reports_for_closed_round_task(*, survey_id: int) -> None:
     """For whoever closes a round: queues the national and regional reports."""
     from surveys.analytics.services import analysis_reports_for_closed_round
@@ -23,7 +23,7 @@ def analysis_reports_for_closed_round_task(*, survey_id: int) -> None:
     analysis_reports_for_closed_round(survey=Survey.objects.get(pk=survey_id))
 
 
-@shared_task(name="surveys.analytics.export_build")
+@shared_task(name="surveys.analytics.export_build", ignore_result=True)
 def analysis_export_build_task(*, export_id: int) -> None:
     from surveys.analytics.models import AnalysisExport
     from surveys.analytics.services import analysis_export_build

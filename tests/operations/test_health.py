@@ -51,12 +51,14 @@ def test_the_worker_answer_is_shared_for_a_while(client, db, monkeypatch):
     assert pings == [] and body["checks"]["workers"]["status"] == "none"
 
 
-def test_with_redis_unreachable_it_answers_503_and_names_no_host(client, db, redis_down):
+def test_with_redis_unreachable_it_still_serves_and_names_no_host(client, db, redis_down):
+    # answers still save and queued work waits in the outbox (docs/operations.md, "Faults"):
+    # a load balancer must not take every web process out
     response = client.get(reverse("health"))
 
-    assert response.status_code == 503
+    assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "unavailable"
+    assert body["status"] == "degraded"
     assert body["checks"]["database"]["status"] == "ok"
     assert body["checks"]["broker"] == {"status": "error", "error": "ConnectionError"}
     assert body["checks"]["cache"]["status"] == "error"
