@@ -2,6 +2,7 @@ from celery import shared_task
 
 from surveys.analytics.tasks import (
     analysis_export_build_task,
+    analysis_jobs_resume_task,
     analysis_report_build_task,
     analysis_reports_for_closed_round_task,
 )
@@ -25,6 +26,7 @@ def lost_link_send_task(*, email: str) -> None:
 
 __all__ = [
     "analysis_export_build_task",
+    "analysis_jobs_resume_task",
     "analysis_report_build_task",
     "analysis_reports_for_closed_round_task",
     "lost_link_send_task",

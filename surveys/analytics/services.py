@@ -1,5 +1,6 @@
 """Writes of the analysis: requesting and building report PDFs and exports, and coding open answers."""
 
+import datetime
 import io
 
 from django.core.exceptions import ValidationError
@@ -31,19 +32,37 @@ def analysis_report_request(*, survey: Survey, region: Region | None, requested_
     return report
 
 
-def _progress(report: AnalysisReport, progress: int, status: str = AnalysisReport.Status.RUNNING) -> None:
-    report.progress, report.status = progress, status
-    AnalysisReport.objects.filter(pk=report.pk).update(progress=progress, status=status, updated_at=timezone.now())
+def _claim(model, pk: int) -> bool:
+    """Takes a queued job for this run; False when it is done, failed or another run has it.
+    So a task delivered twice (a killed worker's message coming back, a resumed job whose
+    old run woke up) builds nothing twice and never rewrites a finished job."""
+    return bool(
+        model.objects.filter(pk=pk, status=model.Status.QUEUED).update(
+            status=model.Status.RUNNING, progress=5, updated_at=timezone.now()
+        )
+    )
+
+
+def _progress(report: AnalysisReport, progress: int) -> None:
+    report.progress = progress
+    AnalysisReport.objects.filter(pk=report.pk, status=AnalysisReport.Status.RUNNING).update(
+        progress=progress, updated_at=timezone.now()
+    )
 
 
 def analysis_report_build(*, report: AnalysisReport) -> AnalysisReport:
-    """Builds the PDF and records progress on the row, so the page can show it."""
+    """Builds the PDF of a queued report and records progress on the row, so the page can show
+    it. A report that is not queued (done, failed, or being built) is left as it is."""
     from pypdf import PdfReader
 
     from surveys.analytics.dataset import Districts, round_data_load
     from surveys.analytics.reports import report_context, report_pdf
 
-    _progress(report, 5)
+    if not _claim(AnalysisReport, report.pk):
+        report.refresh_from_db()
+        return report
+    report.status, report.progress = AnalysisReport.Status.RUNNING, 5
+    running = AnalysisReport.objects.filter(pk=report.pk, status=AnalysisReport.Status.RUNNING)
     try:
         data = round_data_load(survey=report.survey, region=report.region, districts=Districts.APART)
         _progress(report, 30)
@@ -53,12 +72,25 @@ def analysis_report_build(*, report: AnalysisReport) -> AnalysisReport:
     except Exception as error:
         report.status, report.failure_message = AnalysisReport.Status.FAILED, str(error)[:2000]
         report.finished_at = timezone.now()
-        report.save(update_fields=["status", "failure_message", "finished_at", "updated_at"])
+        running.update(
+            status=report.status,
+            failure_message=report.failure_message,
+            finished_at=report.finished_at,
+            updated_at=report.finished_at,
+        )
         raise
     report.pdf = pdf
     report.page_count = len(PdfReader(io.BytesIO(pdf)).pages)
     report.status, report.progress, report.finished_at = AnalysisReport.Status.DONE, 100, timezone.now()
-    report.save(update_fields=["pdf", "page_count", "status", "progress", "finished_at", "updated_at"])
+    # Only a run that still holds the job writes it: another that finished first keeps its PDF.
+    running.update(
+        pdf=pdf,
+        page_count=report.page_count,
+        status=report.status,
+        progress=100,
+        finished_at=report.finished_at,
+        updated_at=report.finished_at,
+    )
     return report
 
 
@@ -101,14 +133,15 @@ def analysis_export_request(
 
 
 def _export_progress(export: AnalysisExport, progress: int) -> None:
-    export.progress, export.status = progress, AnalysisExport.Status.RUNNING
-    AnalysisExport.objects.filter(pk=export.pk).update(
-        progress=progress, status=AnalysisExport.Status.RUNNING, updated_at=timezone.now()
+    export.progress = progress
+    AnalysisExport.objects.filter(pk=export.pk, status=AnalysisExport.Status.RUNNING).update(
+        progress=progress, updated_at=timezone.now()
     )
 
 
 def analysis_export_build(*, export: AnalysisExport) -> AnalysisExport:
-    """Builds the file (the same code for every size of export) and records progress on the row."""
+    """Builds the file of a queued export (the same code for every size of export) and records
+    progress on the row. An export that is not queued (done, failed, or being built) is left as it is."""
     from surveys.analytics.dataset import round_data_load
     from surveys.analytics.exports import codebook_xlsx, export_csv, export_sav, export_table, export_xlsx
 
@@ -118,7 +151,11 @@ def analysis_export_build(*, export: AnalysisExport) -> AnalysisExport:
         AnalysisExport.Format.SAV: lambda table: export_sav(table, file_label=export.survey.title),
         AnalysisExport.Format.CODEBOOK: codebook_xlsx,
     }
-    _export_progress(export, 5)
+    if not _claim(AnalysisExport, export.pk):
+        export.refresh_from_db()
+        return export
+    export.status, export.progress = AnalysisExport.Status.RUNNING, 5
+    running = AnalysisExport.objects.filter(pk=export.pk, status=AnalysisExport.Status.RUNNING)
     try:
         data = round_data_load(
             survey=export.survey, region=export.region, districts=export.districts or Districts.APART
@@ -132,12 +169,57 @@ def analysis_export_build(*, export: AnalysisExport) -> AnalysisExport:
     except Exception as error:
         export.status, export.failure_message = AnalysisExport.Status.FAILED, str(error)[:2000]
         export.finished_at = timezone.now()
-        export.save(update_fields=["status", "failure_message", "finished_at", "updated_at"])
+        running.update(
+            status=export.status,
+            failure_message=export.failure_message,
+            finished_at=export.finished_at,
+            updated_at=export.finished_at,
+        )
         raise
     export.size = len(body)
     export.status, export.progress, export.finished_at = AnalysisExport.Status.DONE, 100, timezone.now()
-    export.save(update_fields=["file", "size", "status", "progress", "finished_at", "updated_at"])
+    if not running.update(
+        file=export.file.name,
+        size=export.size,
+        status=export.status,
+        progress=100,
+        finished_at=export.finished_at,
+        updated_at=export.finished_at,
+    ):
+        export.file.delete(save=False)  # another run finished first and keeps its file
+        export.refresh_from_db()
     return export
+
+
+# --- jobs a worker left behind ---------------------------------------------------------------
+
+# A build reports progress at least this often (the longest step, laying out a national PDF
+# of over a hundred pages, takes well under a minute); a queued or running job that has not
+# moved for this long lost its worker or its message.
+JOB_STALE_AFTER = datetime.timedelta(minutes=10)
+
+
+def analysis_jobs_resume(*, now: datetime.datetime) -> list[tuple[str, int]]:
+    """Queues again the reports and exports that stopped moving: a worker killed in the middle
+    of a build leaves its job running, and Redis gives its message to another worker only
+    after the visibility timeout (an hour); a message lost with Redis leaves a job queued.
+    Run by beat every five minutes. Returns the (kind, id) of the jobs queued again."""
+    from surveys.analytics.tasks import analysis_export_build_task, analysis_report_build_task
+
+    unfinished = [AnalysisReport.Status.QUEUED, AnalysisReport.Status.RUNNING]
+    jobs = [
+        ("report", AnalysisReport, analysis_report_build_task),
+        ("export", AnalysisExport, analysis_export_build_task),
+    ]
+    resumed = []
+    for kind, model, task in jobs:
+        stale = model.objects.filter(status__in=unfinished, updated_at__lt=now - JOB_STALE_AFTER)
+        for pk in list(stale.values_list("pk", flat=True)):
+            # Back to queued only if it is still stale: a run that moved meanwhile keeps it.
+            if stale.filter(pk=pk).update(status=model.Status.QUEUED, progress=0, updated_at=now):
+                task_enqueue_on_commit(task, **{f"{kind}_id": pk})
+                resumed.append((kind, pk))
+    return resumed
 
 
 # --- coding open answers ---------------------------------------------------------------------

@@ -29,3 +29,17 @@ def analysis_export_build_task(*, export_id: int) -> None:
     from surveys.analytics.services import analysis_export_build
 
     analysis_export_build(export=AnalysisExport.objects.select_related("survey", "region").get(pk=export_id))
+
+
+@shared_task(name="surveys.analytics.jobs_resume")
+def analysis_jobs_resume_task(now: str | None = None) -> int:
+    """Run by beat every five minutes: queues again the reports and exports a worker left
+    behind. `now` (ISO 8601) runs it on a fixed clock, for tests and replays."""
+    import datetime
+
+    from django.utils import timezone
+
+    from surveys.analytics.services import analysis_jobs_resume
+
+    moment = datetime.datetime.fromisoformat(now) if now else timezone.now()
+    return len(analysis_jobs_resume(now=moment))

@@ -1,0 +1,69 @@
+"""Report and export builds that a worker left behind are queued again by beat, and a build
+delivered twice builds nothing twice (surveys.analytics.services: analysis_jobs_resume).
+A real worker killed in the middle of a build: tests/faults/test_worker_killed.py."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from surveys.analytics.models import AnalysisExport, AnalysisReport
+from surveys.analytics.services import JOB_STALE_AFTER, analysis_export_build, analysis_jobs_resume
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The builds the resume queues, recorded instead of sent to a worker."""
+    calls = []
+    monkeypatch.setattr("surveys.analytics.tasks.analysis_report_build_task.delay", lambda **kw: calls.append(kw))
+    monkeypatch.setattr("surveys.analytics.tasks.analysis_export_build_task.delay", lambda **kw: calls.append(kw))
+    return calls
+
+
+def test_only_jobs_that_stopped_moving_are_queued_again(answered_round, queued, django_capture_on_commit_callbacks):
+    # given a report a killed worker left running, an export whose message was lost, and jobs that are fine
+    stuck = AnalysisReport.objects.create(survey=answered_round, status="running", progress=30)
+    lost = AnalysisExport.objects.create(survey=answered_round, format="csv")
+    moving = AnalysisExport.objects.create(survey=answered_round, format="sav", status="running", progress=60)
+    done = AnalysisExport.objects.create(survey=answered_round, format="xlsx", status="done", file="x.xlsx")
+    now = timezone.now() + JOB_STALE_AFTER + datetime.timedelta(minutes=1)
+    AnalysisExport.objects.filter(pk=moving.pk).update(updated_at=now - datetime.timedelta(minutes=1))
+
+    # when beat's sweep runs
+    with django_capture_on_commit_callbacks(execute=True):
+        resumed = analysis_jobs_resume(now=now)
+
+    # then the two stale ones are queued again, from the start
+    assert resumed == [("report", stuck.pk), ("export", lost.pk)]
+    assert queued == [{"report_id": stuck.pk}, {"export_id": lost.pk}]
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.progress) == ("queued", 0)
+    assert AnalysisExport.objects.get(pk=moving.pk).status == "running"
+    assert AnalysisExport.objects.get(pk=done.pk).status == "done"
+    # and the next sweep leaves them to the build it queued
+    assert analysis_jobs_resume(now=now + datetime.timedelta(minutes=5)) == []
+
+
+def test_an_export_built_twice_is_built_once(answered_round):
+    export = AnalysisExport.objects.create(survey=answered_round, format="csv")
+
+    analysis_export_build(export=export)
+    first = AnalysisExport.objects.get(pk=export.pk)
+    # the same task delivered again (a killed worker's message coming back)
+    analysis_export_build(export=AnalysisExport.objects.get(pk=export.pk))
+
+    again = AnalysisExport.objects.get(pk=export.pk)
+    assert first.status == "done" and (again.file.name, again.updated_at) == (first.file.name, first.updated_at)
+    assert AnalysisExport.objects.count() == 1
+
+
+def test_a_build_that_another_run_holds_is_left_to_it(answered_round):
+    export = AnalysisExport.objects.create(survey=answered_round, format="csv", status="running", progress=40)
+
+    assert analysis_export_build(export=export).status == "running"
+    assert AnalysisExport.objects.get(pk=export.pk).progress == 40
