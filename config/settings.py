@@ -131,6 +131,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; waiting beats failing when the worker writes too.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # A connection kept from an earlier request is checked before the next one uses it, so
+    # after a database restart a process reconnects by itself instead of failing one request
+    # per connection (docs/operations.md, "Faults").
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses sign-ins from a locked-out username and address.

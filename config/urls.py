@@ -20,3 +20,6 @@ urlpatterns = [
     path("staff/reminders/", include("reminders.urls")),
     path("staff/analysis/", include("surveys.analytics_urls")),
 ]
+
+# A database that does not answer gives a friendly 503, every other error the plain 500.
+handler500 = "operations.unavailable.server_error"
