@@ -15,6 +15,11 @@
   // after it, from the version that save returned, so quick clicks never conflict.
   const inFlight = {};
   const again = {};
+  // A save the server could not make (its database restarting: 503 "unavailable") or that
+  // never arrived (the network, a proxy's error page) is sent again after these pauses,
+  // with what the fields hold then; after the last the page says it is not saved.
+  const RETRY_DELAYS = [2000, 4000, 8000, 15000, 30000];
+  const retries = {};
 
   // Saves scheduled or on their way: the page asks before it is left while this is not 0.
   function busy() {
@@ -106,8 +111,23 @@
     progress.textContent = template.replace("{answered}", answered).replace("{total}", shown.length);
   }
 
+  function retryLater(item) {
+    const code = item.dataset.question;
+    const attempt = retries[code] || 0;
+    if (again[code] || attempt >= RETRY_DELAYS.length) {
+      // a newer change goes now anyway, or the retries are spent
+      retries[code] = again[code] ? attempt : 0;
+      setStatus(form.dataset.failed, "error");
+      return;
+    }
+    retries[code] = attempt + 1;
+    setStatus(form.dataset.retrying, "error");
+    timers[code] = setTimeout(() => save(item), RETRY_DELAYS[attempt]);
+  }
+
   function save(item) {
     const code = item.dataset.question;
+    clearTimeout(timers[code]);
     delete timers[code];
     if (inFlight[code]) {
       again[code] = true;
@@ -133,8 +153,17 @@
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrf, "Content-Type": "application/x-www-form-urlencoded" },
     })
-      .then((response) => response.json().then((data) => ({ ok: response.ok, data: data })))
+      .then((response) =>
+        response.json().then(
+          (data) => ({ data: data }),
+          // not JSON: a proxy's error page when the server is away, or a refusal of our own
+          () => ({ data: { status: response.status >= 500 ? "unavailable" : "failed" } }),
+        ),
+      )
       .then(({ data }) => {
+        if (data.status !== "unavailable") {
+          retries[code] = 0;
+        }
         if (data.status === "saved") {
           if (version) {
             version.value = data.version;
@@ -152,6 +181,8 @@
           const who = data.by ? " (" + data.by + ")" : "";
           itemMessage(item, form.dataset.conflict + " " + (data.theirs || "–") + who + ". " + form.dataset.conflictKeep, "error");
           setStatus(form.dataset.failed, "error");
+        } else if (data.status === "unavailable") {
+          retryLater(item);
         } else if (data.status === "invalid") {
           itemMessage(item, data.errors.join(" "), "error", true);
           setStatus(form.dataset.failed, "error");
@@ -160,7 +191,7 @@
           setStatus(form.dataset.failed, "error");
         }
       })
-      .catch(() => setStatus(form.dataset.failed, "error"))
+      .catch(() => retryLater(item))
       .finally(() => {
         inFlight[code] = false;
         if (again[code]) {
@@ -177,6 +208,7 @@
       return;
     }
     clearTimeout(timers[item.dataset.question]);
+    retries[item.dataset.question] = 0; // a new change: its own retries
     timers[item.dataset.question] = setTimeout(() => save(item), delay);
     busy();
   }
