@@ -3,6 +3,8 @@ the test database, and a real SMTP server (aiosmtpd) receiving the messages."""
 
 import datetime
 
+import pytest
+
 from reminders.models import Dispatch
 from reminders.services import dispatches_enqueue, reminders_fan_out_due
 from reminders.tasks import dispatch_send_task, reminders_dispatch_due_task
@@ -63,6 +65,7 @@ def test_three_rules_over_a_field_period_send_exactly_the_right_messages(
     assert Dispatch.objects.filter(status=Dispatch.Status.SENT).count() == 10
 
 
+@pytest.mark.faults  # one of the fault scenarios (docs/operations.md, Faults)
 def test_a_worker_killed_in_the_middle_of_a_fan_out_completes_without_duplicates(
     worker_env, smtp_server, three_rules, units
 ):
@@ -105,6 +108,7 @@ def test_a_worker_killed_in_the_middle_of_a_fan_out_completes_without_duplicates
     assert Dispatch.objects.filter(status=Dispatch.Status.SENT).count() == 40
 
 
+@pytest.mark.faults  # one of the fault scenarios (docs/operations.md, Faults)
 def test_an_smtp_server_that_refuses_first_leads_to_retries_and_delivery(worker, smtp_server, three_rules, contacts):
     smtp_server.refusals = {"tromso_chief@example.org": 2}
 
