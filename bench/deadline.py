@@ -463,8 +463,9 @@ def wait_ready(port: int) -> None:
     assert ping.delay().get(timeout=120) == "pong", "the Celery worker did not answer"
 
 
-def load(port: int, units: list[dict], questions: dict, drivers: set[str]) -> tuple[list, list, list, float]:
-    """Runs the respondents over the units; returns them, the records, the errors and the wall time."""
+def load(port: int, units: list[dict], questions: dict, drivers: set[str], sample) -> tuple[list, list, list, float]:
+    """Runs the respondents over the units, calling `sample()` every two seconds; returns the
+    respondents, the records, the errors and the wall time."""
     records: list[list] = []
     errors: list[tuple] = []
     order = units[:]
@@ -488,8 +489,13 @@ def load(port: int, units: list[dict], questions: dict, drivers: set[str]) -> tu
     started = time.perf_counter()
     for thread in threads:
         thread.start()
+    ticks = 0
     while any(thread.is_alive() for thread in threads):
-        time.sleep(10)
+        time.sleep(2)
+        sample()
+        ticks += 1
+        if ticks % 5:
+            continue
         done = sum(respondent.submitted for respondent in respondents)
         print(
             f"  {time.perf_counter() - started:5.0f} s: {len(records)} requests, {done} units submitted, "
@@ -717,11 +723,17 @@ def main() -> None:
         meter = ServerCpu(DB, {web.pid: "web", worker.pid: "worker"})
         connection.close()  # this process's backend is not the server's
         before, load_before, mine = meter.snapshot(), os.getloadavg()[0], resource.getrusage(resource.RUSAGE_SELF)
+        # Django reopens a database connection after CONN_MAX_AGE, so the backends are sampled
+        # while they live: each one's last reading counts.
+        seen = dict(before)
         print(f"Load: {len(units)} units, {RESPONDENTS} respondents at once, gunicorn on {port} …", flush=True)
-        respondents, records, errors, wall = load(port, units, questions, drivers)
+        respondents, records, errors, wall = load(
+            port, units, questions, drivers, lambda: seen.update(meter.snapshot())
+        )
         print("Waiting for the receipts …", flush=True)
         mail_wait = wait_for_mail(mailbox, sum(r.submitted for r in respondents))
-        cpu = ServerCpu.used(before, meter.snapshot())
+        seen.update(meter.snapshot())
+        cpu = ServerCpu.used(before, seen)
         after = resource.getrusage(resource.RUSAGE_SELF)
         cpu["load"] = after.ru_utime + after.ru_stime - mine.ru_utime - mine.ru_stime
         load_after = os.getloadavg()[0]
