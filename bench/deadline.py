@@ -8,8 +8,8 @@ It makes its own database (bench_deadline, dropped and made again; dropped at th
 check failed), imports the registry and opens a round on the demo questionnaire with one chief
 executive's link per unit (district director for Oslo's districts). Profiles vary, so the
 conditions do: about 60 % settle refugees (the introduction programme's section and Q02 show),
-about 35 % do not, and for the rest it is not known (the registry's profiles leave it empty). Redis database 3 (BENCH_REDIS_URL)
-is emptied at the start and is the broker and the cache. The script starts an SMTP server
+about 35 % do not, and for the rest it is not known (the registry's profiles leave it empty).
+Redis database 3 (BENCH_REDIS_URL) is emptied at the start and is the broker and the cache. The script starts an SMTP server
 (aiosmtpd) in this process, `celery -A config worker` (prefork, 2 processes) and gunicorn
 (`config.wsgi`, 4 sync workers) on free ports in 8301-8399.
 
@@ -21,16 +21,17 @@ which items show, so a yes to I02 reveals I03), sometimes changes its mind about
 sends the same one again, reviews, submits everything (the chief's submit-all) and downloads the
 receipt PDF. It waits 0.05-0.3 s between actions; answers and waits come from a random generator
 seeded per unit (BENCH_SEED), so a run is repeatable up to the order the server serves requests.
-Every request's kind, status and latency is recorded; an error is a status other than 2xx/3xx, an
-autosave reply other than "saved" (or with a wrong version), a submission the review page does
-not show, or a receipt that is not a PDF.
+Every request's kind, status and latency is recorded; an error is a status other than the one
+expected (200; 302 for the submission), an autosave reply other than "saved" (or with a wrong
+version), a submission the review page does not show, or a receipt that is not a PDF.
 
 After the run it waits for the receipts (one e-mail per unit) and checks through the ORM that the
 database holds, for every unit, exactly the answers its respondent last sent (JSON value and
 comment), no others, with one audit row per save that changed something (and the values of those
 rows in order); that every section the link shows is submitted; and that the server's view of
 which sections and questions show is the one the respondent followed. The table and the check go
-to stdout and under "## Deadline load" in bench/RESULTS.md. BENCH_UNITS=20 tries a few units only.
+to stdout and under "## Deadline load" in bench/RESULTS.md; every request goes to requests.csv in
+the run's log folder. BENCH_UNITS=20 tries a few units only (and writes nothing to RESULTS.md).
 """
 
 import csv
