@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -73,13 +74,23 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "accounts",
+    "csp",
+    "operations",
+    "privacy",
     "municipalities",
     "surveys",
     "reminders",
 ]
 
 MIDDLEWARE = [
+    # The request log is the outermost: it times everything and sees every status
+    # (operations/, docs/operations.md "Health and logs").
+    "operations.request_log.RequestLogMiddleware",
+    # REMOTE_ADDR from X-Forwarded-For of TRUSTED_PROXIES only ("Deployment").
+    "operations.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -141,7 +152,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # Front-end packages come from npm (package.json) and are served by the app itself.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -238,28 +249,83 @@ REMINDERS_LEASE_SECONDS = int(os.environ.get("REMINDERS_LEASE_SECONDS", "600"))
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# --- Hardening (docs/operations.md, "Security headers") ---
+# Cookies: never readable by scripts (autosave takes the CSRF token from the form),
+# and over HTTPS only in production.
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# A load balancer asks for /health/ over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Content-Security-Policy on every response (django-csp): nothing from another origin,
+# no inline script and no inline style (the SVG charts use presentation attributes).
+# A script that must be inline carries nonce="{{ request.csp_nonce }}"; the nonce is
+# only put into the header on a page that used it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Bootstrap draws its form icons as data: SVGs
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# --- Deployment (docs/operations.md, "Deployment") ---
+# Load balancers and proxies (addresses or networks) whose X-Forwarded-For is believed,
+# so that REMOTE_ADDR is the respondent's address, not the balancer's.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+
+# --- Health and logs (operations/, docs/operations.md, "Health and logs") ---
+# One JSON object per line (LOG_FORMAT=text for a person at a terminal), with invitation
+# tokens redacted by a filter on the handler, so from every logger. Celery workers use
+# this too (config/celery.py), instead of their own format.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "operations.logging.TokenRedactionFilter"}},
+    "formatters": {
+        "json": {"()": "operations.logging.JsonFormatter"},
+        "text": {"()": "operations.logging.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers would bypass the filter: everything goes through the root's.
+        "django": {"level": "INFO", "propagate": True},
+        # runserver's access line; the request log says the same with more fields.
+        "django.server": {"level": "WARNING", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+        # "Task ... succeeded: <return value>"; operations.task logs each run without it.
+        "celery.app.trace": {"level": "WARNING"},
+        # A line per PDF page and layout step: noise at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Backup and restore (operations/) and personal data (privacy/); see docs/operations.md. A contact
 # nobody has changed, invited or reminded for CONTACT_RETENTION_DAYS, in no open round, is erased.
-INSTALLED_APPS += ["operations", "privacy"]
 CONTACT_RETENTION_DAYS = int(os.environ.get("CONTACT_RETENTION_DAYS", "730"))

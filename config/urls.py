@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
 
+from operations.health import health
 from reminders.views import outbox
 
 urlpatterns = [
+    path("health/", health, name="health"),
     # Staff sign in on one page, with the second factor; the admin's own login page sends them there.
     path("admin/login/", RedirectView.as_view(url=reverse_lazy("staff-login"), query_string=True)),
     path("admin/", admin.site.urls),

@@ -3,5 +3,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OperationsConfig(AppConfig):
+    """Running the platform: the health endpoint, structured logs, security headers, backup."""
+
     name = "operations"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from operations import task_log
+
+        task_log.connect()

@@ -52,13 +52,13 @@ def cumulative_chart(
     for share in (0, 25, 50, 75, 100):
         level = y(round(top * share / 100))
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{level}" y2="{level}" stroke="#ddd"/>')
-        parts.append(f'<text x="{LEFT - 4}" y="{level + 4}" text-anchor="end" style="{FONT}">{share} %</text>')
+        parts.append(f'<text x="{LEFT - 4}" y="{level + 4}" text-anchor="end" {FONT}>{share} %</text>')
     for day in mark_days:
         parts.append(
             f'<line x1="{x(day)}" x2="{x(day)}" y1="{TOP}" y2="{TOP + plot_height}" stroke="{MARK_COLOUR}" '
             f'stroke-dasharray="4 3"/>'
         )
-        parts.append(f'<text x="{x(day) + 3}" y="{TOP + 10}" fill="{MARK_COLOUR}" style="{FONT}">{numbers[day]}</text>')
+        parts.append(f'<text x="{x(day) + 3}" y="{TOP + 10}" fill="{MARK_COLOUR}" {FONT}>{numbers[day]}</text>')
     steps = []
     for index, (day, count) in enumerate(points):
         if index:
@@ -66,7 +66,7 @@ def cumulative_chart(
         steps.append(f"{x(day)},{y(count)}")
     parts.append(f'<polyline points="{" ".join(steps)}" fill="none" stroke="{BAR_COLOUR}" stroke-width="2"/>')
     for day in (points[0][0], points[-1][0]):
-        parts.append(f'<text x="{x(day)}" y="{HEIGHT - 12}" text-anchor="middle" style="{FONT}">{day:%d.%m.}</text>')
+        parts.append(f'<text x="{x(day)}" y="{HEIGHT - 12}" text-anchor="middle" {FONT}>{day:%d.%m.}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped or a number
 

@@ -22,6 +22,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from operations.request_log import log_context_add
 from surveys.answers import answer_display, answer_from_cleaned, initial_from_answer
 from surveys.forms import SectionForm
 from surveys.models import Invitation, Section, SectionProgress
@@ -90,6 +91,7 @@ def with_link(view):
             invitation = _link(token)
         except InvitationInvalid as error:
             return _invalid(request, error)
+        log_context_add(request, survey_id=invitation.survey_id, municipality=invitation.municipality.number)
         return view(request, invitation, token, *args, **kwargs)
 
     return wrapped

@@ -12,7 +12,9 @@ from django.utils.safestring import SafeString, mark_safe
 # Diverging for scale points (low = warm, high = cool), then neutral for the rest.
 SCALE_COLOURS = ["#b2182b", "#ef8a62", "#67a9cf", "#2166ac", "#1b7837", "#5aae61"]
 BAR_COLOUR = "#2166ac"
-FONT = "font-family:sans-serif;font-size:11px"
+# Presentation attributes, not a style="" attribute: the Content-Security-Policy (style-src 'self')
+# blocks inline style attributes in browsers, but not SVG presentation attributes.
+FONT = 'font-family="sans-serif" font-size="11"'
 LABEL_WIDTH = 230
 BAR_WIDTH = 330
 ROW_HEIGHT = 22
@@ -43,14 +45,13 @@ def bar_chart(*, title: str, bars: list[Bar]) -> SafeString:
         y = 5 + index * ROW_HEIGHT
         length = round(BAR_WIDTH * (bar.percent or 0) / 100, 1)
         parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 14}" text-anchor="end" style="{FONT}">'
-            f"{escape(_truncate(bar.label))}</text>"
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 14}" text-anchor="end" {FONT}>{escape(_truncate(bar.label))}</text>'
         )
         parts.append(
             f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{length}" height="{ROW_HEIGHT - 8}" fill="{BAR_COLOUR}"/>'
         )
         shown = "–" if bar.percent is None else f"{bar.percent} %"
-        parts.append(f'<text x="{LABEL_WIDTH + length + 4}" y="{y + 14}" style="{FONT}">{shown}</text>')
+        parts.append(f'<text x="{LABEL_WIDTH + length + 4}" y="{y + 14}" {FONT}>{shown}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
@@ -83,13 +84,12 @@ def stacked_bars(*, title: str, legend: list[str], rows: list[StackedRow]) -> Sa
     x = LABEL_WIDTH
     for name, colour in zip(legend, colours, strict=True):
         parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="13" style="{FONT}">{escape(_truncate(name, 18))}</text>')
+        parts.append(f'<text x="{x + 14}" y="13" {FONT}>{escape(_truncate(name, 18))}</text>')
         x += 14 + 7 * min(len(name), 18) + 10
     for index, row in enumerate(rows):
         y = legend_height + 6 + index * ROW_HEIGHT
         parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 14}" text-anchor="end" style="{FONT}">'
-            f"{escape(_truncate(row.label))}</text>"
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 14}" text-anchor="end" {FONT}>{escape(_truncate(row.label))}</text>'
         )
         start = float(LABEL_WIDTH)
         total = sum(p or 0 for p in row.percents) or 1
@@ -102,10 +102,10 @@ def stacked_bars(*, title: str, legend: list[str], rows: list[StackedRow]) -> Sa
             if length >= 22:
                 parts.append(
                     f'<text x="{start + length / 2}" y="{y + 14}" text-anchor="middle" '
-                    f'fill="#fff" style="{FONT}">{percent}</text>'
+                    f'fill="#fff" {FONT}>{percent}</text>'
                 )
             start += length
-        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 14}" style="{FONT}">N {row.n}</text>')
+        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 14}" {FONT}>N {row.n}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
@@ -174,26 +174,22 @@ def line_chart(
         f"<title>{escape(title)}</title>",
     ]
     if heading:
-        parts.append(f'<text x="0" y="12" style="{FONT};font-weight:bold">{escape(_truncate(heading, 95))}</text>')
+        parts.append(f'<text x="0" y="12" {FONT} font-weight="bold">{escape(_truncate(heading, 95))}</text>')
     for tick in range(5):
         value = y_min + span * tick / 4
         y = y_of(value)
         parts.append(
             f'<line x1="{plot_left}" y1="{y}" x2="{plot_left + plot_width}" y2="{y}" stroke="#ddd" stroke-width="1"/>'
         )
-        parts.append(
-            f'<text x="{plot_left - 4}" y="{y + 4}" text-anchor="end" style="{FONT}">{_number(value)}{unit}</text>'
-        )
+        parts.append(f'<text x="{plot_left - 4}" y="{y + 4}" text-anchor="end" {FONT}>{_number(value)}{unit}</text>')
     axis_y = plot_top + plot_height
     for index, label in enumerate(x_labels):
-        parts.append(
-            f'<text x="{x_of(index)}" y="{axis_y + 14}" text-anchor="middle" style="{FONT}">{escape(label)}</text>'
-        )
+        parts.append(f'<text x="{x_of(index)}" y="{axis_y + 14}" text-anchor="middle" {FONT}>{escape(label)}</text>')
     for row, (label, counts) in enumerate(n_rows):
         y = axis_y + 30 + 14 * row
-        parts.append(f'<text x="{plot_left - 4}" y="{y}" text-anchor="end" style="{FONT}">{escape(label)}</text>')
+        parts.append(f'<text x="{plot_left - 4}" y="{y}" text-anchor="end" {FONT}>{escape(label)}</text>')
         for index, count in enumerate(counts):
-            parts.append(f'<text x="{x_of(index)}" y="{y}" text-anchor="middle" style="{FONT}">{count}</text>')
+            parts.append(f'<text x="{x_of(index)}" y="{y}" text-anchor="middle" {FONT}>{count}</text>')
     for number, line in enumerate(lines):
         colour = LINE_COLOURS[line.colour % len(LINE_COLOURS)]
         dash = ' stroke-dasharray="5 3"' if line.dashed else ""
@@ -216,8 +212,6 @@ def line_chart(
             f'<line x1="{legend_left}" y1="{y + 5}" x2="{legend_left + 22}" y2="{y + 5}" '
             f'stroke="{colour}" stroke-width="2"{dash}/>'
         )
-        parts.append(
-            f'<text x="{legend_left + 28}" y="{y + 9}" style="{FONT}">{escape(_truncate(line.label, 28))}</text>'
-        )
+        parts.append(f'<text x="{legend_left + 28}" y="{y + 9}" {FONT}>{escape(_truncate(line.label, 28))}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
