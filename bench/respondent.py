@@ -21,21 +21,16 @@ emptied at the start.
 """
 
 import datetime
-import http.client
 import json
-import math
 import os
-import re
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
-from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import PYTHON, ROOT, Client, ServerCpu, csrf_of, database_recreate, free_port, percentile
+
 DB = "bench_respondent"
 PORTS = range(8101, 8200)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
@@ -57,7 +52,6 @@ ENV = {
     "PYTHONPATH": str(ROOT),
     "LOG_LEVEL": "WARNING",
 }
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
 MARK_START = "<!-- bench/respondent.py: generated, replaced on every run -->"
 MARK_END = "<!-- end of generated block -->"
 
@@ -129,61 +123,11 @@ def units_needed() -> int:
 
 
 def prepare() -> dict:
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB], check=True)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)
+    database_recreate(DB)
     run(PYTHON, "manage.py", "migrate", "--no-input", "-v0")
     run(PYTHON, "manage.py", "import_registry", "-v0")
     out = run(PYTHON, "manage.py", "shell", "-c", SETUP.replace("[:UNITS]", f"[:{units_needed()}]"))
     return json.loads(out.split("BENCH", 1)[1])
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise SystemExit("No free port in 8101-8199.")
-
-
-class Client:
-    """One keep-alive connection with the cookies a browser would keep."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
-        headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        data = None
-        if body is not None:
-            data = urlencode(body, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        started = time.perf_counter()
-        try:
-            self.connection.request(method, path, body=data, headers=headers)
-            response = self.connection.getresponse()
-            content = response.read()
-        except (OSError, http.client.HTTPException):
-            self.connection.close()
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            return 0, b"", time.perf_counter() - started
-        elapsed = time.perf_counter() - started
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _eq, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        return response.status, content, elapsed
-
-
-def csrf_of(page: bytes) -> str:
-    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    return match.group(1).decode() if match else ""
 
 
 def in_threads(port: int, work, jobs: list) -> tuple[list[float], float, int]:
@@ -215,46 +159,6 @@ def in_threads(port: int, work, jobs: list) -> tuple[list[float], float, int]:
     return latencies, time.perf_counter() - started, errors[0]
 
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-
-
-class ServerCpu:
-    """CPU time used by the gunicorn workers and by their PostgreSQL backends: unlike latency,
-    it hardly changes when other work shares the machine, so it tells a busy machine from a
-    slow request."""
-
-    def __init__(self, master: int):
-        self.master = master
-
-    def pids(self) -> dict[int, str]:
-        workers = []
-        for task in Path(f"/proc/{self.master}/task").glob("*/children"):
-            workers += [int(pid) for pid in task.read_text().split()]
-        sql = f"SELECT pid FROM pg_stat_activity WHERE datname = '{DB}' AND pid <> pg_backend_pid()"
-        backends = subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DB, "-Atc", sql], capture_output=True, text=True
-        ).stdout.split()
-        return {**dict.fromkeys(workers, "app"), **{int(pid): "db" for pid in backends}}
-
-    def snapshot(self) -> dict[int, tuple[str, float]]:
-        return {pid: (kind, _cpu_seconds(pid)) for pid, kind in self.pids().items()}
-
-    @staticmethod
-    def used(before: dict, after: dict) -> tuple[float, float]:
-        used = {"app": 0.0, "db": 0.0}
-        for pid, (kind, seconds) in after.items():
-            used[kind] += seconds - before.get(pid, (kind, 0.0))[1]
-        return used["app"], used["db"]
-
-
 CPU: ServerCpu | None = None
 
 
@@ -284,8 +188,8 @@ class Measure:
         before = CPU.snapshot() if CPU else {}
         result = call()
         if CPU:
-            app, db = ServerCpu.used(before, CPU.snapshot())
-            self.cpu, self.cpu_db = self.cpu + app, self.cpu_db + db
+            used = ServerCpu.used(before, CPU.snapshot())
+            self.cpu, self.cpu_db = self.cpu + used.get("app", 0.0), self.cpu_db + used.get("db", 0.0)
         self.add(result, units)
 
     def add(self, result: tuple[list[float], float, int], units: int | None = None) -> None:
@@ -298,8 +202,7 @@ class Measure:
         self.round_rate.append((units if units is not None else len(latencies)) / wall)
 
     def p(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)] * 1000
+        return percentile(self.latencies, fraction) * 1000
 
     @property
     def rps(self) -> float:
@@ -522,7 +425,7 @@ def flow_answers(spec: dict) -> list[tuple[str, dict]]:
 def main() -> None:
     print("Preparing the database …", flush=True)
     specs = prepare()
-    port = free_port()
+    port = free_port(PORTS)
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -538,7 +441,7 @@ def main() -> None:
         env=ENV,
     )
     global CPU
-    CPU = ServerCpu(server.pid)
+    CPU = ServerCpu(DB, {server.pid: "app"})
     load_before = os.getloadavg()
     results = []
     try:

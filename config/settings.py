@@ -342,6 +342,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # "Task ... succeeded: <return value>"; operations.task logs each run without it.
         "celery.app.trace": {"level": "WARNING"},
+        # A line per PDF page and layout step: noise at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

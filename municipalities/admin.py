@@ -115,6 +115,19 @@ class ScopedToRegionMixin:
         return queryset
 
 
+class LogAdminMixin:
+    """A log in the admin: shown, never written there (its services write it)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class UploadAdminMixin:
     """An upload page with a preview of what would change, then apply."""
 

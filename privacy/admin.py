@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.admin import ContactAdmin
+from municipalities.admin import ContactAdmin, LogAdminMixin
 from privacy.exports import CONTENT_TYPES, personal_data_file_name, personal_data_json, personal_data_xlsx
 from privacy.models import PersonalDataLog
 from privacy.selectors import personal_data_collect
@@ -33,7 +33,7 @@ KIND_LABELS = {
 
 
 @admin.register(PersonalDataLog)
-class PersonalDataLogAdmin(admin.ModelAdmin):
+class PersonalDataLogAdmin(LogAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "action", "subject", "survey", "performed_by_name"]
     list_filter = ["action"]
     search_fields = ["subject", "performed_by_name"]
@@ -44,15 +44,6 @@ class PersonalDataLogAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(PERMISSION)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _check_permission(request) -> None:

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.admin import ScopedToRegionMixin
+from municipalities.admin import LogAdminMixin, ScopedToRegionMixin
 from reminders import services
 from reminders.models import ChaseEntry, Dispatch, Rule, Schedule
 
@@ -54,19 +54,10 @@ class ScheduleAdmin(admin.ModelAdmin):
         self.message_user(request, _("Resumed."), messages.SUCCESS)
 
 
-class ReadOnlyAdmin(ScopedToRegionMixin, admin.ModelAdmin):
-    """A log: written by the services only."""
+class ReadOnlyAdmin(LogAdminMixin, ScopedToRegionMixin, admin.ModelAdmin):
+    """A log of a region's municipalities: regional officers see their own."""
 
     municipality_path = "municipality"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Dispatch)

@@ -312,3 +312,17 @@ def demo_respondent_link(*, survey: Survey, number: str = "4601") -> str:
     kept = [line for line in stored if not line.startswith(key + " ")]
     _credentials_file().write_text("".join(f"{line}\n" for line in [*kept, f"{key} {token}"]))
     return invitation_link(token)
+
+
+def demo_exports_request(*, survey: Survey, username: str = "admin") -> int:
+    """The closed round's national exports, asked for once in the demo admin's name; the worker
+    that scripts/run starts builds them, like the reports queued when the round closed."""
+    from surveys.analytics.models import AnalysisExport
+    from surveys.analytics.services import analysis_export_request
+
+    user = User.objects.get(username=username)
+    if AnalysisExport.objects.filter(survey=survey, requested_by=user).exists():
+        return 0
+    for format in AnalysisExport.Format.values:
+        analysis_export_request(survey=survey, region=None, districts="apart", format=format, requested_by=user)
+    return len(AnalysisExport.Format.values)

@@ -25,6 +25,7 @@ class Command(BaseCommand):
         demo.demo_contacts_ensure()
         earlier, current = demo.demo_rounds_ensure()
         demo.demo_open_answers_code(survey=earlier)
+        demo.demo_exports_request(survey=earlier)
         for survey in (earlier, current):
             demo_followup_ensure(survey=survey)
         link = demo.demo_respondent_link(survey=current)
@@ -42,7 +43,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<11} key {factor.key}   recovery codes: {' '.join(factor.recovery_codes)}")
         self.stdout.write(f"Respondent link (chief executive of Bergen, {current.title}): {link}")
         self.stdout.write(
-            f"Earlier round: {earlier.title}, closed, with {earlier.responses.count()} generated responses."
+            f"Earlier round: {earlier.title}, closed, with {earlier.responses.count()} generated responses; its"
+            f" reports and exports (built by the worker): {base}/staff/analysis/{earlier.pk}/report/ and"
+            f" {base}/staff/analysis/{earlier.pk}/codebook/"
         )
         self.stdout.write(
             f"Response rate and chase board, {current.title}: {base}/staff/reminders/{current.pk}/monitor/"
