@@ -1,45 +1,21 @@
 """Celery runs for real: a worker process consumes from Redis and answers."""
 
 import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
 from config.celery import app, ping
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import Worker
 
 
 @pytest.fixture
 def worker_queue():
     assert app.conf.broker_url.startswith("redis://"), "the test command sets REDIS_URL"
     queue = f"test-ping-{uuid.uuid4().hex[:8]}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=warning",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env={**os.environ},
-    )
+    worker = Worker(dict(os.environ), queue=queue).start()
     yield queue
-    process.terminate()
-    process.wait(timeout=30)
+    worker.stop()
 
 
 def test_a_real_worker_answers_a_ping_through_redis(worker_queue):

@@ -1,11 +1,8 @@
 """An export built by a real Celery worker process that takes the task from Redis."""
 
 import os
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -14,18 +11,7 @@ from django.urls import reverse
 from config.celery import app
 from surveys.analytics.models import AnalysisExport
 from surveys.analytics.tasks import analysis_export_build_task
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    """The test database (not the one DATABASE_URL names), for the worker to read and write."""
-    settings = connection.settings_dict
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    return (
-        f"postgres://{settings['USER']}{password}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
-        f"/{settings['NAME']}"
-    )
+from tests.support import Worker, shared_database_url
 
 
 @pytest.fixture
@@ -33,29 +19,10 @@ def export_worker(tmp_path):
     assert app.conf.broker_url.startswith("redis://"), "the test command sets REDIS_URL"
     assert connection.vendor == "postgresql", "the worker needs a database it can share with the test"
     queue = f"test-export-{uuid.uuid4().hex[:8]}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=warning",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": _database_url(), "MEDIA_ROOT": str(tmp_path)},
-    )
+    worker = Worker({**os.environ, "DATABASE_URL": shared_database_url(), "MEDIA_ROOT": str(tmp_path)}, queue=queue)
+    worker.start()
     yield queue
-    process.terminate()
-    process.wait(timeout=30)
+    worker.stop()
 
 
 def test_a_real_worker_builds_an_export_through_redis(

@@ -1,18 +1,14 @@
 """Browser tests: Debian's chromium driven by Playwright against pytest-django's live server."""
 
-import datetime
 import os
 import shutil
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
-from municipalities.models import Municipality, MunicipalityProfile
-from surveys.demo_questionnaire import demo_questionnaire_create
-from surveys.models import Survey
+from municipalities.models import Municipality
 from surveys.services.invitations import invitation_create
-from surveys.services.rounds import survey_open
+from tests.support import demo_round_open
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -45,17 +41,7 @@ def open_round(live_server, settings):
         call_command("import_registry", verbosity=0)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = live_server.url
-    now = timezone.now()
-    survey = Survey.objects.create(
-        year=2026,
-        title="Kommuneundersøkelsen 2026",
-        questionnaire=demo_questionnaire_create(year=2026),
-        opens_at=now - datetime.timedelta(days=2),
-        closes_at=now + datetime.timedelta(days=30),
-    )
-    bergen = Municipality.objects.current().get(number="4601")
-    MunicipalityProfile.objects.filter(municipality=bergen, year=2026).update(settles_refugees=True)
-    return survey_open(survey=survey)
+    return demo_round_open()
 
 
 @pytest.fixture

@@ -21,16 +21,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
-from municipalities.models import Contact, Municipality, MunicipalityProfile
+from municipalities.models import Contact, Municipality
 from operations.cache import REDIS_CACHE
 from operations.outbox import BROKER
 from reminders.models import Rule
 from reminders.services import schedule_create_default
-from surveys.demo_questionnaire import demo_questionnaire_create
-from surveys.models import Survey
 from surveys.services.invitations import invitation_create
-from surveys.services.rounds import survey_open
-from tests.reminders.conftest import Mailbox, Worker, free_port
+from tests.support import Mailbox, Worker, demo_round_open, free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -70,19 +67,9 @@ def next_window(moment: datetime.datetime) -> datetime.datetime:
 def round_with_contacts(registry_reloaded, transactional_db):
     """An open round whose schedule sends only the invitation, three chief executives, and
     Bergen's chief's own link."""
-    now = timezone.now()
-    survey = survey_open(
-        survey=Survey.objects.create(
-            year=2026,
-            title="Kommuneundersøkelsen 2026",
-            questionnaire=demo_questionnaire_create(year=2026),
-            opens_at=now - datetime.timedelta(days=1),
-            closes_at=now + datetime.timedelta(days=30),
-        )
-    )
+    survey = demo_round_open(days_open=1)
     schedule_create_default(survey=survey).rules.exclude(kind=Rule.Kind.INVITATION).delete()
     units = {number: Municipality.objects.current().get(number=number) for number in ("4601", "5501", "1804")}
-    MunicipalityProfile.objects.filter(municipality=units["4601"], year=2026).update(settles_refugees=True)
     for number, email in [
         ("4601", "kari@bergen.example"),
         ("5501", "tromso@example.org"),

@@ -5,29 +5,15 @@ questionnaire and a chief executive's link per municipality. Run as
 
 which prints {"4601": "<token>", ...} as JSON."""
 
-import datetime
 import json
 
-from django.utils import timezone
-
 from municipalities.models import Municipality
-from surveys.demo_questionnaire import demo_questionnaire_create
-from surveys.models import Survey
 from surveys.services.invitations import invitation_create
-from surveys.services.rounds import survey_open
+from tests.support import demo_round_open
 
 
 def seed(numbers: list[str]) -> dict[str, str]:
-    now = timezone.now()
-    survey = survey_open(
-        survey=Survey.objects.create(
-            year=2026,
-            title="Kommuneundersøkelsen 2026",
-            questionnaire=demo_questionnaire_create(year=2026),
-            opens_at=now - datetime.timedelta(days=1),
-            closes_at=now + datetime.timedelta(days=30),
-        )
-    )
+    survey = demo_round_open(days_open=1, settling=())
     tokens = {}
     for number in numbers:
         unit = Municipality.objects.current().get(number=number)

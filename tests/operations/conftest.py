@@ -1,4 +1,3 @@
-import datetime
 import os
 import subprocess
 import sys
@@ -6,30 +5,18 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
-from municipalities.models import Municipality, MunicipalityProfile
-from surveys.demo_questionnaire import demo_questionnaire_create
+from municipalities.models import Municipality
 from surveys.models import Survey
 from surveys.services.invitations import invitation_create
-from surveys.services.rounds import survey_open
+from tests.support import demo_round_open
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture
 def open_round(db) -> Survey:
-    now = timezone.now()
-    survey = Survey.objects.create(
-        year=2026,
-        title="Kommuneundersøkelsen 2026",
-        questionnaire=demo_questionnaire_create(year=2026),
-        opens_at=now - datetime.timedelta(days=2),
-        closes_at=now + datetime.timedelta(days=30),
-    )
-    bergen = Municipality.objects.current().get(number="4601")
-    MunicipalityProfile.objects.filter(municipality=bergen, year=2026).update(settles_refugees=True)
-    return survey_open(survey=survey)
+    return demo_round_open()
 
 
 @pytest.fixture

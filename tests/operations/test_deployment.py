@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 from django.core.management import call_command
 
-from municipalities.models import Municipality, MunicipalityProfile
+from municipalities.models import Municipality
 from tests.operations.conftest import ROOT, production_env
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
@@ -154,29 +154,13 @@ def private_redis(tmp_path):
 @pytest.fixture
 def respondent_token(registry_reloaded, transactional_db) -> str:
     """An open round and a chief executive's link, committed for the other processes."""
-    import datetime
-
-    from django.utils import timezone
-
-    from surveys.demo_questionnaire import demo_questionnaire_create
-    from surveys.models import Survey
     from surveys.services.invitations import invitation_create
-    from surveys.services.rounds import survey_open
+    from tests.support import demo_round_open
 
     if not Municipality.objects.exists():
         call_command("import_registry", verbosity=0)
-    now = timezone.now()
-    survey = survey_open(
-        survey=Survey.objects.create(
-            year=2026,
-            title="Kommuneundersøkelsen 2026",
-            questionnaire=demo_questionnaire_create(year=2026),
-            opens_at=now - datetime.timedelta(days=2),
-            closes_at=now + datetime.timedelta(days=30),
-        )
-    )
+    survey = demo_round_open()
     bergen = Municipality.objects.current().get(number="4601")
-    MunicipalityProfile.objects.filter(municipality=bergen, year=2026).update(settles_refugees=True)
     _invitation, token = invitation_create(
         survey=survey, municipality=bergen, role="chief_executive", name="Kari Leder", email="kari@bergen.example"
     )

@@ -2,21 +2,11 @@
 and a real Celery worker on the test database and Redis."""
 
 import datetime
-import email
 import os
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
 import zoneinfo
-from email import policy
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.db import connection
 
 from municipalities.models import Contact, Municipality
 from reminders.models import Rule
@@ -26,8 +16,8 @@ from surveys.models import Section, Survey
 from surveys.services.questionnaires import questionnaire_load
 from surveys.services.responses import Actor, answer_save, response_get_or_create, section_submit
 from surveys.services.rounds import survey_open
+from tests.support import Mailbox, Worker, free_port, shared_database_url
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
 # A Monday morning: the field period runs 52 days, so opening + 14 days and closing - 3 days are Mondays too.
 OPENS = datetime.datetime(2027, 3, 1, 9, 0, tzinfo=OSLO)
@@ -139,45 +129,6 @@ def rule_named(survey: Survey, name: str) -> Rule:
 # --- a real SMTP server -----------------------------------------------------------------------
 
 
-class Mailbox:
-    """What the SMTP server received, and knobs to make it refuse or to act on a recipient."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.refusals: dict[str, int] = {}  # address -> how many more attempts to refuse with 451
-        self.on_recipient = None  # called with each RCPT address, in the server's thread
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.on_recipient is not None:
-            self.on_recipient(address)
-        with self.lock:
-            if self.refusals.get(address, 0) > 0:
-                self.refusals[address] -= 1
-                return "451 4.3.0 Try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-    def recipients(self) -> list[str]:
-        with self.lock:
-            return sorted(str(message["To"]) for message in self.messages)
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        with self.lock:
-            return [message for message in self.messages if message["To"] == address]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server():
     mailbox = Mailbox()
@@ -191,66 +142,17 @@ def smtp_server():
 # --- a real Celery worker ---------------------------------------------------------------------
 
 
-class Worker:
-    """`celery worker` in its own process group, on the test database and Redis."""
-
-    def __init__(self, env: dict[str, str]):
-        self.env = env
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> "Worker":
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--loglevel=warning",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"reminders-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            start_new_session=True,
-        )
-        return self
-
-    def kill(self) -> None:
-        """SIGKILL, as when a machine dies: no cleanup, no acknowledgements."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
 @pytest.fixture
 def worker_env(registry_reloaded, transactional_db, smtp_server, settings) -> dict[str, str]:
     """What a worker needs to reach this test's database, Redis and SMTP server."""
     from config.celery import app
 
     assert app.conf.broker_url.startswith("redis://"), "the test command sets REDIS_URL"
-    database = connection.settings_dict
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
     return {
         **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
+        "DATABASE_URL": shared_database_url(),
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp_server.port),
         "REMINDERS_RETRY_SECONDS": "1",
@@ -262,12 +164,3 @@ def worker(worker_env):
     running = Worker(worker_env).start()
     yield running
     running.stop()
-
-
-def wait_until(predicate, *, timeout: float = 60, what: str = "the condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"waited {timeout} s for {what}")

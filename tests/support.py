@@ -1,0 +1,145 @@
+"""Helpers the tests share: a real Celery worker process, a real SMTP server's mailbox, the
+test database's address for other processes, and an open round on the demo questionnaire."""
+
+import datetime
+import email
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from email import policy
+from pathlib import Path
+
+from django.db import connection
+from django.utils import timezone
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def shared_database_url() -> str:
+    """The test database (not the one DATABASE_URL names), for another process to read and write."""
+    database = connection.settings_dict
+    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+    return (
+        f"postgres://{database['USER']}{password}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+        f"/{database['NAME']}"
+    )
+
+
+def demo_round_open(
+    *, year: int = 2026, days_open: int = 2, days_left: int = 30, settling: tuple[str, ...] = ("4601",)
+):
+    """An open round on the demo questionnaire; the units numbered in `settling` settle refugees."""
+    from municipalities.models import MunicipalityProfile
+    from surveys.demo_questionnaire import demo_questionnaire_create
+    from surveys.models import Survey
+    from surveys.services.rounds import survey_open
+
+    now = timezone.now()
+    survey = Survey.objects.create(
+        year=year,
+        title=f"Kommuneundersøkelsen {year}",
+        questionnaire=demo_questionnaire_create(year=year),
+        opens_at=now - datetime.timedelta(days=days_open),
+        closes_at=now + datetime.timedelta(days=days_left),
+    )
+    MunicipalityProfile.objects.filter(municipality__number__in=settling, year=year).update(settles_refugees=True)
+    return survey_open(survey=survey)
+
+
+class Mailbox:
+    """What the SMTP server received, and knobs to make it refuse or to act on a recipient."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.refusals: dict[str, int] = {}  # address -> how many more attempts to refuse with 451
+        self.on_recipient = None  # called with each RCPT address, in the server's thread
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.on_recipient is not None:
+            self.on_recipient(address)
+        with self.lock:
+            if self.refusals.get(address, 0) > 0:
+                self.refusals[address] -= 1
+                return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def recipients(self) -> list[str]:
+        with self.lock:
+            return sorted(str(message["To"]) for message in self.messages)
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        with self.lock:
+            return [message for message in self.messages if message["To"] == address]
+
+
+class Worker:
+    """`celery worker` in its own process group, on the test database and Redis."""
+
+    def __init__(self, env: dict[str, str], queue: str | None = None):
+        self.env = env
+        self.queue = queue
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "Worker":
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=warning",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                *(["-Q", self.queue] if self.queue else []),
+                "-n",
+                f"{self.queue or 'test'}-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+        )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL, as when a machine dies: no cleanup, no acknowledgements."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def wait_until(predicate, *, timeout: float = 60, what: str = "the condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"waited {timeout} s for {what}")
