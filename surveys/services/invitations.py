@@ -8,6 +8,7 @@ opening until `closes_at` plus the round's grace period, unless revoked.
 
 import datetime
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 from municipalities.models import Contact, Municipality
 from surveys.models import Invitation, Section, Survey
 from surveys.services.responses import ERROR_NOT_OPEN
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
@@ -219,8 +222,31 @@ def delegation_create(*, invitation: Invitation, section: Section, name: str, em
         section=section,
         delegated_by=invitation,
     )
-    transaction.on_commit(lambda: invitation_send(invitation=delegation, token=token))
+    transaction.on_commit(lambda: delegation_link_send(delegation=delegation, token=token))
     return delegation, token
+
+
+def delegation_link_send(*, delegation: Invitation, token: str) -> None:
+    """E-mails the colleague their link at once. When the mail server does not take it, a
+    worker sends a fresh link later (only the hash is stored, so this token cannot be sent
+    again): the chief's page never fails for it and the colleague still gets a link."""
+    try:
+        invitation_send(invitation=delegation, token=token)
+    except OSError as error:  # smtplib's errors are OSErrors too
+        logger.warning("link %s not e-mailed (%s): a worker sends a fresh one", delegation.pk, type(error).__name__)
+        from operations.outbox import task_enqueue
+        from surveys.tasks import invitation_link_resend_task
+
+        task_enqueue(invitation_link_resend_task, invitation_id=delegation.pk)
+
+
+def invitation_link_resend(*, invitation: Invitation) -> None:
+    """A fresh token for a link whose e-mail did not go out, e-mailed; the unsent one stops working."""
+    if invitation.revoked_at is not None:
+        return
+    token = secrets.token_urlsafe(32)
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=token_hash(token), updated_at=timezone.now())
+    invitation_send(invitation=invitation, token=token)
 
 
 def lost_link_send(*, email: str) -> int:

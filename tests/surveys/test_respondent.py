@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -576,3 +577,38 @@ def test_a_chief_sees_and_takes_back_links_given_from_an_earlier_link(client, op
     assert "Per Intro" in landing
     delegation.refresh_from_db()
     assert delegation.revoked_at is not None
+
+
+class MailServerAway(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("the mail server is away")
+
+
+def test_a_delegation_while_the_mail_server_is_away_succeeds_and_the_link_follows(
+    client, open_round, chief, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    import redis
+    from django.core import mail
+
+    from surveys.services.invitations import invitation_link_resend
+
+    _invitation, token = chief
+    settings.EMAIL_BACKEND = "tests.surveys.test_respondent.MailServerAway"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("respondent-delegate", args=[token]),
+            {"section": "intro", "name": "Per Intro", "email": "per@bergen.example"},
+        )
+
+    delegation = Invitation.objects.get(email="per@bergen.example")
+    unsent_hash = delegation.token_hash
+    assert response.status_code == 302
+    assert redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery") == 1  # the resend, queued
+    # the worker's turn, with the mail server back
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    invitation_link_resend(invitation=delegation)
+    link = mail.outbox[-1].body.split("/r/")[1].split("/")[0]
+    assert mail.outbox[-1].to == ["per@bergen.example"]
+    assert client.get(reverse("respondent-landing", args=[link])).status_code == 200
+    delegation.refresh_from_db()
+    assert delegation.token_hash != unsent_hash
