@@ -295,7 +295,7 @@ class PostgresCluster:
 def private_postgres():
     bin_dir = _postgres_bin()
     if bin_dir is None:
-        pytest.skip("needs PostgreSQL's server binaries (Debian: apt-get install postgresql)")
+        pytest.fail("needs PostgreSQL's server binaries (Debian: apt-get install postgresql)")
     cluster = PostgresCluster(bin_dir).init()
     yield cluster
     cluster.remove()

@@ -68,7 +68,7 @@ def _rows(name: str, table: str) -> list[tuple]:
 def empty_database(transactional_db):
     """A new, empty PostgreSQL database next to the test database; dropped afterwards."""
     if connection.vendor != "postgresql":
-        pytest.skip("pg_dump and pg_restore need PostgreSQL")
+        pytest.fail("the test command runs on PostgreSQL; pg_dump and pg_restore need it")
     name = f"{connection.settings_dict['NAME']}_restored"[:63]
     with closing(psycopg.connect(**_parameters("postgres"), autocommit=True)) as server:
         server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

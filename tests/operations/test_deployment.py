@@ -23,8 +23,6 @@ from django.core.management import call_command
 from municipalities.models import Municipality
 from tests.operations.conftest import ROOT, production_env
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
-
 
 def free_port() -> int:
     with socket.socket() as probe:
