@@ -136,6 +136,11 @@ else:
     # after a database restart a process reconnects by itself instead of failing one request
     # per connection (docs/operations.md, "Faults").
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The respondent's most frequent statements run prepared (surveys/rows.py): psycopg prepares a
+    # statement that a server-binding cursor sends from its first run. Django's own cursors bind
+    # on the client and are never prepared. Prepared statements live in a server session, so a
+    # pooler between the platform and PostgreSQL must pool sessions, not transactions.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses sign-ins from a locked-out username and address.

@@ -2,6 +2,8 @@
 pages render the same `SectionForm`, so what a designer sees is what a
 municipality gets."""
 
+import functools
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
@@ -66,39 +68,51 @@ class SectionForm(forms.Form):
     def __init__(self, *args, items: list[Item], language: str, hidden_codes: frozenset[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         self.items = items
+        self.language = language
+        self.hidden_codes = hidden_codes
         self.max_choices: dict[str, int] = {}
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        parts = []
+        # Per item: the question, its matrix rows' fields and its other fields, for the layout.
+        self.blocks: list[tuple[Question, list[str], list[str]]] = []
         for item in items:
             question = item.question
-            block = []
-            if question.type == Question.Type.NOTE:
-                block.append(HTML(format_html('<p class="question-note">{}</p>', question.text(language))))
-            elif question.type == Question.Type.MATRIX:
-                names = []
+            rows, names = [], []
+            if question.type == Question.Type.MATRIX:
                 choices = _scale_choices(question, language)
                 for row in question.matrix_items.all():
                     name = matrix_field_name(question, row.code)
                     self.fields[name] = forms.ChoiceField(
                         label=row.label(language), choices=choices, widget=forms.RadioSelect, required=False
                     )
-                    names.append(name)
-                block.append(Fieldset(question.text(language), *names, css_class="matrix"))
-            else:
+                    rows.append(name)
+            elif question.type != Question.Type.NOTE:
                 self.fields[question.code] = question_field(question, language)
                 if question.max_choices:
                     self.max_choices[question.code] = question.max_choices
-                block.append(question.code)
+                names.append(question.code)
             if question.has_comment:
                 name = comment_field_name(question)
                 self.fields[name] = forms.CharField(
                     label=_("Comment"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
                 )
-                block.append(name)
+                names.append(name)
+            self.blocks.append((question, rows, names))
+
+    @functools.cached_property
+    def helper(self) -> FormHelper:
+        """The layout, built only when the form is rendered: an autosave validates without it."""
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        parts = []
+        for question, rows, names in self.blocks:
+            block = []
+            if question.type == Question.Type.NOTE:
+                block.append(HTML(format_html('<p class="question-note">{}</p>', question.text(self.language))))
+            if question.type == Question.Type.MATRIX:
+                block.append(Fieldset(question.text(self.language), *rows, css_class="matrix"))
+            block += names
             # Items hidden by a condition stay in the page, so they can appear as answers change.
-            attributes = {"hidden": "hidden"} if question.code in hidden_codes else {}
+            attributes = {"hidden": "hidden"} if question.code in self.hidden_codes else {}
             parts.append(
                 Div(
                     *block,
@@ -108,7 +122,8 @@ class SectionForm(forms.Form):
                     **attributes,
                 )
             )
-        self.helper.layout = Layout(*parts)
+        helper.layout = Layout(*parts)
+        return helper
 
     def clean(self):
         cleaned = super().clean()

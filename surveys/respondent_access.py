@@ -94,7 +94,7 @@ def _link_fetch(token: str) -> Invitation | None:
     earlier one when that year's is missing), in one query. Hand-written (surveys.rows): the
     ORM took longer to build this query than the database to answer it."""
     sql, parts = _link_query(connection.vendor)
-    with connection.cursor() as cursor:
+    with rows.prepared_cursor() as cursor:
         cursor.execute(sql, [token_hash(token)])
         row = cursor.fetchone()
     if row is None:
@@ -173,7 +173,7 @@ def answers_load(*, response: Response, question_ids=None) -> dict[int, AnswerSt
             return {}
         sql += f" AND {rows.column(Answer, 'question')} IN ({', '.join(['%s'] * len(ids))})"
         params += ids
-    with connection.cursor() as cursor:
+    with rows.prepared_cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
     return {row[0]: AnswerState(*rows.from_db(Answer, _ANSWER_FIELDS, row)) for row in found}
@@ -188,7 +188,7 @@ def progress_load(*, response: Response) -> dict[int, SectionProgress]:
         f"SELECT {', '.join(rows.quoted(f.column) for f in _PROGRESS_FIELDS)} FROM {rows.table(SectionProgress)}"
         f" WHERE {rows.column(SectionProgress, 'response')} = %s"
     )
-    with connection.cursor() as cursor:
+    with rows.prepared_cursor() as cursor:
         cursor.execute(sql, [response.pk])
         found = cursor.fetchall()
     progress = (

@@ -5,7 +5,8 @@ Rendering sixty questions' fields through crispy-forms takes a couple of hundred
 and none of it depends on the answers except a few spots: which options are checked, the value
 of a text or number field, the text of a text area, and which items a condition hides. So the
 form is rendered once with every option checked, a marker as every other value and every item
-hidden; each of those spots becomes a slot, and the rest is kept as text in the Django cache.
+hidden; each of those spots becomes a slot, and the rest is kept as text with the frozen
+questionnaire's other entries (surveys.respondent_plan: the process's memory and the Django cache).
 Filling the slots writes exactly what Django and crispy-forms would have written (the tests
 compare both), so the designer's preview and the respondent's page stay the same rendering.
 """
@@ -16,14 +17,13 @@ from collections.abc import Iterable, Mapping
 from crispy_forms.templatetags.crispy_forms_utils import remove_spaces
 from crispy_forms.utils import render_crispy_form
 from django import forms
-from django.core.cache import cache
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import override
 
 from surveys.forms import SectionForm
 from surveys.models import Item
-from surveys.respondent_plan import CACHE_TIMEOUT
+from surveys.respondent_plan import frozen_get, frozen_set_many
 
 CHECK, VALUE, TEXT, HIDDEN = "check", "value", "text", "hidden"
 _MARK = "@@slot:{}@@"
@@ -141,10 +141,10 @@ def section_form_html(
     with the items in `hidden` hidden. `segments` is the compiled form if the caller has fetched it
     from `cache_key` already; otherwise it is fetched, or compiled from `items_loader()` and kept."""
     if segments is None and cache_key:
-        segments = cache.get(cache_key)
+        segments = frozen_get(cache_key)
     if segments is None:
         with override(language):
             segments = _compile(items_loader(), language)
         if cache_key:
-            cache.set(cache_key, segments, timeout=CACHE_TIMEOUT)
+            frozen_set_many({cache_key: segments})
     return mark_safe(_fill(segments, initial, hidden))  # noqa: S308 - the slots are escaped in _fill

@@ -59,10 +59,14 @@ def officer_nord(region_nord):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Rate limits and cached pages live in the cache (Redis in tests): start every test empty."""
+    """Rate limits and cached pages live in the cache (Redis in tests), frozen questionnaires'
+    entries also in each process's memory: start every test with both empty."""
     from django.core.cache import cache
 
+    from surveys.respondent_plan import frozen_forget
+
     cache.clear()
+    frozen_forget()
 
 
 @pytest.fixture

@@ -1,0 +1,216 @@
+"""The rules of saving one answer, held for both ways the platform saves: PostgreSQL's
+`surveys_answer_save` function in one call, and the same steps as statements, which the
+embedded SQLite runs (they are plain SQL, so they run here on PostgreSQL too)."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from surveys.models import Answer, AnswerChange, Question, Response, Section, SectionProgress
+from surveys.services.responses import (
+    Actor,
+    Outcome,
+    StaleAnswer,
+    answer_save,
+    answer_save_in_one_call,
+    answer_save_in_steps,
+    section_submit,
+)
+from tests.surveys.test_respondent import bergen, chief, open_round  # noqa: F401 - fixtures
+
+WAYS = {"one call": answer_save_in_one_call, "in steps": answer_save_in_steps}
+
+
+class Place:
+    """Where the saves go: Bergen's response in the open round, the chief's section, the chief."""
+
+    def __init__(self, invitation):
+        self.response = Response.objects.create(survey=invitation.survey, municipality=invitation.municipality)
+        self.section = Section.objects.get(questionnaire=invitation.survey.questionnaire, code="chief")
+        self.actor = Actor(name="Kari Leder", invitation=invitation)
+
+
+@pytest.fixture
+def place(chief):  # noqa: F811 - the fixture
+    return Place(chief[0])
+
+
+@pytest.fixture(params=list(WAYS))
+def save(request, place):
+    """`save(question_code, value, expected_version, comment="")` with one of the two ways."""
+    response, section, actor = place.response, place.section, place.actor
+    way = WAYS[request.param]
+
+    def call(code: str, value, expected: int, comment: str = "", who: Actor = actor):
+        return way(
+            response=response,
+            section=section,
+            question=Question.objects.get(code=code),
+            value=value,
+            comment=comment,
+            expected_version=expected,
+            actor=who,
+            now=timezone.now(),
+        )
+
+    call.response, call.section, call.actor = response, section, actor
+    return call
+
+
+def _progress(save) -> SectionProgress | None:
+    return SectionProgress.objects.filter(response=save.response, section=save.section).first()
+
+
+def test_a_first_save_makes_the_answer_its_audit_row_and_marks_the_section_worked_on(save):
+    outcome, answer = save("Q2", ["housing"], 0)
+
+    stored = Answer.objects.get(response=save.response, question__code="Q2")
+    assert outcome == Outcome.SAVED and answer.pk == stored.pk and answer.version == stored.version == 1
+    assert stored.value == ["housing"] and answer.value == ["housing"]
+    change = AnswerChange.objects.get(answer=stored)
+    assert (change.old_value, change.new_value, change.version, change.actor_name) == (
+        None,
+        ["housing"],
+        1,
+        "Kari Leder",
+    )
+    assert change.invitation_id == save.actor.invitation.pk and change.user_id is None
+    progress = _progress(save)
+    assert progress.status == SectionProgress.Status.IN_PROGRESS and progress.last_worked_by == "Kari Leder"
+
+
+def test_a_change_from_the_current_version_is_saved_and_audited_with_the_old_value(save):
+    save("Q2", ["housing"], 0, comment="første")
+
+    outcome, answer = save("Q2", ["jobs"], 1, comment="andre")
+
+    assert outcome == Outcome.SAVED and answer.version == 2
+    changes = list(AnswerChange.objects.order_by("version").values_list("old_value", "new_value", "old_comment"))
+    assert changes == [(None, ["housing"], ""), (["housing"], ["jobs"], "første")]
+    stored = Answer.objects.get(question__code="Q2")
+    assert (stored.value, stored.comment, stored.version) == (["jobs"], "andre", 2)
+
+
+def test_a_save_from_an_older_version_is_refused_with_the_stored_answer(save):
+    save("Q2", ["housing"], 0)
+    save("Q2", ["jobs"], 1)
+
+    outcome, answer = save("Q2", ["capacity"], 1)
+
+    assert outcome == Outcome.STALE and answer.value == ["jobs"] and answer.version == 2 and answer.pk
+    assert Answer.objects.get(question__code="Q2").value == ["jobs"]
+    assert AnswerChange.objects.count() == 2
+
+
+def test_the_same_value_from_an_older_version_is_no_conflict_and_no_change(save):
+    save("Q2", ["housing"], 0)
+    worked_at = _progress(save).last_worked_at
+
+    outcome, answer = save("Q2", ["housing"], 0, who=Actor(name="Ola"))
+
+    assert outcome == Outcome.UNCHANGED and answer.version == 1
+    assert AnswerChange.objects.count() == 1
+    assert _progress(save).last_worked_at == worked_at and _progress(save).last_worked_by == "Kari Leder"
+
+
+def test_nothing_sent_over_nothing_stored_leaves_no_answer_row(save):
+    outcome, answer = save("Q2", None, 0)
+
+    assert outcome == Outcome.UNCHANGED and answer.version == 0 and answer.value is None
+    assert not Answer.objects.exists() and not AnswerChange.objects.exists()
+
+
+def test_a_save_from_a_version_of_an_answer_that_does_not_exist_is_gone(save):
+    outcome, _answer = save("Q2", ["housing"], 3)
+
+    assert outcome == Outcome.GONE and not Answer.objects.exists()
+
+
+def test_a_submitted_section_takes_no_save(save):
+    save("Q2", ["housing"], 0)
+    section_submit(response=save.response, section=save.section, actor=save.actor)
+
+    outcome, answer = save("Q2", ["jobs"], 1)
+
+    assert outcome == Outcome.SUBMITTED and answer is None
+    assert Answer.objects.get(question__code="Q2").value == ["housing"]
+    assert _progress(save).status == SectionProgress.Status.SUBMITTED
+
+
+def test_answer_save_turns_the_outcomes_into_errors(place):
+    save = place
+    invitation = save.actor.invitation
+    arguments = {"response": save.response, "section": save.section, "comment": "", "actor": save.actor}
+    answer_save(question=Question.objects.get(code="Q2"), value=["housing"], expected_version=0, **arguments)
+
+    with pytest.raises(StaleAnswer) as stale:
+        answer_save(question=Question.objects.get(code="Q2"), value=["jobs"], expected_version=0, **arguments)
+    with pytest.raises(ValidationError) as gone:
+        answer_save(question=Question.objects.get(code="Q1"), value="yes", expected_version=5, **arguments)
+    section_submit(response=save.response, section=save.section, actor=save.actor)
+    with pytest.raises(ValidationError) as submitted:
+        answer_save(question=Question.objects.get(code="Q2"), value=["jobs"], expected_version=1, **arguments)
+
+    assert stale.value.answer.value == ["housing"] and stale.value.answer.version == 1
+    assert gone.value.code == "gone" and submitted.value.code == "submitted"
+    assert invitation.survey.status == invitation.survey.Status.OPEN
+
+
+def test_on_postgresql_a_save_is_one_statement(place):
+    save = place
+    question = Question.objects.get(code="Q2")
+    with CaptureQueriesContext(connection) as queries:
+        answer_save(
+            response=save.response,
+            section=save.section,
+            question=question,
+            value=["housing"],
+            comment="",
+            expected_version=0,
+            actor=save.actor,
+        )
+
+    assert connection.vendor == "postgresql"
+    assert len(queries.captured_queries) == 1 and "surveys_answer_save(" in queries.captured_queries[0]["sql"]
+
+
+@pytest.mark.parametrize("way", list(WAYS))
+def test_two_people_saving_the_same_question_at_once_lose_no_update(way, registry_reloaded, transactional_db, chief):  # noqa: F811
+    # given: two savers who both loaded version 0 of Q2, in threads with their own connections
+    place = Place(chief[0])
+    response, section, question = place.response, place.section, Question.objects.get(code="Q2")
+    outcomes = []
+    barrier = threading.Barrier(2)
+
+    def saver(name: str, value: list[str]) -> None:
+        try:
+            barrier.wait()
+            outcome, _answer = WAYS[way](
+                response=response,
+                section=section,
+                question=question,
+                value=value,
+                comment="",
+                expected_version=0,
+                actor=Actor(name=name),
+                now=timezone.now(),
+            )
+            outcomes.append(outcome)
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=saver, args=args) for args in [("Kari", ["housing"]), ("Ola", ["jobs"])]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then: one wins, the other is told it is stale; one answer row, one audit row
+    assert sorted(outcomes) == [Outcome.SAVED, Outcome.STALE]
+    assert Answer.objects.count() == 1 and AnswerChange.objects.count() == 1
+    assert Answer.objects.get().value in (["housing"], ["jobs"])
