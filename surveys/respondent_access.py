@@ -51,14 +51,24 @@ class AnswerState(NamedTuple):
     version: int
 
 
+# Left deferred (loaded if ever read): what no respondent page reads, and the round's invitation
+# texts, which are long and only read when a link is given to a colleague.
+_NOT_READ = {"created_at", "updated_at", "invitation_subject_nb", "invitation_subject_nn"}
+_NOT_READ |= {"invitation_body_nb", "invitation_body_nn"}
+
+
+def _fields_read(model: type[models.Model]) -> list[models.Field]:
+    return [field for field in model._meta.concrete_fields if field.attname not in _NOT_READ]
+
+
 @functools.cache
 def _link_query(vendor: str) -> tuple[str, list[tuple[str, type[models.Model], list[models.Field]]]]:
     """The SQL of `_link_fetch` and the model fields of its columns, in order (per database vendor)."""
     parts = [
-        ("invitation", Invitation, "i", list(Invitation._meta.concrete_fields)),
-        ("survey", Survey, "s", list(Survey._meta.concrete_fields)),
-        ("questionnaire", Questionnaire, "q", list(Questionnaire._meta.concrete_fields)),
-        ("municipality", Municipality, "m", list(Municipality._meta.concrete_fields)),
+        ("invitation", Invitation, "i", _fields_read(Invitation)),
+        ("survey", Survey, "s", _fields_read(Survey)),
+        ("questionnaire", Questionnaire, "q", _fields_read(Questionnaire)),
+        ("municipality", Municipality, "m", _fields_read(Municipality)),
         ("giver", Invitation, "g", [Invitation._meta.pk, Invitation._meta.get_field("revoked_at")]),
         ("response", Response, "r", [Response._meta.pk]),
         ("profile", MunicipalityProfile, "p", [MunicipalityProfile._meta.get_field(name) for name in PROFILE_FIELDS]),
@@ -129,6 +139,15 @@ def link_resolve(*, token: str) -> Invitation:
     if not token_is_wellformed(token):
         raise InvitationInvalid("malformed")
     return invitation_check(_link_fetch(token))
+
+
+def link_mark_used(invitation: Invitation, now) -> None:
+    """Writes when the link was last used (a prepared statement, like the link's query)."""
+    I = Invitation  # noqa: E741 - as the other hand-written statements name their models
+    sql = f"UPDATE {rows.table(I)} SET {rows.column(I, 'last_used_at')} = %s WHERE {rows.column(I, 'id')} = %s"
+    with rows.prepared_cursor() as cursor:
+        cursor.execute(sql, [rows.to_db(I, "last_used_at", now), invitation.pk])
+    invitation.last_used_at = now
 
 
 def link_profile(invitation: Invitation) -> dict[str, object]:

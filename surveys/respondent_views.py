@@ -5,6 +5,7 @@ link may see (surveys.respondent_access); the autosave does the same with only w
 answer needs. Saving goes through surveys.services.responses, the same as everywhere else.
 """
 
+import contextlib
 import datetime
 from functools import wraps
 
@@ -32,6 +33,7 @@ from surveys.respondent_access import (
     Access,
     access_build,
     answers_load,
+    link_mark_used,
     link_may_open,
     link_profile,
     link_resolve,
@@ -70,7 +72,7 @@ def _link(token: str) -> Invitation:
     # "Last used" is for staff, to the minute: not worth a write on every autosave.
     last = invitation.last_used_at
     if last is None or now - last > LAST_USED_RESOLUTION:
-        Invitation.objects.filter(pk=invitation.pk).update(last_used_at=now)
+        link_mark_used(invitation, now)
     return invitation
 
 
@@ -451,7 +453,8 @@ def submit(request, access: Access):
     else:
         targets = [access.section_by_code(request.POST.get("section", ""))]
     try:
-        with transaction.atomic():
+        # All sections or none; one section is one statement, a transaction of its own.
+        with transaction.atomic() if len(targets) > 1 else contextlib.nullcontext():
             for section in targets:
                 section_submit(response=access.response, section=section, actor=access.actor)
     except ValidationError as error:

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,23 +48,20 @@ class StaleAnswer(Exception):
 
 
 def response_get_or_create(*, survey: Survey, municipality: Municipality) -> Response:
-    """The municipality's one response; two requests at once still make one row."""
-    response = Response.objects.filter(survey=survey, municipality=municipality).first()
-    if response is not None:
-        return response
-    try:
-        with transaction.atomic():
-            return Response.objects.create(survey=survey, municipality=municipality)
-    except IntegrityError:
+    """The municipality's one response; two requests at once still make one row (the unique
+    constraint decides). One statement when it is new, as on a link's first use."""
+    now = timezone.now()
+    at = rows.to_db(Response, "created_at", now)
+    with rows.prepared_cursor() as cursor:
+        cursor.execute(_statements(connection.vendor)["response"], [at, at, survey.pk, municipality.pk])
+        made = cursor.fetchone()
+    if made is None:
         return Response.objects.get(survey=survey, municipality=municipality)
-
-
-def _progress_for_update(response: Response, section: Section) -> SectionProgress:
-    progress, _created = SectionProgress.objects.select_for_update().get_or_create(response=response, section=section)
-    return progress
+    return Response(pk=made[0], survey=survey, municipality=municipality, created_at=now, updated_at=now)
 
 
 _ANSWER_FIELDS = [Answer._meta.get_field(name) for name in ("id", "value", "comment", "version", "updated_at")]
+_PROGRESS_FIELDS = list(SectionProgress._meta.concrete_fields)
 _CHANGE_FIELDS = (
     "answer",
     "invitation",
@@ -81,10 +78,31 @@ _CHANGE_FIELDS = (
 
 @functools.cache
 def _statements(vendor: str) -> dict[str, str]:
-    """The SQL of an answer's save, written once per database vendor."""
-    P, A, C = SectionProgress, Answer, AnswerChange
+    """The SQL of the respondent's writes, written once per database vendor: a response made,
+    an answer saved step by step, a section submitted."""
+    P, A, C, R = SectionProgress, Answer, AnswerChange, Response
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     return {
+        "response": (
+            f"INSERT INTO {rows.table(R)} ({rows.column(R, 'created_at')}, {rows.column(R, 'updated_at')},"
+            f" {rows.column(R, 'survey')}, {rows.column(R, 'municipality')}) VALUES (%s, %s, %s, %s)"
+            f" ON CONFLICT ({rows.column(R, 'survey')}, {rows.column(R, 'municipality')}) DO NOTHING"
+            f" RETURNING {rows.column(R, 'id')}"
+        ),
+        # Made submitted, or turned submitted unless it is already: the row's lock orders it with saves.
+        "submit": (
+            f"INSERT INTO {rows.table(P)} ({rows.column(P, 'response')}, {rows.column(P, 'section')},"
+            f" {rows.column(P, 'status')}, {rows.column(P, 'last_worked_by')}, {rows.column(P, 'submitted_at')},"
+            f" {rows.column(P, 'submitted_by')}, {rows.column(P, 'created_at')}, {rows.column(P, 'updated_at')})"
+            f" VALUES (%s, %s, %s, '', %s, %s, %s, %s)"
+            f" ON CONFLICT ({rows.column(P, 'response')}, {rows.column(P, 'section')}) DO UPDATE SET"
+            f" {rows.column(P, 'status')} = excluded.{rows.column(P, 'status')},"
+            f" {rows.column(P, 'submitted_at')} = excluded.{rows.column(P, 'submitted_at')},"
+            f" {rows.column(P, 'submitted_by')} = excluded.{rows.column(P, 'submitted_by')},"
+            f" {rows.column(P, 'updated_at')} = excluded.{rows.column(P, 'updated_at')}"
+            f" WHERE {rows.table(P)}.{rows.column(P, 'status')} <> excluded.{rows.column(P, 'status')}"
+            f" RETURNING {', '.join(rows.quoted(field.column) for field in _PROGRESS_FIELDS)}"
+        ),
         "progress": (
             f"UPDATE {rows.table(P)} SET {rows.column(P, 'status')} = %s, {rows.column(P, 'last_worked_by')} = %s,"
             f" {rows.column(P, 'last_worked_at')} = %s, {rows.column(P, 'updated_at')} = %s"
@@ -278,17 +296,21 @@ def answer_save(
     return answer
 
 
-@transaction.atomic
 def section_submit(*, response: Response, section: Section, actor: Actor) -> SectionProgress:
+    """Submits the section: its progress made or turned submitted in one statement, which waits
+    for a save of the same section that holds the row (and a later save finds it submitted).
+    Submitting a submitted section again changes nothing."""
     if response.survey.status != Survey.Status.OPEN:
         raise ValidationError(ERROR_NOT_OPEN, code="not_open")
-    progress = _progress_for_update(response, section)
-    if progress.status != SectionProgress.Status.SUBMITTED:
-        progress.status = SectionProgress.Status.SUBMITTED
-        progress.submitted_at = timezone.now()
-        progress.submitted_by = actor.name
-        progress.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
-    return progress
+    P = SectionProgress
+    now = rows.to_db(P, "submitted_at", timezone.now())
+    params = [response.pk, section.pk, P.Status.SUBMITTED, now, actor.name, now, now]
+    with rows.prepared_cursor() as cursor:
+        cursor.execute(_statements(connection.vendor)["submit"], params)
+        row = cursor.fetchone()
+    if row is None:
+        return P.objects.get(response=response, section=section)
+    return rows.instance(P, _PROGRESS_FIELDS, rows.from_db(P, _PROGRESS_FIELDS, row))
 
 
 @transaction.atomic

@@ -1,6 +1,8 @@
 """The rules of saving one answer, held for both ways the platform saves: PostgreSQL's
 `surveys_answer_save` function in one call, and the same steps as statements, which the
-embedded SQLite runs (they are plain SQL, so they run here on PostgreSQL too)."""
+embedded SQLite runs (they are plain SQL, so they run here on PostgreSQL too, and
+tests/surveys/test_sqlite_default.py runs this module on SQLite, without the tests marked
+`postgresql`)."""
 
 import threading
 
@@ -18,11 +20,14 @@ from surveys.services.responses import (
     answer_save,
     answer_save_in_one_call,
     answer_save_in_steps,
+    response_get_or_create,
     section_submit,
 )
 from tests.surveys.test_respondent import bergen, chief, open_round  # noqa: F401 - fixtures
 
 WAYS = {"one call": answer_save_in_one_call, "in steps": answer_save_in_steps}
+if connection.vendor != "postgresql":
+    del WAYS["one call"]
 
 
 class Place:
@@ -160,6 +165,7 @@ def test_answer_save_turns_the_outcomes_into_errors(place):
     assert invitation.survey.status == invitation.survey.Status.OPEN
 
 
+@pytest.mark.postgresql
 def test_on_postgresql_a_save_is_one_statement(place):
     save = place
     question = Question.objects.get(code="Q2")
@@ -178,6 +184,7 @@ def test_on_postgresql_a_save_is_one_statement(place):
     assert len(queries.captured_queries) == 1 and "surveys_answer_save(" in queries.captured_queries[0]["sql"]
 
 
+@pytest.mark.postgresql
 @pytest.mark.parametrize("way", list(WAYS))
 def test_two_people_saving_the_same_question_at_once_lose_no_update(way, registry_reloaded, transactional_db, chief):  # noqa: F811
     # given: two savers who both loaded version 0 of Q2, in threads with their own connections
@@ -214,3 +221,37 @@ def test_two_people_saving_the_same_question_at_once_lose_no_update(way, registr
     assert sorted(outcomes) == [Outcome.SAVED, Outcome.STALE]
     assert Answer.objects.count() == 1 and AnswerChange.objects.count() == 1
     assert Answer.objects.get().value in (["housing"], ["jobs"])
+
+
+def test_a_response_is_made_once_and_found_after(chief):  # noqa: F811
+    invitation, _token = chief
+
+    made = response_get_or_create(survey=invitation.survey, municipality=invitation.municipality)
+    found = response_get_or_create(survey=invitation.survey, municipality=invitation.municipality)
+
+    assert made.pk == found.pk and Response.objects.filter(survey=invitation.survey).count() == 1
+    assert found.created_at == Response.objects.get().created_at
+
+
+def test_a_submit_makes_or_turns_the_progress_submitted_and_a_second_changes_nothing(place):
+    untouched = Section.objects.get(questionnaire=place.section.questionnaire, code="intro")
+    answer_save_in_steps(
+        response=place.response,
+        section=place.section,
+        question=Question.objects.get(code="Q1"),
+        value="yes",
+        comment="",
+        expected_version=0,
+        actor=place.actor,
+        now=timezone.now(),
+    )
+
+    worked_on = section_submit(response=place.response, section=place.section, actor=place.actor)
+    never_opened = section_submit(response=place.response, section=untouched, actor=Actor(name="Ola"))
+    again = section_submit(response=place.response, section=place.section, actor=Actor(name="Ola"))
+
+    assert worked_on.status == never_opened.status == SectionProgress.Status.SUBMITTED
+    assert worked_on.submitted_by == worked_on.last_worked_by == "Kari Leder" and never_opened.submitted_by == "Ola"
+    assert again.pk == worked_on.pk and again.submitted_by == "Kari Leder"
+    assert again.submitted_at == worked_on.submitted_at
+    assert SectionProgress.objects.filter(response=place.response).count() == 2
