@@ -134,7 +134,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # A connection kept from an earlier request is checked before the next one uses it, so
     # after a database restart a process reconnects by itself instead of failing one request
-    # per connection (docs/operations.md, "Faults").
+    # per connection (docs/operations.md, "Faults"). The backend is Django's, with a check that
+    # looks at the socket instead of sending a query (operations/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "operations.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # The respondent's most frequent statements run prepared (surveys/rows.py): psycopg prepares a
     # statement that a server-binding cursor sends from its first run. Django's own cursors bind
