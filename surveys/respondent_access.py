@@ -62,8 +62,8 @@ def _fields_read(model: type[models.Model]) -> list[models.Field]:
 
 
 @functools.cache
-def _link_query(vendor: str) -> tuple[str, list[tuple[str, type[models.Model], list[models.Field]]]]:
-    """The SQL of `_link_fetch` and the model fields of its columns, in order (per database vendor)."""
+def _link_query(vendor: str) -> tuple[str, list[tuple[str, rows.Columns]]]:
+    """The SQL of `_link_fetch` and the parts of its row, in order (per database vendor)."""
     parts = [
         ("invitation", Invitation, "i", _fields_read(Invitation)),
         ("survey", Survey, "s", _fields_read(Survey)),
@@ -95,7 +95,7 @@ def _link_query(vendor: str) -> tuple[str, list[tuple[str, type[models.Model], l
         f" INNER JOIN {rows.table(Municipality)} m ON m.id = i.municipality_id"
         " WHERE i.token_hash = %s"
     )
-    return sql, [(name, model, fields) for name, model, _alias, fields in parts]
+    return sql, [(name, rows.Columns(model, fields)) for name, model, _alias, fields in parts]
 
 
 def _link_fetch(token: str) -> Invitation | None:
@@ -109,26 +109,26 @@ def _link_fetch(token: str) -> Invitation | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    found: dict[str, tuple] = {}
+    found: dict[str, list] = {}
     position = 0
-    for name, model, fields in parts:
-        found[name] = (model, fields, rows.from_db(model, fields, row[position : position + len(fields)]))
-        position += len(fields)
+    for name, columns in parts:
+        found[name] = columns.values(row[position : position + len(columns)])
+        position += len(columns)
+    readers = dict(parts)
 
-    def build(name: str) -> models.Model | None:
-        model, fields, values = found[name]
-        return None if values[0] is None else rows.instance(model, fields, values)  # None: an outer join found nothing
+    def build(name: str) -> models.Model:
+        return readers[name].instance(found[name])
 
     invitation = build("invitation")
     survey = build("survey")
-    survey.questionnaire = build("questionnaire")
+    # None when an outer join found nothing: a round without a questionnaire, a unit without a response.
+    survey.questionnaire = build("questionnaire") if found["questionnaire"][0] is not None else None
     invitation.survey = survey
     invitation.municipality = build("municipality")
     if invitation.delegated_by_id is not None:
         invitation.delegated_by = build("giver")
-    response = build("response")
-    invitation.response_pk = response.pk if response is not None else None
-    for name, value in zip(PROFILE_FIELDS, found["profile"][2], strict=True):
+    invitation.response_pk = found["response"][0]
+    for name, value in zip(PROFILE_FIELDS, found["profile"], strict=True):
         setattr(invitation, f"profile_{name}", value)
     return invitation
 
@@ -176,6 +176,7 @@ def link_may_open(invitation: Invitation, section: Section) -> bool:
 
 
 _ANSWER_FIELDS = [Answer._meta.get_field(name) for name in ("question", "value", "comment", "version")]
+_ANSWER = rows.Columns(Answer, _ANSWER_FIELDS)
 
 
 def answers_load(*, response: Response, question_ids=None) -> dict[int, AnswerState]:
@@ -195,10 +196,11 @@ def answers_load(*, response: Response, question_ids=None) -> dict[int, AnswerSt
     with rows.prepared_cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
-    return {row[0]: AnswerState(*rows.from_db(Answer, _ANSWER_FIELDS, row)) for row in found}
+    return {row[0]: AnswerState(*_ANSWER.values(row)) for row in found}
 
 
 _PROGRESS_FIELDS = list(SectionProgress._meta.concrete_fields)
+_PROGRESS = rows.Columns(SectionProgress, _PROGRESS_FIELDS)
 
 
 def progress_load(*, response: Response) -> dict[int, SectionProgress]:
@@ -210,10 +212,7 @@ def progress_load(*, response: Response) -> dict[int, SectionProgress]:
     with rows.prepared_cursor() as cursor:
         cursor.execute(sql, [response.pk])
         found = cursor.fetchall()
-    progress = (
-        rows.instance(SectionProgress, _PROGRESS_FIELDS, rows.from_db(SectionProgress, _PROGRESS_FIELDS, row))
-        for row in found
-    )
+    progress = (_PROGRESS.row_instance(row) for row in found)
     return {p.section_id: p for p in progress}
 
 

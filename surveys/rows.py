@@ -11,11 +11,12 @@ and every autosave. Django sends every other query with its parameters bound on 
 which cannot be prepared, and leaves it at that.
 """
 
-import functools
 from collections.abc import Sequence
 
 from django.db import connection, models
 from django.db.backends.utils import CursorDebugWrapper
+from django.db.models import signals
+from django.db.models.base import ModelState
 
 
 def quoted(name: str) -> str:
@@ -61,29 +62,54 @@ class _PreparedDebugWrapper(CursorDebugWrapper):
             return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
 
 
-@functools.cache
-def _converters(model: type[models.Model], fields: tuple[models.Field, ...], vendor: str) -> list[tuple]:
-    """Per field, its column and the converters the ORM's compiler applies to it: the backend's
-    (e.g. SQLite's text to datetime), then the field's. Worked out once per shape of row."""
-    converters = []
-    for field in fields:
-        col = field.get_col(model._meta.db_table)
-        converters.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-    return converters
+class Columns:
+    """Some fields of a model as the columns of a hand-written query: a row's values through the
+    converters the ORM's compiler applies (the backend's, e.g. SQLite's text to datetime, then
+    the field's), and model instances from them with the fields not read deferred. Made once per
+    query, at import, so each row pays only for the conversions."""
 
+    def __init__(self, model: type[models.Model], fields: Sequence[models.Field]):
+        self.model = model
+        self.fields = list(fields)
+        self.attnames = [field.attname for field in self.fields]
+        self._converters: dict[str, list[tuple]] = {}  # per database vendor
 
-def from_db(model: type[models.Model], fields: Sequence[models.Field], values: Sequence[object]) -> list[object]:
-    """Values of a row as Python values, through the converters the ORM applies."""
-    converted = []
-    for (col, converters), value in zip(_converters(model, tuple(fields), connection.vendor), values, strict=True):
-        for converter in converters:
-            value = converter(value, col, connection)
-        converted.append(value)
-    return converted
+    def __len__(self) -> int:
+        return len(self.fields)
 
+    def _converters_of(self) -> list[tuple]:
+        vendor = connection.vendor
+        if vendor not in self._converters:
+            found = []
+            for field in self.fields:
+                col = field.get_col(self.model._meta.db_table)
+                found.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+            self._converters[vendor] = found
+        return self._converters[vendor]
 
-def instance(model: type[models.Model], fields: Sequence[models.Field], values: Sequence[object]) -> models.Model:
-    """A model instance from a row's converted values; fields not read are deferred."""
-    by_name = {field.attname: value for field, value in zip(fields, values, strict=True)}
-    names = [field.attname for field in model._meta.concrete_fields if field.attname in by_name]
-    return model.from_db(connection.alias, names, [by_name[name] for name in names])
+    def values(self, row: Sequence[object]) -> list[object]:
+        converted = []
+        for (col, converters), value in zip(self._converters_of(), row, strict=True):
+            for converter in converters:
+                value = converter(value, col, connection)
+            converted.append(value)
+        return converted
+
+    def instance(self, values: Sequence[object]) -> models.Model:
+        """A model instance from converted values, as Model.from_db makes it (the fields not
+        read left out of its __dict__, which is how Django marks them deferred), without
+        running Model.__init__ over every field: these run several times on every request."""
+        model = self.model
+        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+            by_name = dict(zip(self.attnames, values, strict=True))
+            names = [f.attname for f in model._meta.concrete_fields if f.attname in by_name]
+            return model.from_db(connection.alias, names, [by_name[name] for name in names])
+        made = model.__new__(model)
+        made._state = ModelState()
+        made._state.adding = False
+        made._state.db = connection.alias
+        made.__dict__.update(zip(self.attnames, values, strict=True))
+        return made
+
+    def row_instance(self, row: Sequence[object]) -> models.Model:
+        return self.instance(self.values(row))

@@ -61,7 +61,9 @@ def response_get_or_create(*, survey: Survey, municipality: Municipality) -> Res
 
 
 _ANSWER_FIELDS = [Answer._meta.get_field(name) for name in ("id", "value", "comment", "version", "updated_at")]
+_ANSWER = rows.Columns(Answer, _ANSWER_FIELDS)
 _PROGRESS_FIELDS = list(SectionProgress._meta.concrete_fields)
+_PROGRESS = rows.Columns(SectionProgress, _PROGRESS_FIELDS)
 _CHANGE_FIELDS = (
     "answer",
     "invitation",
@@ -146,7 +148,7 @@ def _answer_for_update(cursor, response: Response, question: Question) -> Answer
     row = cursor.fetchone()
     if row is None:
         return None
-    answer = rows.instance(Answer, _ANSWER_FIELDS, rows.from_db(Answer, _ANSWER_FIELDS, row))
+    answer = _ANSWER.row_instance(row)
     answer.response, answer.question = response, question
     return answer
 
@@ -251,7 +253,7 @@ def answer_save_in_one_call(
         outcome, *stored = cursor.fetchone()
     if outcome in (Outcome.SUBMITTED, Outcome.GONE):
         return Outcome(outcome), None
-    answer = rows.instance(Answer, _ANSWER_FIELDS, rows.from_db(Answer, _ANSWER_FIELDS, stored))
+    answer = _ANSWER.row_instance(stored)
     answer.response, answer.question = response, question
     return Outcome(outcome), answer
 
@@ -310,7 +312,7 @@ def section_submit(*, response: Response, section: Section, actor: Actor) -> Sec
         row = cursor.fetchone()
     if row is None:
         return P.objects.get(response=response, section=section)
-    return rows.instance(P, _PROGRESS_FIELDS, rows.from_db(P, _PROGRESS_FIELDS, row))
+    return _PROGRESS.row_instance(row)
 
 
 @transaction.atomic
