@@ -748,7 +748,10 @@ class Answer(TimestampedModel):
 class AnswerChange(models.Model):
     """The audit trail: every change of an answer, by whom, through which link or account."""
 
-    answer = models.ForeignKey(Answer, on_delete=models.PROTECT, related_name="changes", verbose_name=_("answer"))
+    # No index of its own: the unique (answer, version) index begins with it, and every save writes a row.
+    answer = models.ForeignKey(
+        Answer, on_delete=models.PROTECT, related_name="changes", verbose_name=_("answer"), db_index=False
+    )
     invitation = models.ForeignKey(
         Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("link")
     )

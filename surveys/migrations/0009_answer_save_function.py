@@ -8,10 +8,15 @@ from an older version, then write the audit row, the new value and the section's
 Called as one statement in autocommit it is its own transaction: no BEGIN, no COMMIT.
 
 It answers with an outcome (saved, unchanged, stale, submitted, gone) and the answer as it
-now stands; the service turns the outcome into its exceptions.
+now stands; the service turns the outcome into its exceptions. A question's first save makes
+its answer row with the value at once.
+
+The audit trail's own index on the answer goes: the unique (answer, version) index begins with
+the answer and serves the same lookups, and every save writes a row to both.
 """
 
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
 
 FUNCTION = """
 CREATE OR REPLACE FUNCTION surveys_answer_save(
@@ -50,8 +55,20 @@ BEGIN
       RETURN;
     END IF;
     INSERT INTO surveys_answer (response_id, question_id, value, comment, version, created_at, updated_at)
-    VALUES (p_response, p_question, NULL, '', 0, p_now, p_now)
-    ON CONFLICT (response_id, question_id) DO NOTHING;
+    VALUES (p_response, p_question, p_value, p_comment, 1, p_now, p_now)
+    ON CONFLICT (response_id, question_id) DO NOTHING
+    RETURNING id INTO o_id;
+    IF FOUND THEN
+      INSERT INTO surveys_answerchange
+        (answer_id, invitation_id, user_id, actor_name, old_value, new_value, old_comment, new_comment, version, created_at)
+      VALUES (o_id, p_invitation, p_user, p_actor, NULL, p_value, '', p_comment, 1, p_now);
+      UPDATE surveys_sectionprogress
+         SET status = 'in_progress', last_worked_by = p_actor, last_worked_at = p_now, updated_at = p_now
+       WHERE response_id = p_response AND section_id = p_section;
+      o_outcome := 'saved'; o_value := p_value; o_comment := p_comment; o_version := 1; o_updated_at := p_now;
+      RETURN;
+    END IF;
+    -- Made by another save in between: from here on as an answer that was there.
     SELECT id, value, comment, version, updated_at INTO o_id, o_value, o_comment, o_version, o_updated_at
       FROM surveys_answer WHERE response_id = p_response AND question_id = p_question FOR UPDATE;
   END IF;
@@ -96,4 +113,17 @@ def function_drop(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("surveys", "0008_beat_analysis_jobs_resume")]
 
-    operations = [migrations.RunPython(function_create, function_drop, elidable=False)]
+    operations = [
+        migrations.RunPython(function_create, function_drop, elidable=False),
+        migrations.AlterField(
+            model_name="answerchange",
+            name="answer",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="changes",
+                to="surveys.answer",
+                verbose_name="answer",
+            ),
+        ),
+    ]
