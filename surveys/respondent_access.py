@@ -234,10 +234,17 @@ class Access:
     response: Response
     plan: QuestionnairePlan
     profile: dict
-    answers: dict[int, AnswerState]  # question id -> answer
+    answers: dict[int, AnswerState]  # question id -> answer (only those conditions read, if built so)
     visibility: PlanVisibility
     sections: list[Section]  # visible sections this link may open
-    progress: dict[int, SectionProgress]  # section id -> progress
+    _progress: dict[int, SectionProgress] | None = None
+
+    @property
+    def progress(self) -> dict[int, SectionProgress]:
+        """Section id -> progress, read when first asked for (a submit never asks)."""
+        if self._progress is None:
+            self._progress = progress_load(response=self.response)
+        return self._progress
 
     @property
     def is_chief(self) -> bool:
@@ -285,17 +292,28 @@ class Access:
         return section_items_get(self.invitation.survey.questionnaire, self.section_plan(section))
 
 
-def access_build(*, invitation: Invitation, token: str = "", plan: QuestionnairePlan | None = None) -> Access:
-    """What an invitation may see, from the municipality's answers so far."""
+def access_build(
+    *, invitation: Invitation, token: str = "", plan: QuestionnairePlan | None = None, answers: str = "all"
+) -> Access:
+    """What an invitation may see, from the municipality's answers so far. With
+    answers="conditions" only the answers the conditions read are loaded (what a submit needs
+    to know which sections show), and `Access.answers` holds only those."""
     questionnaire = invitation.survey.questionnaire
     plan = plan or plan_get(questionnaire)
+    # A response this request makes has nothing stored yet: no answers or progress to read.
+    fresh = getattr(invitation, "response_pk", False) is None
     response = link_response(invitation)
     profile = link_profile(invitation)
-    answers = answers_load(response=response)
-    visibility = plan_visibility(plan, profile=profile, values=values_by_code(plan, answers.values()))
+    if fresh:
+        loaded = {}
+    elif answers == "all":
+        loaded = answers_load(response=response)
+    else:
+        reads = frozenset().union(*(section.reads for section in plan.sections))
+        loaded = answers_load(response=response, question_ids=reads) if reads else {}
+    visibility = plan_visibility(plan, profile=profile, values=values_by_code(plan, loaded.values()))
     sections = [s.section for s in visibility.sections if link_may_open(invitation, s.section)]
-    progress = progress_load(response=response)
-    return Access(invitation, token, response, plan, profile, answers, visibility, sections, progress)
+    return Access(invitation, token, response, plan, profile, loaded, visibility, sections, {} if fresh else None)
 
 
 def review_rows(access: Access) -> list[dict]:

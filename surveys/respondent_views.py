@@ -7,7 +7,7 @@ answer needs. Saving goes through surveys.services.responses, the same as everyw
 
 import contextlib
 import datetime
-from functools import wraps
+from functools import partial, wraps
 
 from django import forms
 from django.contrib import messages
@@ -100,12 +100,15 @@ def with_link(view):
     return wrapped
 
 
-def with_access(view):
-    """Gives the view what the link may see (surveys.respondent_access.Access)."""
+def with_access(view=None, *, answers: str = "all"):
+    """Gives the view what the link may see (surveys.respondent_access.Access); with
+    answers="conditions", only the answers that decide which sections show."""
+    if view is None:
+        return partial(with_access, answers=answers)
 
     @wraps(view)
     def wrapped(request, invitation, token, *args, **kwargs):
-        return view(request, access_build(invitation=invitation, token=token), *args, **kwargs)
+        return view(request, access_build(invitation=invitation, token=token, answers=answers), *args, **kwargs)
 
     return with_link(wrapped)
 
@@ -443,7 +446,7 @@ def review(request, access: Access):
 
 
 @require_POST
-@with_access
+@with_access(answers="conditions")
 def submit(request, access: Access):
     """Submits one section (its holder) or, for the chief executive, all sections."""
     if request.POST.get("section") == "__all__":

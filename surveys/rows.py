@@ -13,7 +13,7 @@ which cannot be prepared, and leaves it at that.
 
 from collections.abc import Sequence
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import signals
 from django.db.models.base import ModelState
@@ -31,9 +31,15 @@ def column(model: type[models.Model], name: str) -> str:
     return quoted(model._meta.get_field(name).column)
 
 
+def database():
+    """This thread's connection itself. `django.db.connection` is a proxy that looks the
+    connection up again on each attribute, which the hot path below would do dozens of times."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def to_db(model: type[models.Model], name: str, value: object) -> object:
     """A Python value as the database takes it for this field (JSON, times, …)."""
-    return model._meta.get_field(name).get_db_prep_save(value, connection)
+    return model._meta.get_field(name).get_db_prep_save(value, database())
 
 
 def prepared_cursor():
@@ -43,14 +49,15 @@ def prepared_cursor():
     connection's `prepare_threshold` (set in the settings' OPTIONS) is reached; Django's own
     cursors bind on the client and never are. Wrapped as Django wraps its cursors, so errors
     become django.db errors and tests see the queries. Elsewhere, Django's cursor."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
+    db = database()
+    if db.vendor != "postgresql":
+        return db.cursor()
     import psycopg
 
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = psycopg.Cursor(connection.connection)
-    return _PreparedDebugWrapper(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        raw = psycopg.Cursor(db.connection)
+    return _PreparedDebugWrapper(raw, db) if db.queries_logged else db.make_cursor(raw)
 
 
 class _PreparedDebugWrapper(CursorDebugWrapper):
@@ -73,25 +80,26 @@ class Columns:
         self.fields = list(fields)
         self.attnames = [field.attname for field in self.fields]
         self._converters: dict[str, list[tuple]] = {}  # per database vendor
+        self._signalled: bool | None = None  # whether the model has init signals; looked up on first use
 
     def __len__(self) -> int:
         return len(self.fields)
 
-    def _converters_of(self) -> list[tuple]:
-        vendor = connection.vendor
-        if vendor not in self._converters:
+    def _converters_of(self, db) -> list[tuple]:
+        if db.vendor not in self._converters:
             found = []
             for field in self.fields:
                 col = field.get_col(self.model._meta.db_table)
-                found.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-            self._converters[vendor] = found
-        return self._converters[vendor]
+                found.append((col, db.ops.get_db_converters(col) + col.get_db_converters(db)))
+            self._converters[db.vendor] = found
+        return self._converters[db.vendor]
 
     def values(self, row: Sequence[object]) -> list[object]:
+        db = database()
         converted = []
-        for (col, converters), value in zip(self._converters_of(), row, strict=True):
+        for (col, converters), value in zip(self._converters_of(db), row, strict=True):
             for converter in converters:
-                value = converter(value, col, connection)
+                value = converter(value, col, db)
             converted.append(value)
         return converted
 
@@ -100,14 +108,16 @@ class Columns:
         read left out of its __dict__, which is how Django marks them deferred), without
         running Model.__init__ over every field: these run several times on every request."""
         model = self.model
-        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        if self._signalled is None:
+            self._signalled = signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+        if self._signalled:
             by_name = dict(zip(self.attnames, values, strict=True))
             names = [f.attname for f in model._meta.concrete_fields if f.attname in by_name]
-            return model.from_db(connection.alias, names, [by_name[name] for name in names])
+            return model.from_db(DEFAULT_DB_ALIAS, names, [by_name[name] for name in names])
         made = model.__new__(model)
         made._state = ModelState()
         made._state.adding = False
-        made._state.db = connection.alias
+        made._state.db = DEFAULT_DB_ALIAS
         made.__dict__.update(zip(self.attnames, values, strict=True))
         return made
 

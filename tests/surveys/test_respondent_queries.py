@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from municipalities.models import Municipality
-from surveys.models import Item, Question, Questionnaire, Section, Survey
+from surveys.models import Item, Question, Questionnaire, Response, Section, SectionProgress, Survey
+from surveys.respondent_plan import plan_get
 from surveys.services.invitations import invitation_create
 from surveys.services.rounds import survey_open
 from tests.surveys.conftest import make_question
@@ -87,9 +88,9 @@ def test_query_counts_are_small_and_do_not_grow_with_the_questions(client, quali
     # section's progress, the answer, and writes the audit trail and the new value; the first
     # save of a question, which also makes its rows, the same.
     assert small["autosave again"] == 2 and small["autosave"] == 2, small
-    # A submit: the link, the answers and progress (for what the link may see), and the section's
-    # progress made or turned submitted in one statement.
-    assert small["submit"] == 4, small
+    # A submit: the link, and the section's progress made or turned submitted in one statement
+    # (no condition here reads an answer, so none is read to know which sections show).
+    assert small["submit"] == 2, small
 
 
 def test_an_autosave_reads_only_the_answers_its_sections_conditions_need(client, draft_round):
@@ -112,3 +113,52 @@ def test_an_autosave_reads_only_the_answers_its_sections_conditions_need(client,
     assert len(save.captured_queries) == 3 and len(reads) == 1
     q1, q2 = (Question.objects.get(code=code).pk for code in ("Q1", "Q2"))
     assert f"IN ({min(q1, q2)}, {max(q1, q2)})" in reads[0]
+
+
+def test_a_submit_reads_only_the_answers_that_decide_which_sections_show(client, draft_round):
+    # given: the small questionnaire, whose conditions read Q1, Q2 and Q3; the chief has answered Q1 and R1
+    survey = survey_open(survey=draft_round)
+    unit = Municipality.objects.current().get(number="4601")
+    _invitation, token = invitation_create(
+        survey=survey, municipality=unit, role="chief_executive", name="K", email="k@b.no"
+    )
+    autosave_url = reverse("respondent-autosave", args=[token, "chief"])
+    client.post(autosave_url, {"question": "Q1", "version": 0, "Q1": "yes"})
+    client.post(autosave_url, {"question": "R1", "version": 0, "R1": "tekst"})
+
+    # when
+    with CaptureQueriesContext(connection) as submit:
+        reply = client.post(reverse("respondent-submit", args=[token]), {"section": "chief"})
+
+    # then: the link, the answers the questionnaire's conditions read (not R1), and the submit
+    assert reply.status_code == 302
+    reads = [query["sql"] for query in submit.captured_queries if 'FROM "surveys_answer"' in query["sql"]]
+    assert len(submit.captured_queries) == 3 and len(reads) == 1
+    conditioned = sorted(frozenset().union(*(section.reads for section in plan_get(survey.questionnaire).sections)))
+    assert Question.objects.get(code="Q1").pk in conditioned and Question.objects.get(code="R1").pk not in conditioned
+    assert f"IN ({', '.join(map(str, conditioned))})" in reads[0]
+    assert SectionProgress.objects.get(section__code="chief").status == SectionProgress.Status.SUBMITTED
+
+
+def test_a_links_first_page_reads_no_answers_or_progress_of_the_response_it_makes(client, draft_round):
+    survey = survey_open(survey=draft_round)
+    tokens = [
+        invitation_create(
+            survey=survey,
+            municipality=Municipality.objects.current().get(number=number),
+            role="chief_executive",
+            name="K",
+            email="k@b.no",
+        )[1]
+        for number in ("4601", "0301")
+    ]
+    client.get(reverse("respondent-section", args=[tokens[1], "chief"]))  # the questionnaire's plan is cached
+    token = tokens[0]
+
+    with CaptureQueriesContext(connection) as first:
+        reply = client.get(reverse("respondent-section", args=[token, "chief"]))
+
+    assert reply.status_code == 200 and Response.objects.filter(survey=survey, municipality__number="4601").exists()
+    tables = " ".join(query["sql"] for query in first.captured_queries)
+    assert '"surveys_answer"' not in tables and '"surveys_sectionprogress"' not in tables
+    assert len(first.captured_queries) == 3  # the link, its last use, the response made
