@@ -7,6 +7,8 @@ answer needs. Saving goes through surveys.services.responses, the same as everyw
 
 import contextlib
 import datetime
+import time
+from collections import OrderedDict
 from functools import partial, wraps
 
 from django import forms
@@ -74,6 +76,35 @@ def _link(token: str) -> Invitation:
     if last is None or now - last > LAST_USED_RESOLUTION:
         link_mark_used(invitation, now)
     return invitation
+
+
+LINK_REUSE_SECONDS = 30
+LINK_REUSE_ENTRIES = 5000
+_recent_links: OrderedDict[str, tuple[float, Invitation]] = OrderedDict()
+
+
+def _link_for_save(token: str) -> tuple[Invitation, bool]:
+    """The link for an autosave, resolved again at most every LINK_REUSE_SECONDS in this process:
+    someone typing saves every few seconds. Reusing it is safe because the save itself checks in
+    the database, in the same statement, that the link may still save (revoked, round closed:
+    surveys.services.responses.answer_save); what else it carries does not change while a round
+    is open, but for the municipality's profile, which conditions read, a few seconds late.
+    Returns the link and whether it was reused."""
+    now = time.monotonic()
+    found = _recent_links.get(token)
+    if found is not None and now - found[0] < LINK_REUSE_SECONDS:
+        return found[1], True
+    invitation = _link(token)
+    _recent_links[token] = (now, invitation)
+    _recent_links.move_to_end(token)
+    while len(_recent_links) > LINK_REUSE_ENTRIES:
+        _recent_links.popitem(last=False)
+    return invitation, False
+
+
+def recent_links_forget() -> None:
+    """Forgets the links autosaves have resolved (tests start from nothing)."""
+    _recent_links.clear()
 
 
 def _invalid(request, error: InvitationInvalid) -> HttpResponse:
@@ -380,10 +411,11 @@ def _json_error(message: str, status: int) -> JsonResponse:
 def autosave(request, token: str, code: str):
     """Saves one question's answer as it changes; answers with the new version and the items
     to hide now, or the error, or the other person's value. Reads only what one answer needs:
-    the link (one query), the questionnaire's plan and the question from the cache, and the
-    answers the section's conditions read, if any."""
+    the link (one query, at most every LINK_REUSE_SECONDS per process), the questionnaire's plan
+    and the question from memory, and the answers the section's conditions read, if any; the
+    save is one more statement."""
     try:
-        invitation = _link(token)
+        invitation, reused = _link_for_save(token)
     except InvitationInvalid as error:
         return _json_error(INVALID_LINK_MESSAGES[error.reason], INVALID_LINK_STATUS[error.reason])
     question_code = request.POST.get("question", "")
@@ -428,6 +460,10 @@ def autosave(request, token: str, code: str):
             status=409,
         )
     except ValidationError as error:
+        if error.code == "link" and reused:
+            # Revoked or closed since this process resolved the link: resolve it again, which says why.
+            _recent_links.pop(token, None)
+            return autosave(request, token, code)
         return _json_error(" ".join(error.messages), 409)
     values[question_code] = answer.value
     return JsonResponse(

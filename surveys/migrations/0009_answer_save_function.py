@@ -1,13 +1,16 @@
 """One answer's save as a PostgreSQL function, so that an autosave is one round trip.
 
 `surveys_answer_save` does in the database what surveys.services.responses.answer_save does
-step by step on SQLite (the embedded default, which has no functions): lock the section's
+step by step on SQLite (the embedded default, which has no functions): refuse a save through a
+link that may no longer save (revoked, given from a revoked link, its round not open or past
+its closing and grace period: surveys.services.invitations.invitation_check for an open round),
+so that an autosave may reuse a link it resolved moments ago; lock the section's
 progress row (a save and a submit of the same section never interleave), refuse a submitted
 section, lock or make the answer row, leave an unchanged answer alone, refuse a save made
 from an older version, then write the audit row, the new value and the section's progress.
 Called as one statement in autocommit it is its own transaction: no BEGIN, no COMMIT.
 
-It answers with an outcome (saved, unchanged, stale, submitted, gone) and the answer as it
+It answers with an outcome (saved, unchanged, stale, submitted, gone, link) and the answer as it
 now stands; the service turns the outcome into its exceptions. A question's first save makes
 its answer row with the value at once.
 
@@ -28,6 +31,16 @@ CREATE OR REPLACE FUNCTION surveys_answer_save(
 DECLARE
   v_status varchar;
 BEGIN
+  IF p_invitation IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM surveys_invitation i
+      JOIN surveys_survey s ON s.id = i.survey_id
+      LEFT JOIN surveys_invitation g ON g.id = i.delegated_by_id
+     WHERE i.id = p_invitation AND i.revoked_at IS NULL AND g.revoked_at IS NULL AND s.status = 'open'
+       AND p_now < s.closes_at + make_interval(days => s.invitation_grace_days)
+  ) THEN
+    o_outcome := 'link';
+    RETURN;
+  END IF;
   SELECT status INTO v_status FROM surveys_sectionprogress
    WHERE response_id = p_response AND section_id = p_section FOR UPDATE;
   IF NOT FOUND THEN

@@ -1,6 +1,7 @@
 """A municipality's response: answers saved one at a time, no lost update,
 every change in the audit trail, sections submitted and reopened."""
 
+import datetime
 import functools
 from dataclasses import dataclass
 from enum import StrEnum
@@ -8,6 +9,7 @@ from enum import StrEnum
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +30,7 @@ from surveys.models import (
 
 ERROR_SUBMITTED = gettext_lazy("This section has been submitted and can no longer change.")
 ERROR_NOT_OPEN = gettext_lazy("The round is not open for answers.")
+ERROR_LINK = gettext_lazy("This link can no longer change answers.")
 
 
 @dataclass
@@ -185,6 +188,20 @@ class Outcome(StrEnum):
     STALE = "stale"  # made from an older version than the stored one
     SUBMITTED = "submitted"
     GONE = "gone"  # made from a version of an answer that no longer exists
+    LINK = "link"  # through a link that may no longer save: revoked, or its round not open
+
+
+def _link_may_save(invitation: Invitation, now) -> bool:
+    """Whether a link may save now, read from the database: it and the link it was given from are
+    not revoked, and its round is open and not past its closing and grace period (what
+    invitation_check asks of a link, for an open round). The database function asks the same."""
+    found = (
+        Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True, survey__status=Survey.Status.OPEN)
+        .filter(Q(delegated_by__isnull=True) | Q(delegated_by__revoked_at__isnull=True))
+        .values_list("survey__closes_at", "survey__invitation_grace_days")
+        .first()
+    )
+    return found is not None and now < found[0] + datetime.timedelta(days=found[1])
 
 
 @transaction.atomic
@@ -196,6 +213,8 @@ def answer_save_in_steps(
     embedded SQLite has no functions, so this is its way; PostgreSQL runs the same steps in
     `surveys_answer_save` (migration 0009), and tests hold the two to the same outcomes."""
     outcome, answer = Outcome.SAVED, None
+    if actor.invitation is not None and not _link_may_save(actor.invitation, now):
+        return Outcome.LINK, None
     with connection.cursor() as cursor:
         if not _progress_mark_worked_on(cursor, response, section, actor, now):
             outcome = Outcome.SUBMITTED
@@ -251,7 +270,7 @@ def answer_save_in_one_call(
     with rows.prepared_cursor() as cursor:
         cursor.execute(_function_sql(), params)
         outcome, *stored = cursor.fetchone()
-    if outcome in (Outcome.SUBMITTED, Outcome.GONE):
+    if outcome in (Outcome.SUBMITTED, Outcome.GONE, Outcome.LINK):
         return Outcome(outcome), None
     answer = _ANSWER.row_instance(stored)
     answer.response, answer.question = response, question
@@ -271,6 +290,8 @@ def answer_save(
     """Saves one answer if the saver saw the current version (0 for none yet);
     raises StaleAnswer when another person changed it in between, unless both
     wrote the same. `value` is already validated and typed (see surveys.answers).
+    A save through a link is refused (ValidationError, code "link") when the database says the
+    link may no longer save, so a caller may pass a link it resolved moments ago.
 
     This runs on every change a respondent makes: on PostgreSQL it is one call of a database
     function (one round trip, no transaction of its own to open and commit), elsewhere the
@@ -289,6 +310,8 @@ def answer_save(
         actor=actor,
         now=timezone.now(),
     )
+    if outcome == Outcome.LINK:
+        raise ValidationError(ERROR_LINK, code="link")
     if outcome == Outcome.SUBMITTED:
         raise ValidationError(ERROR_SUBMITTED, code="submitted")
     if outcome == Outcome.GONE:

@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from surveys.models import Answer, AnswerChange, Question, Response, Section, SectionProgress
+from surveys.models import Answer, AnswerChange, Invitation, Question, Response, Section, SectionProgress, Survey
+from surveys.services.invitations import delegation_create
 from surveys.services.responses import (
     Actor,
     Outcome,
@@ -255,3 +256,28 @@ def test_a_submit_makes_or_turns_the_progress_submitted_and_a_second_changes_not
     assert again.pk == worked_on.pk and again.submitted_by == "Kari Leder"
     assert again.submitted_at == worked_on.submitted_at
     assert SectionProgress.objects.filter(response=place.response).count() == 2
+
+
+def test_a_save_through_a_revoked_link_or_in_a_closed_round_is_refused_as_the_link(save):
+    invitation = save.actor.invitation
+    save("Q2", ["housing"], 0)
+
+    Invitation.objects.filter(pk=invitation.pk).update(revoked_at=timezone.now())
+    revoked, _answer = save("Q2", ["jobs"], 1)
+    Invitation.objects.filter(pk=invitation.pk).update(revoked_at=None)
+    Survey.objects.filter(pk=invitation.survey_id).update(status=Survey.Status.CLOSED)
+    closed, _answer = save("Q2", ["jobs"], 1)
+
+    assert revoked == closed == Outcome.LINK
+    assert Answer.objects.get(question__code="Q2").value == ["housing"] and AnswerChange.objects.count() == 1
+
+
+def test_a_save_through_a_link_given_from_a_revoked_link_is_refused_as_the_link(save, place):
+    colleague, _token = delegation_create(
+        invitation=place.actor.invitation, section=place.section, name="Ola", email="ola@b.example"
+    )
+    Invitation.objects.filter(pk=place.actor.invitation.pk).update(revoked_at=timezone.now())
+
+    outcome, _answer = save("Q2", ["jobs"], 0, who=Actor(name="Ola", invitation=colleague))
+
+    assert outcome == Outcome.LINK and not Answer.objects.exists()

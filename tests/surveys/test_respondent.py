@@ -612,3 +612,28 @@ def test_a_delegation_while_the_mail_server_is_away_succeeds_and_the_link_follow
     assert client.get(reverse("respondent-landing", args=[link])).status_code == 200
     delegation.refresh_from_db()
     assert delegation.token_hash != unsent_hash
+
+
+def test_an_autosave_through_a_link_revoked_since_the_last_save_is_refused(client, chief):
+    # given: the chief's link saved a moment ago, so this process holds it resolved
+    invitation, token = chief
+    assert autosave(client, token, "chief", "Q1", 0, Q1="yes").json()["status"] == "saved"
+
+    # when: the link is taken back, then the page saves again
+    invitation_revoke(invitation=Invitation.objects.get(pk=invitation.pk))
+    reply = autosave(client, token, "chief", "Q1", 1, Q1="no")
+
+    # then: refused, saying why, and nothing changed
+    assert reply.status_code == 410 and "trukket tilbake" in reply.json()["message"]
+    assert Answer.objects.get(question__code="Q1").value == "yes" and AnswerChange.objects.count() == 1
+
+
+def test_an_autosave_after_the_round_closed_since_the_last_save_is_refused(client, chief):
+    invitation, token = chief
+    assert autosave(client, token, "chief", "Q1", 0, Q1="yes").json()["status"] == "saved"
+
+    survey_close(survey=Survey.objects.get(pk=invitation.survey_id))
+    reply = autosave(client, token, "chief", "Q1", 1, Q1="no")
+
+    assert reply.status_code == 409 and reply.json()["message"] == "Runden er ikke åpen for svar."
+    assert Answer.objects.get(question__code="Q1").value == "yes" and AnswerChange.objects.count() == 1
