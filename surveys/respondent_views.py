@@ -95,11 +95,15 @@ def _link_for_save(token: str) -> tuple[Invitation, bool]:
     if found is not None and now - found[0] < LINK_REUSE_SECONDS:
         return found[1], True
     invitation = _link(token)
-    _recent_links[token] = (now, invitation)
+    _link_remember(token, invitation)
+    return invitation, False
+
+
+def _link_remember(token: str, invitation: Invitation) -> None:
+    _recent_links[token] = (time.monotonic(), invitation)
     _recent_links.move_to_end(token)
     while len(_recent_links) > LINK_REUSE_ENTRIES:
         _recent_links.popitem(last=False)
-    return invitation, False
 
 
 def recent_links_forget() -> None:
@@ -301,6 +305,7 @@ def section_page(request, invitation: Invitation, token: str, code: str):
     """One section's questions. Without JavaScript, "next" saves every answer that changed; when
     someone else changed one of them meanwhile, the page shows what is stored now (their answer)
     for that question and asks again, and the user's own answers elsewhere."""
+    _link_remember(token, invitation)  # the page's autosaves start from the link resolved here
     plan, segments = plan_and_form_get(invitation.survey.questionnaire, code, get_language())
     access = access_build(invitation=invitation, token=token, plan=plan)
     section = access.section_by_code(code)
