@@ -7,6 +7,7 @@ answer needs. Saving goes through surveys.services.responses, the same as everyw
 
 import contextlib
 import datetime
+import threading
 import time
 from collections import OrderedDict
 from functools import partial, wraps
@@ -79,8 +80,9 @@ def _link(token: str) -> Invitation:
 
 
 LINK_REUSE_SECONDS = 30
-LINK_REUSE_ENTRIES = 5000
+LINK_REUSE_ENTRIES = 2000  # more than the links typing at once in one process at a deadline
 _recent_links: OrderedDict[str, tuple[float, Invitation]] = OrderedDict()
+_recent_links_lock = threading.Lock()  # the embedded default's server runs requests in threads
 
 
 def _link_for_save(token: str) -> tuple[Invitation, bool]:
@@ -91,7 +93,8 @@ def _link_for_save(token: str) -> tuple[Invitation, bool]:
     is open, but for the municipality's profile, which conditions read, a few seconds late.
     Returns the link and whether it was reused."""
     now = time.monotonic()
-    found = _recent_links.get(token)
+    with _recent_links_lock:
+        found = _recent_links.get(token)
     if found is not None and now - found[0] < LINK_REUSE_SECONDS:
         return found[1], True
     invitation = _link(token)
@@ -100,15 +103,22 @@ def _link_for_save(token: str) -> tuple[Invitation, bool]:
 
 
 def _link_remember(token: str, invitation: Invitation) -> None:
-    _recent_links[token] = (time.monotonic(), invitation)
-    _recent_links.move_to_end(token)
-    while len(_recent_links) > LINK_REUSE_ENTRIES:
-        _recent_links.popitem(last=False)
+    with _recent_links_lock:
+        _recent_links[token] = (time.monotonic(), invitation)
+        _recent_links.move_to_end(token)
+        while len(_recent_links) > LINK_REUSE_ENTRIES:
+            _recent_links.popitem(last=False)
+
+
+def _link_forget(token: str) -> None:
+    with _recent_links_lock:
+        _recent_links.pop(token, None)
 
 
 def recent_links_forget() -> None:
     """Forgets the links autosaves have resolved (tests start from nothing)."""
-    _recent_links.clear()
+    with _recent_links_lock:
+        _recent_links.clear()
 
 
 def _invalid(request, error: InvitationInvalid) -> HttpResponse:
@@ -467,7 +477,7 @@ def autosave(request, token: str, code: str):
     except ValidationError as error:
         if error.code == "link" and reused:
             # Revoked or closed since this process resolved the link: resolve it again, which says why.
-            _recent_links.pop(token, None)
+            _link_forget(token)
             return autosave(request, token, code)
         return _json_error(" ".join(error.messages), 409)
     values[question_code] = answer.value

@@ -21,7 +21,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.connection is None or self.connection.closed:
             return False
         try:
-            readable, _writable, _failed = select.select([self.connection.fileno()], [], [], 0)
+            poller = select.poll()  # not select(): a process may hold descriptors past 1024
+            poller.register(self.connection.fileno(), select.POLLIN | select.POLLPRI)
+            ready = poller.poll(0)
         except (OSError, ValueError):
             return False
-        return not readable
+        return not ready
