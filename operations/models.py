@@ -1,4 +1,4 @@
-"""What the operations app keeps in the database: calls the broker could not take."""
+"""What the operations app keeps in the database: calls waiting to be handed to the broker."""
 
 from django.db import models
 
@@ -6,9 +6,10 @@ from municipalities.models import TimestampedModel
 
 
 class OutboxTask(TimestampedModel):
-    """A Celery task that was to be queued when the broker (Redis) was away. Kept here instead
-    of failing the request that asked for it, and queued by beat's `operations.outbox_resend`
-    once the broker answers (operations/outbox.py). The same call is kept once (`key`)."""
+    """A Celery task waiting to be queued: one the broker (Redis) could not take, kept here
+    instead of failing the request that asked for it, or a receipt written with its submission.
+    Beat's `operations.outbox_resend` queues it within seconds, once the broker answers
+    (operations/outbox.py). The same call is kept once (`key`)."""
 
     task = models.CharField("task", max_length=200)
     kwargs = models.JSONField("keyword arguments", default=dict)
@@ -18,8 +19,8 @@ class OutboxTask(TimestampedModel):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        verbose_name = "task waiting for the broker"
-        verbose_name_plural = "tasks waiting for the broker"
+        verbose_name = "task waiting to be queued"
+        verbose_name_plural = "tasks waiting to be queued"
 
     def __str__(self) -> str:
         return f"{self.task} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.task

@@ -7,5 +7,6 @@ from operations.outbox import outbox_resend
 
 @shared_task(name="operations.outbox_resend")
 def outbox_resend_task() -> int:
-    """Run by beat every minute: queues the tasks kept while the broker was away."""
+    """Run by beat every ten seconds (OUTBOX_RESEND_SECONDS): queues the receipts written with
+    their submissions and the tasks kept while the broker was away."""
     return outbox_resend()

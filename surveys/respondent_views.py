@@ -506,15 +506,20 @@ def submit(request, access: Access):
         targets = access.sections
     else:
         targets = [access.section_by_code(request.POST.get("section", ""))]
+    # The receipt is written with the (last) submission, and beat hands it to a worker within
+    # seconds: the respondent does not wait for the broker (operations.outbox).
+    receipt = (receipt_send_task, {"invitation_id": access.invitation.pk, "language": get_language()})
     try:
         # All sections or none; one section is one statement, a transaction of its own.
         with transaction.atomic() if len(targets) > 1 else contextlib.nullcontext():
             for section in targets:
-                section_submit(response=access.response, section=section, actor=access.actor)
+                last = section is targets[-1]
+                section_submit(
+                    response=access.response, section=section, actor=access.actor, then_queue=receipt if last else None
+                )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("respondent-review", access.token)
-    task_enqueue_on_commit(receipt_send_task, invitation_id=access.invitation.pk, language=get_language())
     messages.success(request, _("Thank you! The answers have been submitted."))
     return redirect("respondent-review", access.token)
 

@@ -1,6 +1,7 @@
 """A municipality's response: answers saved one at a time, no lost update,
 every change in the audit trail, sections submitted and reopened."""
 
+import contextlib
 import datetime
 import functools
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from municipalities.models import Municipality
+from operations.outbox import task_record_params, task_record_sql
 from surveys import rows
 from surveys.models import (
     Answer,
@@ -84,10 +86,10 @@ _CHANGE_FIELDS = (
 @functools.cache
 def _statements(vendor: str) -> dict[str, str]:
     """The SQL of the respondent's writes, written once per database vendor: a response made,
-    an answer saved step by step, a section submitted."""
+    an answer saved step by step, a section submitted (with its receipt kept for the worker)."""
     P, A, C, R = SectionProgress, Answer, AnswerChange, Response
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    return {
+    statements = {
         "response": (
             f"INSERT INTO {rows.table(R)} ({rows.column(R, 'created_at')}, {rows.column(R, 'updated_at')},"
             f" {rows.column(R, 'survey')}, {rows.column(R, 'municipality')}) VALUES (%s, %s, %s, %s)"
@@ -127,6 +129,9 @@ def _statements(vendor: str) -> dict[str, str]:
             f" {rows.column(A, 'version')} = %s, {rows.column(A, 'updated_at')} = %s WHERE {rows.column(A, 'id')} = %s"
         ),
     }
+    # The submission and its receipt kept in the outbox, in one statement (PostgreSQL only).
+    statements["submit_and_queue"] = f"WITH queued AS ({task_record_sql()}) {statements['submit']}"
+    return statements
 
 
 def _progress_mark_worked_on(cursor, response: Response, section: Section, actor: Actor, now) -> bool:
@@ -321,18 +326,30 @@ def answer_save(
     return answer
 
 
-def section_submit(*, response: Response, section: Section, actor: Actor) -> SectionProgress:
+def section_submit(*, response: Response, section: Section, actor: Actor, then_queue=None) -> SectionProgress:
     """Submits the section: its progress made or turned submitted in one statement, which waits
     for a save of the same section that holds the row (and a later save finds it submitted).
-    Submitting a submitted section again changes nothing."""
+    Submitting a submitted section again changes nothing. `then_queue`, a task and its
+    arguments (the receipt), is kept in the outbox with the submission, for beat to queue
+    (operations.outbox): on PostgreSQL in the same statement, elsewhere in the same transaction."""
     if response.survey.status != Survey.Status.OPEN:
         raise ValidationError(ERROR_NOT_OPEN, code="not_open")
     P = SectionProgress
     now = rows.to_db(P, "submitted_at", timezone.now())
     params = [response.pk, section.pk, P.Status.SUBMITTED, now, actor.name, now, now]
-    with rows.prepared_cursor() as cursor:
-        cursor.execute(_statements(connection.vendor)["submit"], params)
-        row = cursor.fetchone()
+    statements = _statements(connection.vendor)
+    together = then_queue is not None and connection.vendor == "postgresql"
+    with transaction.atomic() if then_queue is not None and not together else contextlib.nullcontext():
+        with rows.prepared_cursor() as cursor:
+            if then_queue is not None:
+                queued = task_record_params(*then_queue)
+                if together:
+                    cursor.execute(statements["submit_and_queue"], queued + params)
+                else:
+                    cursor.execute(task_record_sql(), queued)
+            if not together:
+                cursor.execute(statements["submit"], params)
+            row = cursor.fetchone()
     if row is None:
         return P.objects.get(response=response, section=section)
     return _PROGRESS.row_instance(row)

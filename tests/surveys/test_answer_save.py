@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from operations.models import OutboxTask
 from surveys.models import Answer, AnswerChange, Invitation, Question, Response, Section, SectionProgress, Survey
 from surveys.services.invitations import delegation_create
 from surveys.services.responses import (
@@ -24,6 +25,7 @@ from surveys.services.responses import (
     response_get_or_create,
     section_submit,
 )
+from surveys.tasks import receipt_send_task
 from tests.surveys.test_respondent import bergen, chief, open_round  # noqa: F401 - fixtures
 
 WAYS = {"one call": answer_save_in_one_call, "in steps": answer_save_in_steps}
@@ -256,6 +258,34 @@ def test_a_submit_makes_or_turns_the_progress_submitted_and_a_second_changes_not
     assert again.pk == worked_on.pk and again.submitted_by == "Kari Leder"
     assert again.submitted_at == worked_on.submitted_at
     assert SectionProgress.objects.filter(response=place.response).count() == 2
+
+
+def test_a_submit_keeps_its_receipt_in_the_outbox_with_it_once_however_often(place):
+    receipt = (receipt_send_task, {"invitation_id": place.actor.invitation.pk, "language": "nn"})
+    other = Section.objects.get(questionnaire=place.section.questionnaire, code="intro")
+
+    with CaptureQueriesContext(connection) as queries:
+        section_submit(response=place.response, section=place.section, actor=place.actor, then_queue=receipt)
+    section_submit(response=place.response, section=other, actor=place.actor, then_queue=receipt)
+
+    # one call waiting for beat, with the submission: one statement on PostgreSQL
+    waiting = OutboxTask.objects.get()
+    assert (waiting.task, waiting.kwargs) == ("surveys.tasks.receipt_send_task", receipt[1])
+    assert waiting.attempts == 0 and waiting.last_error == ""
+    written = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert len(written) == (1 if connection.vendor == "postgresql" else 2)
+    assert SectionProgress.objects.filter(response=place.response, status=SectionProgress.Status.SUBMITTED).count() == 2
+
+
+def test_a_submit_refused_keeps_no_receipt(place):
+    Survey.objects.filter(pk=place.response.survey_id).update(status=Survey.Status.CLOSED)
+    place.response.survey.refresh_from_db()
+    receipt = (receipt_send_task, {"invitation_id": place.actor.invitation.pk, "language": "nb"})
+
+    with pytest.raises(ValidationError):
+        section_submit(response=place.response, section=place.section, actor=place.actor, then_queue=receipt)
+
+    assert not OutboxTask.objects.exists() and not SectionProgress.objects.exists()
 
 
 def test_a_save_through_a_revoked_link_or_in_a_closed_round_is_refused_as_the_link(save):
