@@ -7,9 +7,6 @@ answer needs. Saving goes through surveys.services.responses, the same as everyw
 
 import contextlib
 import datetime
-import threading
-import time
-from collections import OrderedDict
 from functools import partial, wraps
 
 from django import forms
@@ -30,6 +27,7 @@ from operations.outbox import task_enqueue_on_commit
 from operations.request_log import log_context_add
 from surveys.answers import answer_display, answer_from_cleaned, initial_from_answer
 from surveys.forms import SectionForm
+from surveys.link_tickets import TICKET_COOKIE, ticket_give, ticket_invitation, ticket_make
 from surveys.models import Invitation, Section, SectionProgress
 from surveys.receipts import receipt_pdf
 from surveys.respondent_access import (
@@ -77,48 +75,6 @@ def _link(token: str) -> Invitation:
     if last is None or now - last > LAST_USED_RESOLUTION:
         link_mark_used(invitation, now)
     return invitation
-
-
-LINK_REUSE_SECONDS = 30
-LINK_REUSE_ENTRIES = 2000  # more than the links typing at once in one process at a deadline
-_recent_links: OrderedDict[str, tuple[float, Invitation]] = OrderedDict()
-_recent_links_lock = threading.Lock()  # the embedded default's server runs requests in threads
-
-
-def _link_for_save(token: str) -> tuple[Invitation, bool]:
-    """The link for an autosave, resolved again at most every LINK_REUSE_SECONDS in this process:
-    someone typing saves every few seconds. Reusing it is safe because the save itself checks in
-    the database, in the same statement, that the link may still save (revoked, round closed:
-    surveys.services.responses.answer_save); what else it carries does not change while a round
-    is open, but for the municipality's profile, which conditions read, a few seconds late.
-    Returns the link and whether it was reused."""
-    now = time.monotonic()
-    with _recent_links_lock:
-        found = _recent_links.get(token)
-    if found is not None and now - found[0] < LINK_REUSE_SECONDS:
-        return found[1], True
-    invitation = _link(token)
-    _link_remember(token, invitation)
-    return invitation, False
-
-
-def _link_remember(token: str, invitation: Invitation) -> None:
-    with _recent_links_lock:
-        _recent_links[token] = (time.monotonic(), invitation)
-        _recent_links.move_to_end(token)
-        while len(_recent_links) > LINK_REUSE_ENTRIES:
-            _recent_links.popitem(last=False)
-
-
-def _link_forget(token: str) -> None:
-    with _recent_links_lock:
-        _recent_links.pop(token, None)
-
-
-def recent_links_forget() -> None:
-    """Forgets the links autosaves have resolved (tests start from nothing)."""
-    with _recent_links_lock:
-        _recent_links.clear()
 
 
 def _invalid(request, error: InvitationInvalid) -> HttpResponse:
@@ -315,7 +271,6 @@ def section_page(request, invitation: Invitation, token: str, code: str):
     """One section's questions. Without JavaScript, "next" saves every answer that changed; when
     someone else changed one of them meanwhile, the page shows what is stored now (their answer)
     for that question and asks again, and the user's own answers elsewhere."""
-    _link_remember(token, invitation)  # the page's autosaves start from the link resolved here
     plan, segments = plan_and_form_get(invitation.survey.questionnaire, code, get_language())
     access = access_build(invitation=invitation, token=token, plan=plan)
     section = access.section_by_code(code)
@@ -351,7 +306,7 @@ def section_page(request, invitation: Invitation, token: str, code: str):
                 section = access.section_by_code(code)
                 form, status = None, 409
     before, after = _neighbours(access, section)
-    return render(
+    reply = render(
         request,
         "respondent/section.html",
         {
@@ -372,6 +327,9 @@ def section_page(request, invitation: Invitation, token: str, code: str):
         },
         status=status,
     )
+    # The page's autosaves need not read the link again (surveys.link_tickets).
+    ticket_give(reply, token, ticket_make(access.invitation, token, access.response.pk))
+    return reply
 
 
 @transaction.atomic
@@ -426,13 +384,20 @@ def _json_error(message: str, status: int) -> JsonResponse:
 def autosave(request, token: str, code: str):
     """Saves one question's answer as it changes; answers with the new version and the items
     to hide now, or the error, or the other person's value. Reads only what one answer needs:
-    the link (one query, at most every LINK_REUSE_SECONDS per process), the questionnaire's plan
-    and the question from memory, and the answers the section's conditions read, if any; the
-    save is one more statement."""
+    the link from the ticket its page gave (surveys.link_tickets; else the link's own query),
+    the questionnaire's plan and the question from memory, and the answers the section's
+    conditions read, if any; the save is one more statement."""
+    invitation = ticket_invitation(request.COOKIES.get(TICKET_COOKIE, ""), token)
+    if invitation is not None:
+        return _autosave(request, token, code, invitation, from_ticket=True)
     try:
-        invitation, reused = _link_for_save(token)
+        invitation = _link(token)
     except InvitationInvalid as error:
         return _json_error(INVALID_LINK_MESSAGES[error.reason], INVALID_LINK_STATUS[error.reason])
+    return _autosave(request, token, code, invitation, from_ticket=False)
+
+
+def _autosave(request, token: str, code: str, invitation: Invitation, *, from_ticket: bool):
     question_code = request.POST.get("question", "")
     rules, item = rules_and_item_get(invitation.survey.questionnaire, code, question_code)
     if rules is None or not link_may_open(invitation, rules.section):
@@ -475,13 +440,16 @@ def autosave(request, token: str, code: str):
             status=409,
         )
     except ValidationError as error:
-        if error.code == "link" and reused:
-            # Revoked or closed since this process resolved the link: resolve it again, which says why.
-            _link_forget(token)
-            return autosave(request, token, code)
+        if error.code == "link" and from_ticket:
+            # Revoked or closed since the page gave its ticket: resolve the link, which says why.
+            try:
+                invitation = _link(token)
+            except InvitationInvalid as invalid:
+                return _json_error(INVALID_LINK_MESSAGES[invalid.reason], INVALID_LINK_STATUS[invalid.reason])
+            return _autosave(request, token, code, invitation, from_ticket=False)
         return _json_error(" ".join(error.messages), 409)
     values[question_code] = answer.value
-    return JsonResponse(
+    reply = JsonResponse(
         {
             "status": "saved",
             "version": answer.version,
@@ -489,6 +457,9 @@ def autosave(request, token: str, code: str):
             "saved_at": timezone.localtime(answer.updated_at).strftime("%H:%M"),
         }
     )
+    if not from_ticket:  # the page's ticket was missing or old: the next saves need not read the link
+        ticket_give(reply, token, ticket_make(invitation, token, response.pk))
+    return reply
 
 
 @with_access

@@ -60,16 +60,13 @@ def officer_nord(region_nord):
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Rate limits and cached pages live in the cache (Redis in tests), frozen questionnaires'
-    entries and the links autosaves resolved also in each process's memory: start every test
-    with all of them empty."""
+    entries also in each process's memory: start every test with both empty."""
     from django.core.cache import cache
 
     from surveys.respondent_plan import frozen_forget
-    from surveys.respondent_views import recent_links_forget
 
     cache.clear()
     frozen_forget()
-    recent_links_forget()
 
 
 @pytest.fixture

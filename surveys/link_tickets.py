@@ -1,0 +1,122 @@
+"""A link's ticket: what an autosave needs of the link, signed by the page that resolved it.
+
+Someone answering saves every few seconds, and each request lands on whichever web process
+the balancer picks. The section page resolves the link (one query: surveys.respondent_access)
+and gives the browser a ticket in a cookie scoped to the link's own address: the link's ids
+and role, its round, the round's frozen questionnaire, the municipality and the profile its
+conditions read, and the response. An autosave that brings a valid ticket for its token reads
+nothing before its save, on any process. The save itself checks in the database, in the same
+statement, that the link may still save (not revoked, nor the link it was given from; the
+round open and within its grace period: surveys.services.responses.answer_save), so a ticket
+never outlives its link; when that check refuses, the view resolves the link, which says why.
+
+The ticket is signed with the SECRET_KEY (django.core.signing), bound to its token (a hash of
+it) and honoured for TICKET_SECONDS; without one, or with a stale, altered or foreign one,
+the autosave resolves the link as the pages do, and hands out a fresh ticket. A ticket is not
+secret (it holds what the page shows), only trusted: nobody can make or change one.
+What it carries could change during a round only by an admin editing the municipality's
+profile; until the page is loaded again, its autosaves decide conditions with the profile the
+page was drawn with.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core import signing
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
+
+from municipalities.models import Municipality
+from surveys import rows
+from surveys.models import Invitation, Questionnaire, Survey
+from surveys.respondent_access import PROFILE_FIELDS
+from surveys.services.invitations import token_hash
+
+
+def _columns(model, *names: str) -> rows.Columns:
+    return rows.Columns(model, [model._meta.get_field(name) for name in names])
+
+
+# What a ticket makes of its link: the fields autosaves read, as the link's query reads them
+# (surveys.rows; a field left out would be read from the database if anything asked for it).
+_INVITATION = _columns(Invitation, "id", "survey", "municipality", "role", "section", "delegated_by", "name")
+_SURVEY = _columns(Survey, "id", "year", "status", "questionnaire")
+_QUESTIONNAIRE = _columns(Questionnaire, "id", "frozen_at")
+_MUNICIPALITY = _columns(Municipality, "id", "kind")
+
+TICKET_COOKIE = "link_ticket"
+TICKET_SECONDS = 3600
+_SALT = "surveys.link_tickets"
+_BINDING = 32  # hex digits of the token's hash: enough to tell two tokens apart
+
+
+class _Serializer(signing.JSONSerializer):
+    """JSON that also takes the profile's decimal (as text)."""
+
+    def dumps(self, obj):
+        return DjangoJSONEncoder(separators=(",", ":")).encode(obj).encode("latin-1")
+
+
+def ticket_make(invitation: Invitation, token: str, response_pk: int) -> str | None:
+    """The ticket of a resolved link with its response; None while its questionnaire is not
+    frozen (an autosave then reads the questionnaire itself)."""
+    survey = invitation.survey
+    questionnaire = survey.questionnaire
+    if questionnaire is None or questionnaire.frozen_at is None or not hasattr(invitation, "profile_settles_refugees"):
+        return None
+    data = {
+        "t": token_hash(token)[:_BINDING],
+        "i": [invitation.pk, invitation.role, invitation.section_id, invitation.delegated_by_id, invitation.name],
+        "s": [survey.pk, survey.year, survey.status],
+        "q": [questionnaire.pk, questionnaire.frozen_at.isoformat()],
+        "m": [invitation.municipality_id, invitation.municipality.kind],
+        "r": response_pk,
+        "p": [getattr(invitation, f"profile_{name}") for name in PROFILE_FIELDS],
+    }
+    return signing.dumps(data, salt=_SALT, serializer=_Serializer)
+
+
+def ticket_invitation(ticket: str, token: str) -> Invitation | None:
+    """The link a ticket stands for, with what autosaves read of it (as link_resolve gives it);
+    None for a ticket that is altered, older than TICKET_SECONDS or another token's."""
+    try:
+        data = signing.loads(ticket, salt=_SALT, max_age=TICKET_SECONDS)
+        if data["t"] != token_hash(token)[:_BINDING]:
+            return None
+        pk, role, section_id, delegated_by_id, name = data["i"]
+        survey_pk, year, status = data["s"]
+        questionnaire_pk, frozen_at = data["q"]
+        municipality_pk, kind = data["m"]
+        response_pk = int(data["r"])
+        # The profile's only text is its one decimal (JSON has no decimals).
+        profile = [Decimal(value) if isinstance(value, str) else value for value in data["p"]]
+        frozen = datetime.datetime.fromisoformat(frozen_at)
+    except (signing.BadSignature, KeyError, TypeError, ValueError, InvalidOperation):
+        return None  # a ticket from another release would land here too
+    if len(profile) != len(PROFILE_FIELDS):
+        return None
+    survey = _SURVEY.instance([survey_pk, year, status, questionnaire_pk])
+    survey.questionnaire = _QUESTIONNAIRE.instance([questionnaire_pk, frozen])
+    invitation = _INVITATION.instance([pk, survey_pk, municipality_pk, role, section_id, delegated_by_id, name])
+    invitation.survey = survey
+    invitation.municipality = _MUNICIPALITY.instance([municipality_pk, kind])
+    invitation.response_pk = response_pk
+    for field, value in zip(PROFILE_FIELDS, profile, strict=True):
+        setattr(invitation, f"profile_{field}", value)
+    return invitation
+
+
+def ticket_give(reply, token: str, ticket: str | None) -> None:
+    """Sets the ticket's cookie on a reply: only the link's own pages receive it back."""
+    if ticket is None:
+        return
+    reply.set_cookie(
+        TICKET_COOKIE,
+        ticket,
+        max_age=TICKET_SECONDS,
+        path=reverse("respondent-landing", args=[token]),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
