@@ -99,6 +99,8 @@ def _chosen(value: object) -> set[str]:
 
 def _fill(segments: list[Segment], initial: Mapping[str, object], hidden: Iterable[str]) -> str:
     hidden = set(hidden)
+    if not initial:  # nothing answered yet (a link's first visit): only the hidden items to mark
+        return "".join([_blank(segment, hidden) for segment in segments])
     whitespace_text = False
     out = []
     chosen: dict[str, set[str]] = {}
@@ -126,6 +128,12 @@ def _fill(segments: list[Segment], initial: Mapping[str, object], hidden: Iterab
     html = "".join(out)
     # crispy-forms squeezes whitespace between tags, which a text area holding only spaces is.
     return remove_spaces(html) if whitespace_text else html
+
+
+def _blank(segment: Segment, hidden: set[str]) -> str:
+    if isinstance(segment, str):
+        return segment
+    return segment[2] if segment[0] == HIDDEN and segment[1] in hidden else ""
 
 
 def section_form_html(

@@ -81,8 +81,10 @@ def test_the_filled_in_form_is_what_crispy_forms_renders(demo_round, language):
     with translation.override(language):
         for section in plan.sections:
             items = section_items_get(questionnaire, section)
-            for _attempt in range(15):
-                initial, hidden = random_initial(items, rnd)
+            # nothing answered yet (a link's first visit), with and without hidden items; then answers
+            cases = [({}, set()), ({}, random_initial(items, rnd)[1])]
+            cases += [random_initial(items, rnd) for _attempt in range(15)]
+            for initial, hidden in cases:
                 slow = render_section_form(
                     SectionForm(items=items, language=language, initial=initial, hidden_codes=frozenset(hidden))
                 )
