@@ -37,9 +37,12 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 CLIENTS = 4
 WORKERS = 3
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-PAGE_REQUESTS = 120  # per round
-SAVES_PER_UNIT = 25  # per round, per autosaving unit (one per client)
-FLOWS = 16  # per round: units that each load the page, save SAVES_PER_FLOW answers and submit
+# Per round; each round's window lasts about half a second (the first version's, a third of
+# this, lasted 0.2 s, short enough for one stall of the shared machine to move a round's ratio
+# by half).
+PAGE_REQUESTS = 360
+SAVES_PER_UNIT = 75  # per autosaving unit (one per client)
+FLOWS = 48  # units that each load the page, save SAVES_PER_FLOW answers and submit
 SAVES_PER_FLOW = 7
 WARMUP = 30
 ENV = {

@@ -1,6 +1,7 @@
+"""The platform's WSGI application (config/wsgi.py, as deployed) with the benchmarks' settings."""
+
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-application = get_wsgi_application()
+
+from config.wsgi import application  # noqa: E402, F401 - after the settings are chosen

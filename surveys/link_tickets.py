@@ -20,6 +20,7 @@ page was drawn with.
 """
 
 import datetime
+import time
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from municipalities.models import Municipality
 from surveys import rows
 from surveys.models import Invitation, Questionnaire, Survey
 from surveys.respondent_access import PROFILE_FIELDS
+from surveys.respondent_plan import LocalEntries
 from surveys.services.invitations import token_hash
 
 
@@ -47,6 +49,8 @@ _MUNICIPALITY = _columns(Municipality, "id", "kind")
 
 TICKET_COOKIE = "link_ticket"
 TICKET_SECONDS = 3600
+# The tickets a process has checked: more than the pages open at once on one process at a deadline.
+_checked = LocalEntries(4000)
 _SALT = "surveys.link_tickets"
 _BINDING = 32  # hex digits of the token's hash: enough to tell two tokens apart
 
@@ -79,10 +83,32 @@ def ticket_make(invitation: Invitation, token: str, response_pk: int) -> str | N
 
 def ticket_invitation(ticket: str, token: str) -> Invitation | None:
     """The link a ticket stands for, with what autosaves read of it (as link_resolve gives it);
-    None for a ticket that is altered, older than TICKET_SECONDS or another token's."""
+    None for a ticket that is altered, older than TICKET_SECONDS or another token's. A ticket
+    this process has checked is not checked again until it is too old (the same text is the
+    same ticket); the link it gives is shared, and only read."""
+    if not ticket:
+        return None
+    binding = token_hash(token)[:_BINDING]
+    found = _checked.get_many([ticket]).get(ticket)
+    if found is not None:
+        deadline, bound_to, invitation = found
+        return invitation if bound_to == binding and time.time() < deadline else None
+    invitation = _ticket_read(ticket, binding)
+    if invitation is not None:
+        signed_at = signing.b62_decode(ticket.rsplit(":", 2)[1])
+        _checked.set_many({ticket: (signed_at + TICKET_SECONDS, binding, invitation)})
+    return invitation
+
+
+def tickets_forget() -> None:
+    """Forgets the tickets this process has checked (tests start from nothing)."""
+    _checked.clear()
+
+
+def _ticket_read(ticket: str, binding: str) -> Invitation | None:
     try:
         data = signing.loads(ticket, salt=_SALT, max_age=TICKET_SECONDS)
-        if data["t"] != token_hash(token)[:_BINDING]:
+        if data["t"] != binding:
             return None
         pk, role, section_id, delegated_by_id, name = data["i"]
         survey_pk, year, status = data["s"]

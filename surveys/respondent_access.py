@@ -160,7 +160,12 @@ def link_response(invitation: Invitation) -> Response:
     if pk is None:
         response = response_get_or_create(survey=invitation.survey, municipality=invitation.municipality)
         invitation.response_pk = pk = response.pk
-    return Response(pk=pk, survey=invitation.survey, municipality=invitation.municipality)
+    response = _RESPONSE.instance([pk, invitation.survey_id, invitation.municipality_id])
+    response.survey, response.municipality = invitation.survey, invitation.municipality
+    return response
+
+
+_RESPONSE = rows.Columns(Response, [Response._meta.get_field(name) for name in ("id", "survey", "municipality")])
 
 
 def link_may_open(invitation: Invitation, section: Section) -> bool:

@@ -55,7 +55,7 @@ CACHE_TIMEOUT = 24 * 60 * 60  # a frozen questionnaire's entries never go stale;
 LOCAL_ENTRIES = 2000  # a process's own memory: a few questionnaires' items, rules, plans and forms
 
 
-class _LocalEntries:
+class LocalEntries:
     """The entries of frozen questionnaires a process has read, least recently used out first.
     Safe without expiry because an entry's key names what it was made from (`_key`)."""
 
@@ -86,7 +86,7 @@ class _LocalEntries:
             self.entries.clear()
 
 
-_local = _LocalEntries(LOCAL_ENTRIES)
+_local = LocalEntries(LOCAL_ENTRIES)
 
 
 def frozen_get_many(keys: list[str]) -> dict[str, object]:
@@ -107,6 +107,16 @@ def frozen_get(key: str) -> object | None:
 def frozen_set_many(entries: Mapping[str, object]) -> None:
     cache.set_many(entries, timeout=CACHE_TIMEOUT)
     _local.set_many(entries)
+
+
+def local_get(key: str) -> object | None:
+    """An entry kept only in this process's memory (surveys.page_frames), with the frozen
+    questionnaires' entries and forgotten with them."""
+    return _local.get_many([key]).get(key)
+
+
+def local_set(key: str, value: object) -> None:
+    _local.set_many({key: value})
 
 
 def frozen_forget() -> None:

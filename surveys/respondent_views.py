@@ -15,7 +15,9 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -29,6 +31,7 @@ from surveys.answers import answer_display, answer_from_cleaned, initial_from_an
 from surveys.forms import SectionForm
 from surveys.link_tickets import TICKET_COOKIE, ticket_give, ticket_invitation, ticket_make
 from surveys.models import Invitation, Section, SectionProgress
+from surveys.page_frames import render_framed
 from surveys.receipts import receipt_pdf
 from surveys.respondent_access import (
     Access,
@@ -251,6 +254,12 @@ def _versions_html(access: Access, section: Section, posted=None) -> SafeString:
     return mark_safe("".join(inputs))  # noqa: S308 - the codes are escaped, the versions numbers
 
 
+def _messages_html(request) -> str:
+    """The messages waiting for the user, drawn (and so shown once), or nothing."""
+    waiting = messages.get_messages(request)
+    return render_to_string("shared/messages.html", {"messages": waiting}, request) if len(waiting) else ""
+
+
 def _neighbours(access: Access, section: Section) -> tuple[Section | None, Section | None]:
     index = access.sections.index(section)
     before = access.sections[index - 1] if index > 0 else None
@@ -306,27 +315,39 @@ def section_page(request, invitation: Invitation, token: str, code: str):
                 section = access.section_by_code(code)
                 form, status = None, 409
     before, after = _neighbours(access, section)
-    reply = render(
-        request,
-        "respondent/section.html",
-        {
-            "access": access,
-            "section": section,
-            "title": section.title(get_language()),
-            "form": form,
-            "form_html": render_section_form(form)
-            if form is not None
-            else _section_form_html(access, section, segments),
-            "versions_html": _versions_html(access, section, posted=request.POST if form is not None else None),
-            "conflicts": conflicts,
-            "before": before,
-            "after": after,
-            "progress": access.progress_text(section),
-            "progress_templates": _progress_templates(),
-            "position": access.sections.index(section) + 1,
-        },
-        status=status,
-    )
+    language = get_language()
+    context = {
+        "section": section,
+        "title": section.title(language),
+        "form": form,
+        "conflicts": conflicts,
+        "before": before,
+        "after": after,
+        "progress_templates": _progress_templates(),
+        "position": access.sections.index(section) + 1,
+        "section_count": len(access.sections),
+    }
+    # What differs between the links that open this section in this language (surveys.page_frames).
+    slots = {
+        "token": token,
+        "municipality_name": access.response.municipality.name,
+        "progress": access.progress_text(section),
+        "versions_html": _versions_html(access, section, posted=request.POST if form is not None else None),
+        "form_html": render_section_form(form) if form is not None else _section_form_html(access, section, segments),
+        "messages_html": _messages_html(request),
+        "csrf_token": get_token(request),
+        "next_path": request.get_full_path(),
+    }
+    frame_key = form_cache_key(access.invitation.survey.questionnaire, section.code, language)
+    if frame_key is None or form is not None or conflicts:
+        reply = render(request, "respondent/section.html", {**context, **slots}, status=status)
+    else:
+        staff = request.user.is_authenticated and request.user.is_staff  # base.html's menu shows it
+        variant = f"{context['position']}:{context['section_count']}:{bool(before)}:{bool(after)}:{staff}:{status}"
+        html = render_framed(
+            request, "respondent/section.html", context, key=f"frame:{frame_key}:{variant}", slots=slots
+        )
+        reply = HttpResponse(html, status=status)
     # The page's autosaves need not read the link again (surveys.link_tickets).
     ticket_give(reply, token, ticket_make(access.invitation, token, access.response.pk))
     return reply

@@ -60,13 +60,16 @@ def officer_nord(region_nord):
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Rate limits and cached pages live in the cache (Redis in tests), frozen questionnaires'
-    entries also in each process's memory: start every test with both empty."""
+    entries and the link tickets a process has checked also in its memory: start every test
+    with all of them empty."""
     from django.core.cache import cache
 
+    from surveys.link_tickets import tickets_forget
     from surveys.respondent_plan import frozen_forget
 
     cache.clear()
     frozen_forget()
+    tickets_forget()
 
 
 @pytest.fixture
