@@ -75,16 +75,17 @@ def task_key(task_name: str, kwargs: dict) -> str:
 _RECORDED = ["task", "kwargs", "key", "attempts", "last_error", "created_at", "updated_at"]
 
 
-def task_record_sql() -> str:
+def task_record_sql(*, only_if: str | None = None) -> str:
     """An INSERT that keeps a call in the outbox (the same call once), with the parameters of
-    `task_record_params`; written to be part of a caller's statement or transaction."""
+    `task_record_params`; written to be part of a caller's statement or transaction. With
+    `only_if`, a table or common table expression of the caller's, it inserts only when that
+    has a row."""
     quote, fields = connection.ops.quote_name, OutboxTask._meta
     columns = ", ".join(quote(fields.get_field(name).column) for name in _RECORDED)
     key = quote(fields.get_field("key").column)
-    return (
-        f"INSERT INTO {quote(fields.db_table)} ({columns}) VALUES (%s, %s, %s, 0, '', %s, %s)"
-        f" ON CONFLICT ({key}) DO NOTHING"
-    )
+    row = "%s, %s, %s, 0, '', %s, %s"
+    source = f"SELECT {row} FROM {only_if}" if only_if else f"VALUES ({row})"
+    return f"INSERT INTO {quote(fields.db_table)} ({columns}) {source} ON CONFLICT ({key}) DO NOTHING"
 
 
 def task_record_params(task, kwargs: dict) -> list:

@@ -1,19 +1,21 @@
-"""A link's ticket: what an autosave needs of the link, signed by the page that resolved it.
+"""A link's ticket: what an autosave or a submit needs of the link, signed by the page that
+resolved it.
 
 Someone answering saves every few seconds, and each request lands on whichever web process
 the balancer picks. The section page resolves the link (one query: surveys.respondent_access)
 and gives the browser a ticket in a cookie scoped to the link's own address: the link's ids
 and role, its round, the round's frozen questionnaire, the municipality and the profile its
-conditions read, and the response. An autosave that brings a valid ticket for its token reads
-nothing before its save, on any process. The save itself checks in the database, in the same
-statement, that the link may still save (not revoked, nor the link it was given from; the
-round open and within its grace period: surveys.services.responses.answer_save), so a ticket
-never outlives its link; when that check refuses, the view resolves the link, which says why.
+conditions read, and the response. An autosave or a submit that brings a valid ticket for its
+token reads nothing of the link, on any process. The save or the submission itself checks in
+the database, in the same statement, that the link may still change answers (not revoked, nor
+the link it was given from; the round open and within its grace period:
+surveys.services.responses), so a ticket never outlives its link; when that check refuses, the
+view resolves the link, which says why.
 
 The ticket is signed with the SECRET_KEY (django.core.signing), bound to its token (a hash of
 it) and honoured for TICKET_SECONDS; without one, or with a stale, altered or foreign one,
-the autosave resolves the link as the pages do, and hands out a fresh ticket. A ticket is not
-secret (it holds what the page shows), only trusted: nobody can make or change one.
+the link is resolved as the pages do it (and an autosave hands out a fresh ticket). A ticket
+is not secret (it holds what the page shows), only trusted: nobody can make or change one.
 What it carries could change during a round only by an admin editing the municipality's
 profile; until the page is loaded again, its autosaves decide conditions with the profile the
 page was drawn with.
@@ -45,7 +47,7 @@ def _columns(model, *names: str) -> rows.Columns:
 _INVITATION = _columns(Invitation, "id", "survey", "municipality", "role", "section", "delegated_by", "name")
 _SURVEY = _columns(Survey, "id", "year", "status", "questionnaire")
 _QUESTIONNAIRE = _columns(Questionnaire, "id", "frozen_at")
-_MUNICIPALITY = _columns(Municipality, "id", "kind")
+_MUNICIPALITY = _columns(Municipality, "id", "kind", "number")
 
 TICKET_COOKIE = "link_ticket"
 TICKET_SECONDS = 3600
@@ -74,7 +76,7 @@ def ticket_make(invitation: Invitation, token: str, response_pk: int) -> str | N
         "i": [invitation.pk, invitation.role, invitation.section_id, invitation.delegated_by_id, invitation.name],
         "s": [survey.pk, survey.year, survey.status],
         "q": [questionnaire.pk, questionnaire.frozen_at.isoformat()],
-        "m": [invitation.municipality_id, invitation.municipality.kind],
+        "m": [invitation.municipality_id, invitation.municipality.kind, invitation.municipality.number],
         "r": response_pk,
         "p": [getattr(invitation, f"profile_{name}") for name in PROFILE_FIELDS],
     }
@@ -113,7 +115,7 @@ def _ticket_read(ticket: str, binding: str) -> Invitation | None:
         pk, role, section_id, delegated_by_id, name = data["i"]
         survey_pk, year, status = data["s"]
         questionnaire_pk, frozen_at = data["q"]
-        municipality_pk, kind = data["m"]
+        municipality_pk, kind, number = data["m"]
         response_pk = int(data["r"])
         # The profile's only text is its one decimal (JSON has no decimals).
         profile = [Decimal(value) if isinstance(value, str) else value for value in data["p"]]
@@ -126,7 +128,7 @@ def _ticket_read(ticket: str, binding: str) -> Invitation | None:
     survey.questionnaire = _QUESTIONNAIRE.instance([questionnaire_pk, frozen])
     invitation = _INVITATION.instance([pk, survey_pk, municipality_pk, role, section_id, delegated_by_id, name])
     invitation.survey = survey
-    invitation.municipality = _MUNICIPALITY.instance([municipality_pk, kind])
+    invitation.municipality = _MUNICIPALITY.instance([municipality_pk, kind, number])
     invitation.response_pk = response_pk
     for field, value in zip(PROFILE_FIELDS, profile, strict=True):
         setattr(invitation, f"profile_{field}", value)

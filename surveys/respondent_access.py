@@ -37,7 +37,7 @@ from surveys.services.invitations import (
     token_is_wellformed,
 )
 from surveys.services.questionnaires import profile_values
-from surveys.services.responses import Actor, response_get_or_create
+from surveys.services.responses import Actor, response_get_or_create, response_params, response_statement
 
 PROFILE_FIELDS = ("settles_refugees", "is_partner", "population", "centrality_class", "immigrant_share")
 
@@ -137,11 +137,21 @@ def link_resolve(*, token: str) -> Invitation:
 
 
 def link_mark_used(invitation: Invitation, now) -> None:
-    """Writes when the link was last used (a prepared statement, like the link's query)."""
+    """Writes when the link was last used. On its first use it also makes the municipality's
+    response, which every page of a link shows or changes: on PostgreSQL in the same statement
+    (prepared, like the link's query), so a link's first page writes once."""
     I = Invitation  # noqa: E741 - as the other hand-written statements name their models
-    sql = f"UPDATE {rows.table(I)} SET {rows.column(I, 'last_used_at')} = %s WHERE {rows.column(I, 'id')} = %s"
-    with rows.prepared_cursor() as cursor:
-        cursor.execute(sql, [rows.to_db(I, "last_used_at", now), invitation.pk])
+    mark = f"UPDATE {rows.table(I)} SET {rows.column(I, 'last_used_at')} = %s WHERE {rows.column(I, 'id')} = %s"
+    params = [rows.to_db(I, "last_used_at", now), invitation.pk]
+    if getattr(invitation, "response_pk", False) is None and connection.vendor == "postgresql":
+        with rows.prepared_cursor() as cursor:
+            cursor.execute(f"WITH used AS ({mark}) {response_statement()}", params + response_params(invitation, now))
+            made = cursor.fetchone()
+        if made is not None:  # else made at the same moment by another request: found when needed
+            invitation.response_pk, invitation.response_made = made[0], True
+    else:
+        with rows.prepared_cursor() as cursor:
+            cursor.execute(mark, params)
     invitation.last_used_at = now
 
 
@@ -300,8 +310,8 @@ def access_build(
     to know which sections show), and `Access.answers` holds only those."""
     questionnaire = invitation.survey.questionnaire
     plan = plan or plan_get(questionnaire)
-    # A response this request makes has nothing stored yet: no answers or progress to read.
-    fresh = getattr(invitation, "response_pk", False) is None
+    # A response this request makes (or made) has nothing stored yet: no answers or progress to read.
+    fresh = getattr(invitation, "response_pk", False) is None or getattr(invitation, "response_made", False)
     response = link_response(invitation)
     profile = link_profile(invitation)
     if fresh:

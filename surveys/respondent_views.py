@@ -489,9 +489,23 @@ def review(request, access: Access):
 
 
 @require_POST
-@with_access(answers="conditions")
-def submit(request, access: Access):
-    """Submits one section (its holder) or, for the chief executive, all sections."""
+def submit(request, token: str):
+    """Submits one section (its holder) or, for the chief executive, all sections. Like an
+    autosave it takes the link from the ticket its page gave (surveys.link_tickets); the
+    submission's own statement checks that the link may still change answers."""
+    invitation = ticket_invitation(request.COOKIES.get(TICKET_COOKIE, ""), token)
+    if invitation is not None:
+        return _submit(request, token, invitation, from_ticket=True)
+    try:
+        invitation = _link(token)
+    except InvitationInvalid as error:
+        return _invalid(request, error)
+    return _submit(request, token, invitation, from_ticket=False)
+
+
+def _submit(request, token: str, invitation: Invitation, *, from_ticket: bool):
+    log_context_add(request, survey_id=invitation.survey_id, municipality=invitation.municipality.number)
+    access = access_build(invitation=invitation, token=token, answers="conditions")
     if request.POST.get("section") == "__all__":
         if not access.is_chief:
             raise Http404
@@ -510,6 +524,13 @@ def submit(request, access: Access):
                     response=access.response, section=section, actor=access.actor, then_queue=receipt if last else None
                 )
     except ValidationError as error:
+        if error.code == "link" and from_ticket:
+            # Revoked or closed since the page gave its ticket: resolve the link, which says why.
+            try:
+                invitation = _link(token)
+            except InvitationInvalid as invalid:
+                return _invalid(request, invalid)
+            return _submit(request, token, invitation, from_ticket=False)
         messages.error(request, " ".join(error.messages))
         return redirect("respondent-review", access.token)
     messages.success(request, _("Thank you! The answers have been submitted."))

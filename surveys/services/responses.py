@@ -1,7 +1,6 @@
 """A municipality's response: answers saved one at a time, no lost update,
 every change in the audit trail, sections submitted and reopened."""
 
-import contextlib
 import datetime
 import functools
 from dataclasses import dataclass
@@ -52,13 +51,24 @@ class StaleAnswer(Exception):
         self.answer = answer
 
 
+def response_statement() -> str:
+    """The INSERT that makes a municipality's response unless it is there, answering with its id
+    (no row when it was there); its parameters are `response_params`."""
+    return _statements(connection.vendor)["response"]
+
+
+def response_params(link: Invitation, now) -> list:
+    at = rows.to_db(Response, "created_at", now)
+    return [at, at, link.survey_id, link.municipality_id]
+
+
 def response_get_or_create(*, survey: Survey, municipality: Municipality) -> Response:
     """The municipality's one response; two requests at once still make one row (the unique
     constraint decides). One statement when it is new, as on a link's first use."""
     now = timezone.now()
     at = rows.to_db(Response, "created_at", now)
     with rows.prepared_cursor() as cursor:
-        cursor.execute(_statements(connection.vendor)["response"], [at, at, survey.pk, municipality.pk])
+        cursor.execute(response_statement(), [at, at, survey.pk, municipality.pk])
         made = cursor.fetchone()
     if made is None:
         return Response.objects.get(survey=survey, municipality=municipality)
@@ -89,6 +99,21 @@ def _statements(vendor: str) -> dict[str, str]:
     an answer saved step by step, a section submitted (with its receipt kept for the worker)."""
     P, A, C, R = SectionProgress, Answer, AnswerChange, Response
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    submit_into = (
+        f"INSERT INTO {rows.table(P)} ({rows.column(P, 'response')}, {rows.column(P, 'section')},"
+        f" {rows.column(P, 'status')}, {rows.column(P, 'last_worked_by')}, {rows.column(P, 'submitted_at')},"
+        f" {rows.column(P, 'submitted_by')}, {rows.column(P, 'created_at')}, {rows.column(P, 'updated_at')})"
+    )
+    submit_row = "%s, %s, %s, '', %s, %s, %s, %s"
+    submit_conflict = (
+        f" ON CONFLICT ({rows.column(P, 'response')}, {rows.column(P, 'section')}) DO UPDATE SET"
+        f" {rows.column(P, 'status')} = excluded.{rows.column(P, 'status')},"
+        f" {rows.column(P, 'submitted_at')} = excluded.{rows.column(P, 'submitted_at')},"
+        f" {rows.column(P, 'submitted_by')} = excluded.{rows.column(P, 'submitted_by')},"
+        f" {rows.column(P, 'updated_at')} = excluded.{rows.column(P, 'updated_at')}"
+        f" WHERE {rows.table(P)}.{rows.column(P, 'status')} <> excluded.{rows.column(P, 'status')}"
+        f" RETURNING {', '.join(rows.quoted(field.column) for field in _PROGRESS_FIELDS)}"
+    )
     statements = {
         "response": (
             f"INSERT INTO {rows.table(R)} ({rows.column(R, 'created_at')}, {rows.column(R, 'updated_at')},"
@@ -97,19 +122,7 @@ def _statements(vendor: str) -> dict[str, str]:
             f" RETURNING {rows.column(R, 'id')}"
         ),
         # Made submitted, or turned submitted unless it is already: the row's lock orders it with saves.
-        "submit": (
-            f"INSERT INTO {rows.table(P)} ({rows.column(P, 'response')}, {rows.column(P, 'section')},"
-            f" {rows.column(P, 'status')}, {rows.column(P, 'last_worked_by')}, {rows.column(P, 'submitted_at')},"
-            f" {rows.column(P, 'submitted_by')}, {rows.column(P, 'created_at')}, {rows.column(P, 'updated_at')})"
-            f" VALUES (%s, %s, %s, '', %s, %s, %s, %s)"
-            f" ON CONFLICT ({rows.column(P, 'response')}, {rows.column(P, 'section')}) DO UPDATE SET"
-            f" {rows.column(P, 'status')} = excluded.{rows.column(P, 'status')},"
-            f" {rows.column(P, 'submitted_at')} = excluded.{rows.column(P, 'submitted_at')},"
-            f" {rows.column(P, 'submitted_by')} = excluded.{rows.column(P, 'submitted_by')},"
-            f" {rows.column(P, 'updated_at')} = excluded.{rows.column(P, 'updated_at')}"
-            f" WHERE {rows.table(P)}.{rows.column(P, 'status')} <> excluded.{rows.column(P, 'status')}"
-            f" RETURNING {', '.join(rows.quoted(field.column) for field in _PROGRESS_FIELDS)}"
-        ),
+        "submit": f"{submit_into} VALUES ({submit_row}){submit_conflict}",
         "progress": (
             f"UPDATE {rows.table(P)} SET {rows.column(P, 'status')} = %s, {rows.column(P, 'last_worked_by')} = %s,"
             f" {rows.column(P, 'last_worked_at')} = %s, {rows.column(P, 'updated_at')} = %s"
@@ -129,8 +142,14 @@ def _statements(vendor: str) -> dict[str, str]:
             f" {rows.column(A, 'version')} = %s, {rows.column(A, 'updated_at')} = %s WHERE {rows.column(A, 'id')} = %s"
         ),
     }
-    # The submission and its receipt kept in the outbox, in one statement (PostgreSQL only).
-    statements["submit_and_queue"] = f"WITH queued AS ({task_record_sql()}) {statements['submit']}"
+    # PostgreSQL only: the submission through a link that may still change answers, with its
+    # receipt kept in the outbox, in one statement (each part writes only if `link` has a row).
+    linked = f"WITH link AS ({_LINK_MAY_SAVE})"
+    statements["submit_linked"] = f"{linked} {submit_into} SELECT {submit_row} FROM link{submit_conflict}"
+    statements["submit_linked_and_queue"] = (
+        f"{linked}, queued AS ({task_record_sql(only_if='link')})"
+        f" {submit_into} SELECT {submit_row} FROM link{submit_conflict}"
+    )
     return statements
 
 
@@ -194,6 +213,16 @@ class Outcome(StrEnum):
     SUBMITTED = "submitted"
     GONE = "gone"  # made from a version of an answer that no longer exists
     LINK = "link"  # through a link that may no longer save: revoked, or its round not open
+
+
+# What `_link_may_save` asks, as SQL for a statement of PostgreSQL's with the link's id and the
+# time as parameters (the function surveys_answer_save, migration 0009, asks the same).
+_LINK_MAY_SAVE = (
+    "SELECT 1 FROM surveys_invitation i JOIN surveys_survey s ON s.id = i.survey_id"
+    " LEFT JOIN surveys_invitation g ON g.id = i.delegated_by_id"
+    " WHERE i.id = %s AND i.revoked_at IS NULL AND g.revoked_at IS NULL AND s.status = 'open'"
+    " AND %s < s.closes_at + make_interval(days => s.invitation_grace_days)"
+)
 
 
 def _link_may_save(invitation: Invitation, now) -> bool:
@@ -329,26 +358,34 @@ def answer_save(
 def section_submit(*, response: Response, section: Section, actor: Actor, then_queue=None) -> SectionProgress:
     """Submits the section: its progress made or turned submitted in one statement, which waits
     for a save of the same section that holds the row (and a later save finds it submitted).
-    Submitting a submitted section again changes nothing. `then_queue`, a task and its
-    arguments (the receipt), is kept in the outbox with the submission, for beat to queue
-    (operations.outbox): on PostgreSQL in the same statement, elsewhere in the same transaction."""
+    Submitting a submitted section again changes nothing. A submission through a link is
+    refused, as a save is, when the link may no longer change answers (ValidationError "link").
+    `then_queue`, a task and its arguments (the receipt), is kept in the outbox with the
+    submission, for beat to queue (operations.outbox). On PostgreSQL all of it is one statement,
+    elsewhere the same steps in one transaction."""
     if response.survey.status != Survey.Status.OPEN:
         raise ValidationError(ERROR_NOT_OPEN, code="not_open")
     P = SectionProgress
-    now = rows.to_db(P, "submitted_at", timezone.now())
-    params = [response.pk, section.pk, P.Status.SUBMITTED, now, actor.name, now, now]
+    now = timezone.now()
+    at = rows.to_db(P, "submitted_at", now)
+    params = [response.pk, section.pk, P.Status.SUBMITTED, at, actor.name, at, at]
+    queued = task_record_params(*then_queue) if then_queue is not None else []
+    link = actor.invitation
     statements = _statements(connection.vendor)
-    together = then_queue is not None and connection.vendor == "postgresql"
-    with transaction.atomic() if then_queue is not None and not together else contextlib.nullcontext():
+    if connection.vendor == "postgresql" and link is not None:
+        name = "submit_linked_and_queue" if queued else "submit_linked"
         with rows.prepared_cursor() as cursor:
-            if then_queue is not None:
-                queued = task_record_params(*then_queue)
-                if together:
-                    cursor.execute(statements["submit_and_queue"], queued + params)
-                else:
-                    cursor.execute(task_record_sql(), queued)
-            if not together:
-                cursor.execute(statements["submit"], params)
+            cursor.execute(statements[name], [link.pk, rows.to_db(Survey, "closes_at", now), *queued, *params])
+            row = cursor.fetchone()
+        if row is None and not _link_may_save(link, now):
+            raise ValidationError(ERROR_LINK, code="link")
+    else:
+        with transaction.atomic(), rows.prepared_cursor() as cursor:
+            if link is not None and not _link_may_save(link, now):
+                raise ValidationError(ERROR_LINK, code="link")
+            if queued:
+                cursor.execute(task_record_sql(), queued)
+            cursor.execute(statements["submit"], params)
             row = cursor.fetchone()
     if row is None:
         return P.objects.get(response=response, section=section)

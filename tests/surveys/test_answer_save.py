@@ -311,3 +311,24 @@ def test_a_save_through_a_link_given_from_a_revoked_link_is_refused_as_the_link(
     outcome, _answer = save("Q2", ["jobs"], 0, who=Actor(name="Ola", invitation=colleague))
 
     assert outcome == Outcome.LINK and not Answer.objects.exists()
+
+
+@pytest.mark.parametrize("change", ["revoked", "closed", "giver revoked"])
+def test_a_submit_through_a_link_that_may_no_longer_change_answers_is_refused(change, place):
+    # given: the link's round as the submitter's page last saw it, open
+    invitation = place.actor.invitation
+    if change == "revoked":
+        Invitation.objects.filter(pk=invitation.pk).update(revoked_at=timezone.now())
+    elif change == "closed":
+        Survey.objects.filter(pk=invitation.survey_id).update(status=Survey.Status.CLOSED)
+    else:
+        colleague = delegation_create(invitation=invitation, section=place.section, name="Per", email="per@b.no")[0]
+        Invitation.objects.filter(pk=invitation.pk).update(revoked_at=timezone.now())
+        place.actor = Actor(name="Per", invitation=colleague)
+    receipt = (receipt_send_task, {"invitation_id": place.actor.invitation.pk, "language": "nb"})
+
+    with pytest.raises(ValidationError) as refused:
+        section_submit(response=place.response, section=place.section, actor=place.actor, then_queue=receipt)
+
+    assert refused.value.code == "link"
+    assert not SectionProgress.objects.exists() and not OutboxTask.objects.exists()

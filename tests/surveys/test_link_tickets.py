@@ -1,5 +1,6 @@
-"""The ticket a section page gives its autosaves (surveys.link_tickets): trusted only when it is
-the page's own, for its own token and young enough; otherwise the autosave reads the link."""
+"""The ticket a section page gives its autosaves and its submit (surveys.link_tickets): trusted
+only when it is the page's own, for its own token and young enough; otherwise the link is read.
+A trusted ticket never outlives its link: the save or the submission checks it."""
 
 import json
 
@@ -11,10 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from municipalities.models import Municipality
+from operations.models import OutboxTask
 from surveys import link_tickets
 from surveys.link_tickets import TICKET_COOKIE
-from surveys.models import Answer, Invitation
+from surveys.models import Answer, Invitation, SectionProgress, Survey
 from surveys.services.invitations import invitation_create
+from surveys.services.rounds import survey_close
 from tests.surveys.test_respondent import bergen, chief, open_round  # noqa: F401 - fixtures
 
 LINK_QUERY = "WHERE i.token_hash = "
@@ -106,3 +109,45 @@ def test_a_ticket_outlives_no_revocation(client, chief):  # noqa: F811
     reply, _queries = _save(client, token, "yes")
 
     assert reply.status_code == 410 and not Answer.objects.exists()
+
+
+def _submit(client: Client, token: str):
+    with CaptureQueriesContext(connection) as queries:
+        reply = client.post(reverse("respondent-submit", args=[token]), {"section": "chief"})
+    return reply, [query["sql"] for query in queries.captured_queries]
+
+
+def test_with_the_pages_ticket_a_submit_reads_nothing_of_the_link(client, chief):  # noqa: F811
+    _invitation, token = chief
+    _page(client, token)
+
+    reply, queries = _submit(client, token)
+
+    assert reply.status_code == 302 and not any(LINK_QUERY in sql for sql in queries)
+    assert SectionProgress.objects.get(section__code="chief").status == SectionProgress.Status.SUBMITTED
+    assert OutboxTask.objects.filter(task="surveys.tasks.receipt_send_task").count() == 1
+
+
+def test_a_submit_through_a_link_revoked_since_its_page_says_why_and_changes_nothing(client, chief):  # noqa: F811
+    invitation, token = chief
+    _page(client, token)
+    Invitation.objects.filter(pk=invitation.pk).update(revoked_at=invitation.created_at)
+
+    reply, _queries = _submit(client, token)
+
+    assert reply.status_code == 410 and "trukket tilbake" in reply.content.decode()
+    assert not SectionProgress.objects.filter(status=SectionProgress.Status.SUBMITTED).exists()
+    assert not OutboxTask.objects.exists()
+
+
+def test_a_submit_after_the_round_closed_since_its_page_says_the_round_is_not_open(client, chief):  # noqa: F811
+    invitation, token = chief
+    _page(client, token)
+    survey_close(survey=Survey.objects.get(pk=invitation.survey_id))  # closed, its links in their grace period
+
+    reply, _queries = _submit(client, token)
+
+    assert reply.status_code == 302
+    assert "Runden er ikke åpen for svar." in client.get(reply["Location"]).content.decode()
+    assert not SectionProgress.objects.filter(status=SectionProgress.Status.SUBMITTED).exists()
+    assert not OutboxTask.objects.exists()
