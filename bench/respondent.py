@@ -273,7 +273,9 @@ def measure_questionnaire(port: int, label: str, spec: dict, saves: list[tuple[s
             for _ in range(SAVES_PER_UNIT)
         ]
 
-    def flow(client: Client, token: str):
+    def flow(thread_client: Client, token: str):
+        # one respondent, one browser: its own cookies (a thread's client serves many units)
+        client = Client(thread_client.port)
         status, body, elapsed = client.request("GET", f"/r/{token}/s/{section}/")
         out = [(status == 200, elapsed)]
         headers = {"X-CSRFToken": csrf_of(body)}
@@ -289,13 +291,16 @@ def measure_questionnaire(port: int, label: str, spec: dict, saves: list[tuple[s
             "POST", f"/r/{token}/submit/", {"section": section, "csrfmiddlewaretoken": csrf_of(body)}, headers
         )
         out.append((status == 302, elapsed))
+        client.close()
         return out
 
-    def ceiling_flow(client: Client, _token: str):
+    def ceiling_flow(thread_client: Client, _token: str):
+        client = Client(thread_client.port)
         out = [((r := client.request("GET", ceiling_page))[0] == 200, r[2])]
         for _ in range(len(saves) + 1):
             r = client.request("POST", "/bench/ceiling-post/", {"question": "Q", "version": 0, "Q": "a"})
             out.append((r[0] == 200, r[2]))
+        client.close()
         return out
 
     jobs = [page_tokens[i % len(page_tokens)] for i in range(PAGE_REQUESTS)]
