@@ -7,7 +7,7 @@ answer needs. Saving goes through surveys.services.responses, the same as everyw
 
 import contextlib
 import datetime
-from functools import partial, wraps
+from functools import wraps
 
 from django import forms
 from django.contrib import messages
@@ -104,15 +104,12 @@ def with_link(view):
     return wrapped
 
 
-def with_access(view=None, *, answers: str = "all"):
-    """Gives the view what the link may see (surveys.respondent_access.Access); with
-    answers="conditions", only the answers that decide which sections show."""
-    if view is None:
-        return partial(with_access, answers=answers)
+def with_access(view):
+    """Gives the view what the link may see (surveys.respondent_access.Access)."""
 
     @wraps(view)
     def wrapped(request, invitation, token, *args, **kwargs):
-        return view(request, access_build(invitation=invitation, token=token, answers=answers), *args, **kwargs)
+        return view(request, access_build(invitation=invitation, token=token), *args, **kwargs)
 
     return with_link(wrapped)
 
