@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,6 +34,7 @@ from reminders.selectors import (
     schedule_summaries,
 )
 from surveys.models import Survey
+from surveys.selectors import response_answers_for_staff
 
 ADMIN = StaffProfile.Role.SURVEY_ADMIN
 ANALYST = StaffProfile.Role.ANALYST
@@ -309,6 +311,7 @@ def chase_detail(request: HttpRequest, survey_id: int, municipality_id: int) -> 
         ),
         contacts=unit.contacts.filter(is_active=True).order_by("role", "name"),
         may_act=may_act and survey.status == Survey.Status.OPEN,
+        answer_sections=response_answers_for_staff(survey=survey, municipality=unit, language=get_language()),
     )
 
 
