@@ -243,6 +243,11 @@ URLS: dict[str, Row] = {
         post="login login login login 200 200 200 200 200",
         kwargs=survey,
     ),
+    "reminders-mail-log-export": Row(
+        get="login login login login 200 200 200 200 200",
+        post="login login login login 200 200 200 200 200",
+        kwargs=survey_and(fmt=lambda world: "xlsx"),
+    ),
     "analysis-overview": Row(
         get="login login login login 200 200 200 200 200",
         post="login login login login 200 200 200 200 200",
