@@ -1,21 +1,9 @@
-"""Puts the outbox resend on beat's schedule (held in the database), every minute."""
+"""Puts the outbox resend on beat's schedule (held in the database), every minute.
+
+Kept for the history only: the schedule is now defined in code (CELERY_BEAT_SCHEDULE in
+config/settings.py), and beat writes it into its tables when it starts."""
 
 from django.db import migrations
-
-TASK_NAME = "Queue the tasks kept while the broker was away"
-
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _created = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
-    PeriodicTask.objects.update_or_create(
-        name=TASK_NAME, defaults={"task": "operations.outbox_resend", "interval": every_minute, "enabled": True}
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -24,4 +12,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -1,22 +1,9 @@
-"""Puts the resume of stalled report and export builds on beat's schedule (held in the database), every five minutes."""
+"""Puts the resume of stalled report and export builds on beat's schedule (held in the database), every five minutes.
+
+Kept for the history only: the schedule is now defined in code (CELERY_BEAT_SCHEDULE in
+config/settings.py), and beat writes it into its tables when it starts."""
 
 from django.db import migrations
-
-TASK_NAME = "Resume report and export builds a worker left behind"
-
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_five_minutes, _created = IntervalSchedule.objects.get_or_create(every=5, period="minutes")
-    PeriodicTask.objects.update_or_create(
-        name=TASK_NAME,
-        defaults={"task": "surveys.analytics.jobs_resume", "interval": every_five_minutes, "enabled": True},
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -25,4 +12,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
 from openpyxl import load_workbook
 
 from municipalities.models import Contact, Municipality
@@ -220,8 +219,10 @@ def test_after_the_round_closes_the_retention_rule_erases_its_contacts_and_keeps
 
 
 def test_beat_runs_the_retention_rule_every_night(people, settings):
-    task = PeriodicTask.objects.get(task="privacy.erase_expired_contacts")
-    assert task.enabled and (task.crontab.hour, task.crontab.minute) == ("3", "15")
+    [entry] = [
+        entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == "privacy.erase_expired_contacts"
+    ]
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({3}, {15})
 
     settings.CONTACT_RETENTION_DAYS = 0
     Contact.objects.create(
