@@ -50,12 +50,18 @@ BROKER_UNREACHABLE = (KombuOperationalError, RedisConnectionError, RedisTimeoutE
 BROKER = Outage("Celery broker")
 
 
+def task_of(task):
+    """A task given as itself or by its name. Callers that name it need not import the module
+    that defines it, and a tasks module may import the services it calls without a circle."""
+    return current_app.tasks[task] if isinstance(task, str) else task
+
+
 def task_publish(task, kwargs: dict) -> bool:
-    """Hands one task to the broker; False (and nothing raised) when the broker is away."""
+    """Hands one task (or its name) to the broker; False (and nothing raised) when the broker is away."""
     if BROKER.is_down():
         return False
     try:
-        task.delay(**kwargs)
+        task_of(task).delay(**kwargs)
     except BROKER_UNREACHABLE as error:
         BROKER.failed(error, consequence="tasks are kept in the outbox, reminders wait as pending rows")
         return False
@@ -89,6 +95,7 @@ def task_record_sql(*, only_if: str | None = None) -> str:
 
 
 def task_record_params(task, kwargs: dict) -> list:
+    task = task_of(task)
     fields = OutboxTask._meta
     now = fields.get_field("created_at").get_db_prep_save(timezone.now(), connection)
     value = fields.get_field("kwargs").get_db_prep_save(kwargs, connection)
@@ -102,7 +109,9 @@ def task_record(task, **kwargs) -> None:
 
 
 def task_enqueue(task, **kwargs) -> None:
-    """Queues `task` with `kwargs`, or keeps the call for the resend when the broker is away."""
+    """Queues `task` (or the task of that name) with `kwargs`, or keeps the call for the resend
+    when the broker is away."""
+    task = task_of(task)
     if task_publish(task, kwargs):
         return
     OutboxTask.objects.bulk_create(

@@ -19,7 +19,7 @@ from municipalities.models import Region, StaffProfile
 from municipalities.selectors import region_scheme_active
 from surveys.analytics.dataset import Districts, round_data_load
 from surveys.analytics.exports import codebook_header, codebook_rows, export_table
-from surveys.analytics.models import AnalysisExport, AnalysisReport, OpenAnswerCategory
+from surveys.analytics.models import AnalysisExport, AnalysisJob, AnalysisReport, OpenAnswerCategory
 from surveys.analytics.open_answers import CODING_NOTE, question_coding, round_codings
 from surveys.analytics.reports import frequency_entries, net_score_chart, report_context, series_chart
 from surveys.analytics.selectors import analysis_series, analysis_series_choices
@@ -189,36 +189,7 @@ def export_request(request: HttpRequest, survey_id: int, fmt: str) -> HttpRespon
     export = analysis_export_request(
         survey=scope.survey, region=scope.region, districts=scope.districts, format=fmt, requested_by=request.user
     )
-    return redirect("analysis-export-status", survey_id=scope.survey.pk, export_id=export.pk)
-
-
-def _export(request: HttpRequest, survey_id: int, export_id: int) -> tuple[Scope, AnalysisExport]:
-    """Survey admins and analysts may fetch any export of the round; a regional officer only those
-    of their own region (whoever asked for them)."""
-    scope = _scope(request, survey_id)
-    export = get_object_or_404(
-        AnalysisExport.objects.select_related("survey", "region"), pk=export_id, survey=scope.survey
-    )
-    if staff_role(request.user) == StaffProfile.Role.REGIONAL_OFFICER:
-        fixed = staff_region(request.user)
-        if fixed is None or export.region_id != fixed.pk:
-            raise Http404
-    return scope, export
-
-
-@staff_required
-def export_status(request: HttpRequest, survey_id: int, export_id: int) -> HttpResponse:
-    scope, export = _export(request, survey_id, export_id)
-    return render(request, "analytics/export_status.html", _context(scope, export=export))
-
-
-@staff_required
-def export_download(request: HttpRequest, survey_id: int, export_id: int) -> HttpResponse:
-    _scope_, export = _export(request, survey_id, export_id)
-    if export.status != AnalysisExport.Status.DONE:
-        raise Http404
-    staff_event_record(request=request, kind=StaffEvent.Kind.DOWNLOAD, what=f"export {export.download_name()}")
-    return FileResponse(export.file.open("rb"), as_attachment=True, filename=export.download_name())
+    return redirect("analysis-export-status", survey_id=scope.survey.pk, job_id=export.pk)
 
 
 @staff_required
@@ -249,36 +220,42 @@ def report_page(request: HttpRequest, survey_id: int) -> HttpResponse:
 def report_request(request: HttpRequest, survey_id: int) -> HttpResponse:
     scope = _scope(request, survey_id)
     report = analysis_report_request(survey=scope.survey, region=scope.region, requested_by=request.user)
-    return redirect("analysis-report-status", survey_id=scope.survey.pk, report_id=report.pk)
+    return redirect("analysis-report-status", survey_id=scope.survey.pk, job_id=report.pk)
 
 
-def _report(request: HttpRequest, survey_id: int, report_id: int) -> tuple[Scope, AnalysisReport]:
+# --- reports and exports: jobs built by a worker ---------------------------------------------
+
+JOB_MODELS = {"report": AnalysisReport, "export": AnalysisExport}
+
+
+def _job(request: HttpRequest, survey_id: int, job_id: int, kind: str) -> tuple[Scope, AnalysisJob]:
+    """Survey admins and analysts may fetch any report or export of the round; a regional officer
+    only those of their own region (whoever asked for them)."""
     scope = _scope(request, survey_id)
-    report = get_object_or_404(AnalysisReport.objects.defer("pdf"), pk=report_id, survey=scope.survey)
+    model = JOB_MODELS[kind]
+    job = get_object_or_404(
+        model.objects.select_related("survey", "region").defer(*model.DEFERRED), pk=job_id, survey=scope.survey
+    )
     fixed = staff_region(request.user)
-    if fixed is not None and report.region_id != fixed.pk:
+    if staff_role(request.user) == StaffProfile.Role.REGIONAL_OFFICER and (fixed is None or job.region_id != fixed.pk):
         raise Http404
-    return scope, report
+    return scope, job
 
 
 @staff_required
-def report_status(request: HttpRequest, survey_id: int, report_id: int) -> HttpResponse:
-    scope, report = _report(request, survey_id, report_id)
-    return render(request, "analytics/report_status.html", _context(scope, report=report))
+def job_status(request: HttpRequest, survey_id: int, job_id: int, kind: str) -> HttpResponse:
+    scope, job = _job(request, survey_id, job_id, kind)
+    return render(request, "analytics/job_status.html", _context(scope, job=job, kind=kind))
 
 
 @staff_required
-def report_download(request: HttpRequest, survey_id: int, report_id: int) -> HttpResponse:
-    _scope_, report = _report(request, survey_id, report_id)
-    if report.status != AnalysisReport.Status.DONE:
+def job_download(request: HttpRequest, survey_id: int, job_id: int, kind: str) -> HttpResponse:
+    _scope_, job = _job(request, survey_id, job_id, kind)
+    if job.status != AnalysisJob.Status.DONE:
         raise Http404
-    pdf = AnalysisReport.objects.values_list("pdf", flat=True).get(pk=report.pk)
-    suffix = f"-{report.region.code}" if report.region_id else ""
-    name = f"report-{report.survey.year}{suffix}.pdf"
-    staff_event_record(request=request, kind=StaffEvent.Kind.DOWNLOAD, what=f"report {name}")
-    response = HttpResponse(bytes(pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    name = job.download_name()
+    staff_event_record(request=request, kind=StaffEvent.Kind.DOWNLOAD, what=f"{kind} {name}")
+    return FileResponse(job.content(), as_attachment=True, filename=name)
 
 
 # --- coding open answers ---------------------------------------------------------------------

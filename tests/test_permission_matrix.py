@@ -287,12 +287,12 @@ URLS: dict[str, Row] = {
     "analysis-export-status": Row(
         get="login login login login 404 200 200 200 200",
         post="login login login login 404 200 200 200 200",
-        kwargs=survey_and(export_id=lambda world: world.export.pk),
+        kwargs=survey_and(job_id=lambda world: world.export.pk),
     ),
     "analysis-export-download": Row(
         get="login login login login 404 200 200 200 200",
         post="login login login login 404 200 200 200 200",
-        kwargs=survey_and(export_id=lambda world: world.export.pk),
+        kwargs=survey_and(job_id=lambda world: world.export.pk),
     ),
     "analysis-report": Row(
         get="login login login login 200 200 200 200 200",
@@ -307,12 +307,12 @@ URLS: dict[str, Row] = {
     "analysis-report-status": Row(
         get="login login login login 404 200 200 200 200",
         post="login login login login 404 200 200 200 200",
-        kwargs=survey_and(report_id=lambda world: world.report.pk),
+        kwargs=survey_and(job_id=lambda world: world.report.pk),
     ),
     "analysis-report-download": Row(
         get="login login login login 404 200 200 200 200",
         post="login login login login 404 200 200 200 200",
-        kwargs=survey_and(report_id=lambda world: world.report.pk),
+        kwargs=survey_and(job_id=lambda world: world.report.pk),
     ),
     "analysis-open-answers": Row(
         get="login login login login 200 200 200 200 200",
@@ -653,7 +653,13 @@ class World:
         """One row of a model the world does not hold yet."""
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
         from django.contrib.auth.models import Group
-        from django_celery_beat.models import ClockedSchedule, SolarSchedule
+        from django_celery_beat.models import (
+            ClockedSchedule,
+            CrontabSchedule,
+            IntervalSchedule,
+            PeriodicTask,
+            SolarSchedule,
+        )
 
         from accounts.models import StaffEvent
         from municipalities.models import Contact
@@ -670,6 +676,11 @@ class World:
             "axes.accesslog": lambda: AccessLog.objects.create(**seen),
             "axes.accessfailurelog": lambda: AccessFailureLog.objects.create(**seen),
             "auth.group": lambda: Group.objects.create(name="g"),
+            "django_celery_beat.periodictask": lambda: PeriodicTask.objects.create(
+                name="t", task="config.ping", interval=IntervalSchedule.objects.create(every=1, period="days")
+            ),
+            "django_celery_beat.intervalschedule": lambda: IntervalSchedule.objects.create(every=2, period="days"),
+            "django_celery_beat.crontabschedule": lambda: CrontabSchedule.objects.create(minute="0", hour="4"),
             "municipalities.contact": lambda: Contact.objects.create(
                 municipality=self.bergen, name="Kari Leder", role="chief_executive", email="k@b.no"
             ),

@@ -2,6 +2,8 @@
 analyst can change them without a release), the report jobs built by Celery, and the
 categories analysts code open answers into."""
 
+import io
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from municipalities.models import TimestampedModel
 
-__all__ = ["AnalysisBand", "AnalysisExport", "AnalysisReport", "OpenAnswerCategory", "OpenAnswerTag"]
+__all__ = ["AnalysisBand", "AnalysisExport", "AnalysisJob", "AnalysisReport", "OpenAnswerCategory", "OpenAnswerTag"]
 
 
 class Districts(models.TextChoices):
@@ -51,9 +53,10 @@ class AnalysisBand(TimestampedModel):
         return f"{self.get_variable_display()}: {self.label}"
 
 
-class AnalysisReport(TimestampedModel):
-    """A graphic report (national, or for one region) built as a PDF by a Celery task.
-    The row records its own progress so the page can show it."""
+class AnalysisJob(TimestampedModel):
+    """A report or an export of a round, built by a Celery task: the row records its own progress,
+    so its page can show it, and its outcome (surveys.analytics.jobs runs every kind alike). Each
+    kind names its file (`download_name()`) and gives its finished output (`content()`)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -61,22 +64,18 @@ class AnalysisReport(TimestampedModel):
         DONE = "done", _("ready")
         FAILED = "failed", _("failed")
 
-    survey = models.ForeignKey(
-        "surveys.Survey", on_delete=models.CASCADE, related_name="analysis_reports", verbose_name=_("round")
-    )
+    survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, related_name="+", verbose_name=_("round"))
     region = models.ForeignKey(
         "municipalities.Region",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        related_name="analysis_reports",
+        related_name="+",
         verbose_name=_("region"),
-        help_text=_("Empty for the national report."),
+        help_text=_("Empty for the whole country."),
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    pdf = models.BinaryField(_("PDF"), null=True, blank=True)
-    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
     failure_message = models.TextField(_("failure"), blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -89,11 +88,31 @@ class AnalysisReport(TimestampedModel):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="%(class)s_progress_percent"),
+        ]
+
+    # Fields a page about the job does not read (the PDF itself).
+    DEFERRED: tuple[str, ...] = ()
+
+    @property
+    def is_unfinished(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class AnalysisReport(AnalysisJob):
+    """A graphic report (national, or for one region) as a PDF."""
+
+    pdf = models.BinaryField(_("PDF"), null=True, blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+
+    class Meta(AnalysisJob.Meta):
         verbose_name = _("analysis report")
         verbose_name_plural = _("analysis reports")
         constraints = [
-            models.CheckConstraint(condition=Q(progress__lte=100), name="analysis_report_progress_percent"),
+            *AnalysisJob.Meta.constraints,
             models.CheckConstraint(
                 condition=~Q(status="done") | Q(pdf__isnull=False), name="analysis_report_done_has_pdf"
             ),
@@ -109,6 +128,16 @@ class AnalysisReport(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.survey} – {self.region or _('national')}"
+
+    DEFERRED = ("pdf",)
+
+    def download_name(self) -> str:
+        suffix = f"-{self.region.code}" if self.region_id else ""
+        return f"report-{self.survey.year}{suffix}.pdf"
+
+    def content(self):
+        pdf = type(self).objects.values_list("pdf", flat=True).get(pk=self.pk)
+        return io.BytesIO(bytes(pdf))
 
 
 class OpenAnswerCategory(TimestampedModel):
@@ -186,9 +215,8 @@ def _export_path(export: "AnalysisExport", filename: str) -> str:
     return f"analysis/exports/{export.survey.year}/{export.pk or 'new'}-{filename}"
 
 
-class AnalysisExport(TimestampedModel):
-    """A data export (CSV, XLSX, SPSS .sav) or codebook of a round, built by a Celery task and kept as a
-    file; the row records its own progress so the page can show it to whoever asked."""
+class AnalysisExport(AnalysisJob):
+    """A data export (CSV, XLSX, SPSS .sav) or codebook of a round, kept as a file for whoever asked."""
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
@@ -196,45 +224,18 @@ class AnalysisExport(TimestampedModel):
         SAV = "sav", _("SPSS (.sav)")
         CODEBOOK = "codebook", _("codebook (XLSX)")
 
-    Status = AnalysisReport.Status
-
-    survey = models.ForeignKey(
-        "surveys.Survey", on_delete=models.CASCADE, related_name="analysis_exports", verbose_name=_("round")
-    )
-    region = models.ForeignKey(
-        "municipalities.Region",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="analysis_exports",
-        verbose_name=_("region"),
-        help_text=_("Empty for the whole country."),
-    )
     districts = models.CharField(
         _("Oslo's districts"), max_length=10, choices=Districts.choices, default=Districts.APART
     )
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     file = models.FileField(_("file"), upload_to=_export_path, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
-    failure_message = models.TextField(_("failure"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(AnalysisJob.Meta):
         verbose_name = _("analysis export")
         verbose_name_plural = _("analysis exports")
         constraints = [
-            models.CheckConstraint(condition=Q(progress__lte=100), name="analysis_export_progress_percent"),
+            *AnalysisJob.Meta.constraints,
             models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="analysis_export_done_has_file"),
         ]
         indexes = [
@@ -253,6 +254,9 @@ class AnalysisExport(TimestampedModel):
     @property
     def extension(self) -> str:
         return "xlsx" if self.format == self.Format.CODEBOOK else self.format
+
+    def content(self):
+        return self.file.open("rb")
 
     def download_name(self) -> str:
         stem = "codebook" if self.format == self.Format.CODEBOOK else "survey"

@@ -7,8 +7,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from surveys.analytics.jobs import JOB_STALE_AFTER
 from surveys.analytics.models import AnalysisExport, AnalysisReport
-from surveys.analytics.services import JOB_STALE_AFTER, analysis_export_build, analysis_jobs_resume
+from surveys.analytics.services import analysis_export_build, analysis_jobs_resume
 
 
 @pytest.fixture(autouse=True)

@@ -161,7 +161,7 @@ def test_a_regional_officer_requests_sees_and_downloads_only_their_regions_repor
     assert own.region.code == "nord" and response["Location"].endswith(f"/report/{own.pk}/")
     assert client.get(reverse("analysis-report-status", args=[answered_round.pk, own.pk])).status_code == 200
     download = client.get(reverse("analysis-report-download", args=[answered_round.pk, own.pk]))
-    assert download.status_code == 200 and download.content.startswith(b"%PDF")
+    assert download.status_code == 200 and download.getvalue().startswith(b"%PDF")
     assert "report-2026-nord.pdf" in download["Content-Disposition"]
     for other in (national, vest):
         assert client.get(reverse("analysis-report-status", args=[answered_round.pk, other.pk])).status_code == 404
