@@ -226,10 +226,8 @@ def reminders_fan_out_due(*, now: datetime.datetime) -> list[int]:
 def dispatches_enqueue(ids: list[int]) -> None:
     """Hands dispatches to the workers. When the broker is away, the rows stay pending and
     the next beat after it is back hands them out: nothing is lost, nothing fails the caller."""
-    from reminders.tasks import dispatch_send_task
-
     for number, dispatch_id in enumerate(ids):
-        if not task_publish(dispatch_send_task, {"dispatch_id": dispatch_id}):
+        if not task_publish("reminders.dispatch_send", {"dispatch_id": dispatch_id}):
             logger.warning("broker unreachable: %s messages wait for the next beat", len(ids) - number)
             return
 

@@ -20,7 +20,7 @@ from municipalities.selectors import region_scheme_active
 from surveys.analytics.dataset import Districts, round_data_load
 from surveys.analytics.exports import codebook_header, codebook_rows, export_table
 from surveys.analytics.models import AnalysisExport, AnalysisJob, AnalysisReport, OpenAnswerCategory
-from surveys.analytics.open_answers import CODING_NOTE, question_coding, round_codings
+from surveys.analytics.open_answers import CODING_NOTE, question_coding, question_is_codable, round_codings
 from surveys.analytics.reports import frequency_entries, net_score_chart, report_context, series_chart
 from surveys.analytics.selectors import analysis_series, analysis_series_choices
 from surveys.analytics.services import (
@@ -31,7 +31,6 @@ from surveys.analytics.services import (
     open_answer_category_move,
     open_answer_category_update,
     open_answer_tags_set,
-    question_is_codable,
 )
 from surveys.analytics.statistics import (
     MULTIPLE_NOTE,

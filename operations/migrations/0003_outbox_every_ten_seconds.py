@@ -5,6 +5,7 @@ names."""
 
 from django.db import migrations
 
+
 class Migration(migrations.Migration):
     dependencies = [("operations", "0002_beat_outbox_resend")]
 

@@ -15,9 +15,21 @@ from django.utils.translation import gettext_lazy
 from surveys.analytics.charts import Bar, bar_chart
 from surveys.analytics.dataset import RoundData, Unit
 from surveys.analytics.models import OpenAnswerCategory, OpenAnswerTag
-from surveys.analytics.services import question_is_codable
 from surveys.analytics.statistics import TEXT_TYPES, percent
 from surveys.models import Answer, Item, Question
+
+
+def question_is_codable(question: Question) -> bool:
+    """Text questions are coded on their answer, other questions with a comment box on the comment."""
+    return question.type in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT) or question.has_comment
+
+
+def answer_codable_text(answer: Answer) -> str:
+    """The text that is coded: the answer itself for a text question, else its comment."""
+    if answer.question.type in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT):
+        return "" if answer.value is None else str(answer.value).strip()
+    return answer.comment.strip()
+
 
 CODING_NOTE = gettext_lazy(
     "Share of the open answers; an answer can have several categories, so the percentages may add up to more than 100."

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from municipalities.models import Region
 from surveys.analytics.jobs import JobOutput, job_request, job_run, jobs_resume
 from surveys.analytics.models import AnalysisExport, AnalysisReport, Districts, OpenAnswerCategory, OpenAnswerTag
+from surveys.analytics.open_answers import answer_codable_text, question_is_codable
 from surveys.models import Answer, Question, Survey
 
 
@@ -98,18 +99,6 @@ NOT_CODABLE = _lazy("Only answers to a text question, or the comments on a quest
 CATEGORY_OF_OTHER_QUESTION = _lazy("A category of another question cannot be given to this answer.")
 NOTHING_TO_CODE = _lazy("This answer has no text to code.")
 LABEL_TAKEN = _lazy("The question already has a category with this label.")
-
-
-def question_is_codable(question: Question) -> bool:
-    """Text questions are coded on their answer, other questions with a comment box on the comment."""
-    return question.type in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT) or question.has_comment
-
-
-def answer_codable_text(answer: Answer) -> str:
-    """The text that is coded: the answer itself for a text question, else its comment."""
-    if answer.question.type in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT):
-        return "" if answer.value is None else str(answer.value).strip()
-    return answer.comment.strip()
 
 
 def open_answer_category_create(
