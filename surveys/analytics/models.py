@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from municipalities.models import TimestampedModel
+from surveys.texts import text_in_language
 
 __all__ = ["AnalysisBand", "AnalysisExport", "AnalysisJob", "AnalysisReport", "OpenAnswerCategory", "OpenAnswerTag"]
 
@@ -176,8 +177,6 @@ class OpenAnswerCategory(TimestampedModel):
         return self.label()
 
     def label(self, language: str | None = None) -> str:
-        from surveys.models import text_in_language
-
         return text_in_language(self, "label", language)
 
 
