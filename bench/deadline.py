@@ -519,7 +519,7 @@ def wait_for_mail(mailbox: Mailbox, expected: int) -> float:
 def completeness(survey, respondents: list[Respondent], mailbox: Mailbox) -> tuple[list[tuple[str, str, bool]], list]:
     """The after-run check; returns rows (check, result, passed) and the first problems found."""
     from surveys.models import Answer, AnswerChange, SectionProgress
-    from surveys.respondent_access import access_build, link_resolve
+    from surveys.respondent.links import link_resolve, visit_build
 
     problems: list[str] = []
     stored = defaultdict(dict)
@@ -572,7 +572,7 @@ def completeness(survey, respondents: list[Respondent], mailbox: Mailbox) -> tup
             submitted += 1
         else:
             problems.append(f"{number}: sections {respondent.sections}, progress {progress[number]}")
-        access = access_build(invitation=link_resolve(token=respondent.token))
+        access = visit_build(invitation=link_resolve(token=respondent.token))
         server = {s.code: [i.code for i in access.visible_items(s) if i.answerable] for s in access.sections}
         if server == respondent.visible and list(server) == respondent.sections:
             seen_alike += 1

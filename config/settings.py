@@ -140,7 +140,7 @@ else:
     # looks at the socket instead of sending a query (operations/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "operations.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # The respondent's most frequent statements run prepared (surveys/rows.py): psycopg prepares a
+    # The respondent's most frequent statements run prepared (surveys/fastpath/statements.py): psycopg prepares a
     # statement that a server-binding cursor sends from its first run. Django's own cursors bind
     # on the client and are never prepared. Prepared statements live in a server session, so a
     # pooler between the platform and PostgreSQL must pool sessions, not transactions.
@@ -303,6 +303,12 @@ REMINDERS_LEASE_SECONDS = int(os.environ.get("REMINDERS_LEASE_SECONDS", "600"))
 # platform: at most this many per link and per municipality in 24 hours.
 DELEGATIONS_PER_LINK_PER_DAY = int(os.environ.get("DELEGATIONS_PER_LINK_PER_DAY", "10"))
 DELEGATIONS_PER_MUNICIPALITY_PER_DAY = int(os.environ.get("DELEGATIONS_PER_MUNICIPALITY_PER_DAY", "25"))
+
+# The respondent's fast path (surveys/fastpath/): hand-written SQL, a signed ticket, a process's
+# own memory of frozen questionnaires and compiled forms. Off, every request takes the plain twins
+# (the ORM and Django's templates); on SQLite they run regardless. The test command runs the
+# respondent's tests both ways.
+SURVEYS_FASTPATH = env_bool("SURVEYS_FASTPATH", default=True)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

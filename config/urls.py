@@ -8,7 +8,7 @@ from reminders.views import outbox
 urlpatterns = [
     path("health/", health, name="health"),
     # The respondents' pages first: an autosave is the most frequent request, and URLs are tried in order.
-    path("r/", include("surveys.respondent_urls")),
+    path("r/", include("surveys.respondent.urls")),
     # Staff sign in on one page, with the second factor; the admin's own login page sends them there.
     path("admin/login/", RedirectView.as_view(url=reverse_lazy("staff-login"), query_string=True)),
     path("admin/", admin.site.urls),

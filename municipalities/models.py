@@ -246,6 +246,9 @@ class MunicipalityProfile(TimestampedModel):
     settles_refugees = models.BooleanField(_("settles refugees"), null=True, blank=True)
     is_partner = models.BooleanField(_("partner municipality"), null=True, blank=True)
 
+    # The attributes questionnaire conditions may name (with the unit's `kind`), e.g. ${settles_refugees}.
+    CONDITION_FIELDS = ("settles_refugees", "is_partner", "population", "centrality_class", "immigrant_share")
+
     class Meta:
         ordering = ["municipality__number", "-year"]
         verbose_name = _("yearly profile")

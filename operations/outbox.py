@@ -52,8 +52,14 @@ BROKER = Outage("Celery broker")
 
 def task_of(task):
     """A task given as itself or by its name. Callers that name it need not import the module
-    that defines it, and a tasks module may import the services it calls without a circle."""
-    return current_app.tasks[task] if isinstance(task, str) else task
+    that defines it, and a tasks module may import the services it calls without a circle. A web
+    process or a shell has not imported the apps' tasks modules (a worker does when it starts): the
+    first name looked up imports them."""
+    if not isinstance(task, str):
+        return task
+    if task not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[task]
 
 
 def task_publish(task, kwargs: dict) -> bool:

@@ -1,7 +1,7 @@
 """Whether a SECRET_KEY is fit for production.
 
 The key signs sessions, CSRF tokens, password-reset links and the respondents' link tickets
-(surveys.link_tickets): whoever knows it can make a ticket for any link. So production refuses
+(surveys.fastpath.tickets): whoever knows it can make a ticket for any link. So production refuses
 to start with a short key, one of few distinct characters, or one that stands in this
 repository (the development default, the example in deploy/survey.env.example or the docs),
 and `manage.py check --deploy` says why (operations.apps registers the check).

@@ -17,7 +17,8 @@ from django.utils import timezone
 from municipalities.models import Contact, Municipality, MunicipalityProfile, Region, StaffProfile
 from municipalities.services import staff_user_create
 from surveys.models import Answer, Invitation, Question, Response, Section, SectionProgress, Survey
-from surveys.services.invitations import invitation_create, invitation_link, token_hash
+from surveys.respondent.access import token_hash
+from surveys.services.invitations import invitation_create, invitation_link
 from surveys.services.questionnaires import NOT_RELEVANT, profile_values, questionnaire_load, questionnaire_visibility
 from surveys.services.rounds import survey_close, survey_open
 

@@ -6,8 +6,10 @@ import functools
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from surveys.models import Item, Question
@@ -131,3 +133,9 @@ class SectionForm(forms.Form):
             if len(cleaned.get(name) or []) > maximum:
                 self.add_error(name, forms.ValidationError(ERROR_TOO_MANY, code="too_many", params={"max": maximum}))
         return cleaned
+
+
+def section_form_render(form: SectionForm) -> SafeString:
+    """A section's form as HTML, drawn by crispy-forms (the respondent's page, the preview; the fast
+    path keeps it compiled: surveys.fastpath.forms)."""
+    return render_crispy_form(form, helper=form.helper)

@@ -8,7 +8,7 @@ from surveys.analytics.tasks import (
     analysis_reports_for_closed_round_task,
 )
 from surveys.models import Invitation
-from surveys.receipts import receipt_send
+from surveys.respondent.receipts import receipt_send
 from surveys.services.invitations import invitation_link_resend, lost_link_send
 
 # Nobody waits for the results of these (operations/outbox.py): none is stored. A mail

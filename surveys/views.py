@@ -13,8 +13,8 @@ from municipalities.access import municipalities_visible_to, staff_required, sta
 from municipalities.models import StaffProfile
 from surveys.forms import SectionForm
 from surveys.models import Questionnaire, Section, Survey
+from surveys.respondent.access import CHIEF_ROLES
 from surveys.selectors import survey_list_for_staff, survey_list_open
-from surveys.services.invitations import CHIEF_ROLES
 from surveys.services.questionnaires import (
     condition_message,
     profile_values,

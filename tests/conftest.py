@@ -64,12 +64,10 @@ def empty_cache():
     with all of them empty."""
     from django.core.cache import cache
 
-    from surveys.link_tickets import tickets_forget
-    from surveys.respondent_plan import frozen_forget
+    from surveys.fastpath.memory import memory_forget
 
     cache.clear()
-    frozen_forget()
-    tickets_forget()
+    memory_forget()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Invitation links: create, resolve, revoke, delegate and e-mail them.
+"""Invitation links: create, revoke, delegate and e-mail them (a link is resolved and held to its
+rule by the respondent wing: surveys.respondent.links and surveys.respondent.access).
 
 A token carries 256 bits from `secrets` and is shown once, in the e-mail; the
 database keeps only its SHA-256. A link is bound to one round, one
@@ -7,7 +8,6 @@ opening until `closes_at` plus the round's grace period, unless revoked.
 """
 
 import datetime
-import hashlib
 import logging
 import re
 import secrets
@@ -24,12 +24,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from municipalities.models import Contact, Municipality
+from operations.outbox import task_enqueue
 from surveys.models import DelegationEvent, Invitation, Section, Survey
+from surveys.respondent.access import link_is_chief, token_hash
 from surveys.services.responses import ERROR_NOT_OPEN
 
 logger = logging.getLogger(__name__)
-
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 # Contact roles -> the role a link answers for; district directors are the chief executives of districts.
 CONTACT_ROLE_TO_SECTION_ROLE = {
@@ -37,28 +37,10 @@ CONTACT_ROLE_TO_SECTION_ROLE = {
     Contact.Role.INTRODUCTION_PROGRAMME: Section.Role.INTRODUCTION_PROGRAMME,
     Contact.Role.SCHOOLS: Section.Role.SCHOOLS,
 }
-CHIEF_ROLES = {Section.Role.CHIEF_EXECUTIVE, Section.Role.DISTRICT_DIRECTOR}
-
-
-class InvitationInvalid(Exception):
-    """Why a link does not open: malformed, unknown, revoked, expired or not_open."""
-
-    def __init__(self, reason: str, invitation: Invitation | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.invitation = invitation
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def invitation_link(token: str) -> str:
     return f"{settings.SITE_URL}{reverse('respondent-landing', args=[token])}"
-
-
-def invitation_expires_at(survey: Survey) -> datetime.datetime:
-    return survey.closes_at + datetime.timedelta(days=survey.invitation_grace_days)
 
 
 def contact_section_role(contact: Contact) -> str | None:
@@ -67,10 +49,6 @@ def contact_section_role(contact: Contact) -> str | None:
     if role == Section.Role.CHIEF_EXECUTIVE and contact.municipality.kind == Municipality.Kind.DISTRICT:
         return Section.Role.DISTRICT_DIRECTOR
     return role
-
-
-def invitation_is_chief(invitation: Invitation) -> bool:
-    return invitation.section_id is None and invitation.role in CHIEF_ROLES
 
 
 @transaction.atomic
@@ -103,42 +81,6 @@ def invitation_create(
     invitation.full_clean()
     invitation.save()
     return invitation, token
-
-
-def invitation_resolve(*, token: str, now: datetime.datetime | None = None) -> Invitation:
-    """The invitation behind a token, or InvitationInvalid saying why not."""
-    if not token_is_wellformed(token):
-        raise InvitationInvalid("malformed")
-    invitation = (
-        Invitation.objects.select_related("survey__questionnaire", "municipality", "section", "delegated_by")
-        .filter(token_hash=token_hash(token))
-        .order_by()
-        .first()
-    )
-    return invitation_check(invitation, now=now)
-
-
-def token_is_wellformed(token: str) -> bool:
-    return bool(TOKEN_PATTERN.match(token or ""))
-
-
-def invitation_check(invitation: Invitation | None, *, now: datetime.datetime | None = None) -> Invitation:
-    """The invitation if its link works now, else InvitationInvalid saying why not: a link works
-    from the round's opening until its `closes_at` plus the grace period (not at that moment),
-    unless it or the link it was given from is revoked. Reads the survey and the giver."""
-    if invitation is None:
-        raise InvitationInvalid("unknown")
-    now = now or timezone.now()
-    if invitation.revoked_at is not None or (
-        invitation.delegated_by_id is not None and invitation.delegated_by.revoked_at is not None
-    ):
-        raise InvitationInvalid("revoked", invitation)
-    survey = invitation.survey
-    if survey.status == Survey.Status.ARCHIVED or now >= invitation_expires_at(survey):
-        raise InvitationInvalid("expired", invitation)
-    if survey.status == Survey.Status.DRAFT:
-        raise InvitationInvalid("not_open", invitation)
-    return invitation
 
 
 @transaction.atomic
@@ -275,7 +217,7 @@ def delegation_create(
     DELEGATIONS_PER_LINK_PER_DAY per link and DELEGATIONS_PER_MUNICIPALITY_PER_DAY per unit in 24
     hours, only to the unit's e-mail domains when it has any; every delegation, and every refusal,
     is in the delegation log."""
-    if not invitation_is_chief(invitation):
+    if not link_is_chief(invitation):
         raise ValidationError(_("Only the chief executive's link can give sections to others."), code="not_chief")
     if invitation.survey.status != Survey.Status.OPEN:
         raise ValidationError(ERROR_NOT_OPEN, code="not_open")
@@ -335,10 +277,7 @@ def delegation_link_send(*, delegation: Invitation, token: str) -> None:
         invitation_send(invitation=delegation, token=token)
     except OSError as error:  # smtplib's errors are OSErrors too
         logger.warning("link %s not e-mailed (%s): a worker sends a fresh one", delegation.pk, type(error).__name__)
-        from operations.outbox import task_enqueue
-        from surveys.tasks import invitation_link_resend_task
-
-        task_enqueue(invitation_link_resend_task, invitation_id=delegation.pk)
+        task_enqueue("surveys.tasks.invitation_link_resend_task", invitation_id=delegation.pk)
 
 
 def invitation_link_resend(*, invitation: Invitation) -> None:

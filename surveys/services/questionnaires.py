@@ -170,14 +170,8 @@ def profile_values(*, municipality: Municipality, year: int) -> dict[str, object
     # The round's year, or the latest earlier profile when that year's is not loaded yet.
     profile = MunicipalityProfile.objects.filter(municipality=municipality, year__lte=year).order_by("-year").first()
     values: dict[str, object] = {"kind": municipality.kind}
-    for name, field in [
-        ("settles_refugees", "settles_refugees"),
-        ("is_partner", "is_partner"),
-        ("population", "population"),
-        ("centrality_class", "centrality_class"),
-        ("immigrant_share", "immigrant_share"),
-    ]:
-        values[name] = getattr(profile, field) if profile else None
+    for name in MunicipalityProfile.CONDITION_FIELDS:
+        values[name] = getattr(profile, name) if profile else None
     return values
 
 

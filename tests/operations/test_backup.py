@@ -179,6 +179,10 @@ def test_the_embedded_sqlite_database_round_trips(tmp_path):
         return finished.stdout
 
     manage("migrate", "--verbosity=0")
+    with closing(sqlite3.connect(tmp_path / "platform.sqlite3")) as database, database:
+        database.execute(
+            "INSERT INTO accounts_staffevent (username, kind, what, created_at) VALUES ('kari', 'login', '', '2026-12-01')"
+        )
     (tmp_path / "media" / "analysis").mkdir(parents=True)
     (tmp_path / "media" / "analysis" / "export.csv").write_bytes(b"a;b\n1;2\n")
     manage("backup_platform", f"--output={tmp_path / 'backup.tar'}")
@@ -192,5 +196,5 @@ def test_the_embedded_sqlite_database_round_trips(tmp_path):
     assert "match the manifest" in restored
     assert (tmp_path / "restored-media" / "analysis" / "export.csv").read_bytes() == b"a;b\n1;2\n"
     with closing(sqlite3.connect(tmp_path / "restored.sqlite3")) as database:
-        tasks = database.execute("SELECT task FROM django_celery_beat_periodictask ORDER BY task").fetchall()
-    assert ("privacy.erase_expired_contacts",) in tasks
+        events = database.execute("SELECT username, kind FROM accounts_staffevent").fetchall()
+    assert events == [("kari", "login")]

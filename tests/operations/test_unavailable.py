@@ -12,7 +12,8 @@ def database_gone(monkeypatch):
     def fail(**kwargs):
         raise OperationalError("connection failed: server closed the connection unexpectedly")
 
-    monkeypatch.setattr("surveys.respondent_views.link_resolve", fail)
+    monkeypatch.setattr("surveys.respondent.views.link_open", fail)
+    monkeypatch.setattr("surveys.respondent.flow.link_open", fail)
 
 
 @pytest.fixture
@@ -43,6 +44,6 @@ def test_the_autosave_answers_json_its_script_tries_again_on(browser, chief_toke
 
 
 def test_any_other_error_is_still_a_500(browser, chief_token, monkeypatch):
-    monkeypatch.setattr("surveys.respondent_views.link_resolve", lambda **kwargs: 1 / 0)
+    monkeypatch.setattr("surveys.respondent.views.link_open", lambda **kwargs: 1 / 0)
 
     assert browser.get(reverse("respondent-landing", args=[chief_token])).status_code == 500

@@ -9,7 +9,7 @@ from tests.operations.conftest import ROOT, production_env
 PROBE = """
 import gc, json, sys
 import config.wsgi
-print(json.dumps({"frozen": gc.get_freeze_count(), "views": "surveys.respondent_views" in sys.modules}))
+print(json.dumps({"frozen": gc.get_freeze_count(), "views": "surveys.respondent.views" in sys.modules}))
 """
 
 

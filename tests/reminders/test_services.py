@@ -22,7 +22,7 @@ from reminders.services import (
     schedule_resume,
 )
 from surveys.models import Invitation
-from surveys.services.invitations import token_hash
+from surveys.respondent.access import token_hash
 from tests.reminders.conftest import CLOSES, OPENS, at, rule_named, start_answering, submit
 
 

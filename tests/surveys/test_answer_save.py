@@ -1,8 +1,8 @@
-"""The rules of saving one answer, held for both ways the platform saves: PostgreSQL's
-`surveys_answer_save` function in one call, and the same steps as statements, which the
-embedded SQLite runs (they are plain SQL, so they run here on PostgreSQL too, and
+"""The rules of saving one answer, held for both ways the platform saves: the plain way, the ORM's
+steps in a transaction (which the embedded SQLite runs, and every database when SURVEYS_FASTPATH
+is off), and the fast path's `surveys_answer_save` function in one call, on PostgreSQL.
 tests/surveys/test_sqlite_default.py runs this module on SQLite, without the tests marked
-`postgresql`)."""
+`postgresql`."""
 
 import threading
 
@@ -30,14 +30,13 @@ from surveys.services.responses import (
     Outcome,
     StaleAnswer,
     answer_save,
-    answer_save_in_one_call,
-    answer_save_in_steps,
+    answer_save_fast,
+    answer_save_plain,
     response_get_or_create,
     section_submit,
 )
-from surveys.tasks import receipt_send_task
 
-WAYS = {"one call": answer_save_in_one_call, "in steps": answer_save_in_steps}
+WAYS = {"one call": answer_save_fast, "plain": answer_save_plain}
 if connection.vendor != "postgresql":
     del WAYS["one call"]
 
@@ -178,6 +177,7 @@ def test_answer_save_turns_the_outcomes_into_errors(place):
 
 
 @pytest.mark.postgresql
+@pytest.mark.fastpath
 def test_on_postgresql_a_save_is_one_statement(place):
     save = place
     question = Question.objects.get(code="Q2")
@@ -247,7 +247,7 @@ def test_a_response_is_made_once_and_found_after(chief):
 
 def test_a_submit_makes_or_turns_the_progress_submitted_and_a_second_changes_nothing(place):
     untouched = Section.objects.get(questionnaire=place.section.questionnaire, code="intro")
-    answer_save_in_steps(
+    answer_save_plain(
         response=place.response,
         section=place.section,
         question=Question.objects.get(code="Q1"),
@@ -258,9 +258,11 @@ def test_a_submit_makes_or_turns_the_progress_submitted_and_a_second_changes_not
         now=timezone.now(),
     )
 
-    worked_on = section_submit(response=place.response, section=place.section, actor=place.actor)
-    never_opened = section_submit(response=place.response, section=untouched, actor=Actor(name="Ola"))
+    worked_on = section_submit(response=place.response, section=place.section, actor=place.actor).progress
+    never_opened = section_submit(response=place.response, section=untouched, actor=Actor(name="Ola")).progress
     again = section_submit(response=place.response, section=place.section, actor=Actor(name="Ola"))
+    assert again.submitted_now is False
+    again = again.progress
 
     assert worked_on.status == never_opened.status == SectionProgress.Status.SUBMITTED
     assert worked_on.submitted_by == worked_on.last_worked_by == "Kari Leder" and never_opened.submitted_by == "Ola"
@@ -269,30 +271,36 @@ def test_a_submit_makes_or_turns_the_progress_submitted_and_a_second_changes_not
     assert SectionProgress.objects.filter(response=place.response).count() == 2
 
 
-def test_a_submit_keeps_its_receipt_in_the_outbox_with_it_once_however_often(place):
-    receipt = (receipt_send_task, {"invitation_id": place.actor.invitation.pk, "language": "nn"})
-    other = Section.objects.get(questionnaire=place.section.questionnaire, code="intro")
+def test_a_submit_keeps_its_receipt_in_the_outbox_with_it_once_however_often(place, chief):
+    from surveys.respondent.flow import sections_submit
+
+    _invitation, token = chief
 
     with CaptureQueriesContext(connection) as queries:
-        section_submit(response=place.response, section=place.section, actor=place.actor, then_queue=receipt)
-    section_submit(response=place.response, section=other, actor=place.actor, then_queue=receipt)
+        first = sections_submit(token=token, ticket="", section_code="chief", language="nn")
+    again = sections_submit(token=token, ticket="", section_code="chief", language="nn")
 
-    # one call waiting for beat, with the submission: one statement on PostgreSQL
+    # one call waiting for beat, written in the submission's own transaction; a repeat submits nothing
     waiting = OutboxTask.objects.get()
-    assert (waiting.task, waiting.kwargs) == ("surveys.tasks.receipt_send_task", receipt[1])
+    assert (waiting.task, waiting.kwargs) == (
+        "surveys.tasks.receipt_send_task",
+        {"invitation_id": place.actor.invitation.pk, "language": "nn"},
+    )
     assert waiting.attempts == 0 and waiting.last_error == ""
+    assert [s.code for s in first.sections] == ["chief"] and again.sections == []
     written = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
-    assert len(written) == (1 if connection.vendor == "postgresql" else 2)
-    assert SectionProgress.objects.filter(response=place.response, status=SectionProgress.Status.SUBMITTED).count() == 2
+    assert any("sectionprogress" in sql for sql in written) and any("outbox" in sql for sql in written)
+    assert SectionProgress.objects.get(response=place.response, section=place.section).status == "submitted"
 
 
-def test_a_submit_refused_keeps_no_receipt(place):
+def test_a_submit_refused_keeps_no_receipt(place, chief):
+    from surveys.respondent.flow import sections_submit
+
+    _invitation, token = chief
     Survey.objects.filter(pk=place.response.survey_id).update(status=Survey.Status.CLOSED)
-    place.response.survey.refresh_from_db()
-    receipt = (receipt_send_task, {"invitation_id": place.actor.invitation.pk, "language": "nb"})
 
     with pytest.raises(ValidationError):
-        section_submit(response=place.response, section=place.section, actor=place.actor, then_queue=receipt)
+        sections_submit(token=token, ticket="", section_code="chief", language="nb")
 
     assert not OutboxTask.objects.exists() and not SectionProgress.objects.exists()
 
@@ -334,10 +342,9 @@ def test_a_submit_through_a_link_that_may_no_longer_change_answers_is_refused(ch
         colleague = delegation_create(invitation=invitation, section=place.section, name="Per", email="per@b.no")[0]
         Invitation.objects.filter(pk=invitation.pk).update(revoked_at=timezone.now())
         place.actor = Actor(name="Per", invitation=colleague)
-    receipt = (receipt_send_task, {"invitation_id": place.actor.invitation.pk, "language": "nb"})
 
     with pytest.raises(ValidationError) as refused:
-        section_submit(response=place.response, section=place.section, actor=place.actor, then_queue=receipt)
+        section_submit(response=place.response, section=place.section, actor=place.actor)
 
     assert refused.value.code == "link"
     assert not SectionProgress.objects.exists() and not OutboxTask.objects.exists()
@@ -444,10 +451,9 @@ def test_a_submit_through_a_link_into_another_units_response_is_refused(place):
 
     tromso = Municipality.objects.current().get(number="5501")
     foreign = Response.objects.create(survey=place.response.survey, municipality=tromso)
-    receipt = (receipt_send_task, {"invitation_id": place.actor.invitation.pk, "language": "nb"})
 
     with pytest.raises(ValidationError) as refused:
-        section_submit(response=foreign, section=place.section, actor=place.actor, then_queue=receipt)
+        section_submit(response=foreign, section=place.section, actor=place.actor)
 
     assert refused.value.code == "link"
     assert not SectionProgress.objects.exists() and not OutboxTask.objects.exists()

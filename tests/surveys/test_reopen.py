@@ -15,7 +15,7 @@ def submitted(draft_round):
     survey = survey_open(survey=draft_round)
     response = response_get_or_create(survey=survey, municipality=Municipality.objects.current().get(number="4601"))
     section = survey.questionnaire.sections.get(code="chief")
-    return section_submit(response=response, section=section, actor=Actor(name="Kari"))
+    return section_submit(response=response, section=section, actor=Actor(name="Kari")).progress
 
 
 def test_reopening_needs_a_reason_and_a_submitted_section(submitted, survey_admin):

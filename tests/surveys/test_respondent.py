@@ -20,7 +20,7 @@ from municipalities.models import Contact, Municipality
 from operations.models import OutboxTask
 from operations.outbox import outbox_resend
 from surveys.models import Answer, AnswerChange, Invitation, Response, Section, SectionProgress, Survey
-from surveys.receipts import receipt_send
+from surveys.respondent.receipts import receipt_send
 from surveys.services.invitations import (
     delegation_create,
     invitation_create,

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from municipalities.models import Municipality
 from surveys.demo_questionnaire import demo_questionnaire_create
 from surveys.models import Question, Survey
-from surveys.respondent_plan import plan_get, plan_visibility, rules_and_item_get
+from surveys.respondent.plan import plan_get, plan_visibility, rules_and_item_get
 from surveys.services.questionnaires import (
     NOT_RELEVANT,
     profile_values,

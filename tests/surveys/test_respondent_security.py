@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from municipalities.models import Municipality, MunicipalityProfile
 from surveys.models import Answer, AnswerChange, Invitation, Item, Response, SectionProgress, Survey
-from surveys.respondent_views import INVALID_LINK_MESSAGES
+from surveys.respondent.views import INVALID_LINK_MESSAGES
 from surveys.services.invitations import delegation_create, invitation_create, invitation_revoke
 from surveys.services.rounds import survey_close, survey_open
 from tests.surveys.conftest import make_question

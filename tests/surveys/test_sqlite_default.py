@@ -24,4 +24,4 @@ def test_the_answer_rules_hold_on_the_embedded_sqlite(tmp_path):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and "failed" not in run.stdout and "skipped" not in run.stdout
     # On SQLite only the steps run: the module leaves PostgreSQL's function out there.
-    assert "[in steps] PASSED" in run.stdout and "[one call]" not in run.stdout
+    assert "[plain] PASSED" in run.stdout and "[one call]" not in run.stdout

@@ -1,12 +1,14 @@
-"""A section's form as HTML, rendered by crispy-forms once per frozen questionnaire, section and
-language, then filled in with each municipality's answers.
+"""A section's form compiled (a trick of the fast path, surveys.fastpath): rendered by crispy-forms
+once per frozen questionnaire, section and language, then filled in with each municipality's
+answers. Its plain twin is crispy-forms rendering the form on every page
+(surveys.forms.section_form_render).
 
 Rendering sixty questions' fields through crispy-forms takes a couple of hundred milliseconds,
 and none of it depends on the answers except a few spots: which options are checked, the value
 of a text or number field, the text of a text area, and which items a condition hides. So the
 form is rendered once with every option checked, a marker as every other value and every item
 hidden; each of those spots becomes a slot, and the rest is kept as text with the frozen
-questionnaire's other entries (surveys.respondent_plan: the process's memory and the Django cache).
+questionnaire's other entries (surveys.respondent.plan: the process's memory and the Django cache).
 Filling the slots writes exactly what Django and crispy-forms would have written (the tests
 compare both), so the designer's preview and the respondent's page stay the same rendering.
 """
@@ -15,15 +17,13 @@ import re
 from collections.abc import Iterable, Mapping
 
 from crispy_forms.templatetags.crispy_forms_utils import remove_spaces
-from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import override
 
-from surveys.forms import SectionForm
+from surveys.forms import SectionForm, section_form_render
 from surveys.models import Item
-from surveys.respondent_plan import frozen_get, frozen_set_many
 
 CHECK, VALUE, TEXT, HIDDEN = "check", "value", "text", "hidden"
 _MARK = "@@slot:{}@@"
@@ -37,11 +37,6 @@ _ATTRIBUTE = re.compile(r"\s(name|value|data-question)=\"([^\"]*)\"")
 Segment = str | tuple[str, ...]  # text, or a slot: (kind, field or item code, ...)
 
 
-def render_section_form(form: SectionForm) -> SafeString:
-    """The slow way, also for a form with the respondent's input and errors."""
-    return render_crispy_form(form, helper=form.helper)
-
-
 def _compile(items: list[Item], language: str) -> list[Segment]:
     form = SectionForm(items=items, language=language, hidden_codes=frozenset(item.question.code for item in items))
     initial = {}
@@ -53,7 +48,7 @@ def _compile(items: list[Item], language: str) -> list[Segment]:
         else:
             initial[name] = _MARK.format(name)
     form.initial = initial
-    html = str(render_section_form(form))
+    html = str(section_form_render(form))
 
     segments: list[Segment] = []
     position = 0
@@ -136,23 +131,13 @@ def _blank(segment: Segment, hidden: set[str]) -> str:
     return segment[2] if segment[0] == HIDDEN and segment[1] in hidden else ""
 
 
-def section_form_html(
-    *,
-    items_loader,
-    cache_key: str | None,
-    segments: list[Segment] | None = None,
-    language: str,
-    initial: Mapping[str, object],
-    hidden: Iterable[str],
-) -> SafeString:
-    """The section's form showing `initial` (form initial data, see surveys.answers.initial_from_answer)
-    with the items in `hidden` hidden. `segments` is the compiled form if the caller has fetched it
-    from `cache_key` already; otherwise it is fetched, or compiled from `items_loader()` and kept."""
-    if segments is None and cache_key:
-        segments = frozen_get(cache_key)
-    if segments is None:
-        with override(language):
-            segments = _compile(items_loader(), language)
-        if cache_key:
-            frozen_set_many({cache_key: segments})
+def section_form_compile(items: list[Item], language: str) -> list[Segment]:
+    """The section's form rendered once, as text and slots, to keep."""
+    with override(language):
+        return _compile(items, language)
+
+
+def section_form_fill(segments: list[Segment], *, initial: Mapping[str, object], hidden: Iterable[str]) -> SafeString:
+    """The compiled form showing `initial` (form initial data, see surveys.answers.initial_from_answer)
+    with the items in `hidden` hidden: what section_form_render would draw."""
     return mark_safe(_fill(segments, initial, hidden))  # noqa: S308 - the slots are escaped in _fill

@@ -1,16 +1,16 @@
-"""A link's ticket: what an autosave or a submit needs of the link, signed by the page that
-resolved it.
+"""A link's ticket (a trick of the fast path, surveys.fastpath): what an autosave or a submit
+needs of the link, signed by the page that resolved it.
 
 Someone answering saves every few seconds, and each request lands on whichever web process
-the balancer picks. The section page resolves the link (one query: surveys.respondent_access)
+the balancer picks. The section page resolves the link (one query: surveys.fastpath.links)
 and gives the browser a ticket in a cookie scoped to the link's own address: the link's ids
 and role, its round, the round's frozen questionnaire, the municipality and the profile its
 conditions read, and the response. An autosave or a submit that brings a valid ticket for its
-token reads nothing of the link, on any process. The save or the submission itself checks in
-the database, in the same statement, that the link may still change answers (not revoked, nor
-the link it was given from; the round open and within its grace period:
-surveys.services.responses), so a ticket never outlives its link; when that check refuses, the
-view resolves the link, which says why.
+token reads nothing of the link, on any process. The save or the submission itself asks the
+database, in the same statement, whether the link may still change that section of that response
+(surveys_link_may_change: the link rule of surveys.respondent.access), so a ticket never outlives
+its link and cannot point a link at another unit's answers; when the database refuses, the flow
+resolves the link, which says why.
 
 The ticket is signed with the SECRET_KEY (django.core.signing), bound to its token (a hash of
 it) and honoured for TICKET_SECONDS; without one, or with a stale, altered or foreign one,
@@ -30,29 +30,22 @@ from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 
-from municipalities.models import Municipality
-from surveys import rows
+from municipalities.models import Municipality, MunicipalityProfile
+from surveys.fastpath.memory import memory
+from surveys.fastpath.statements import Columns
 from surveys.models import Invitation, Questionnaire, Survey
-from surveys.respondent_access import PROFILE_FIELDS
-from surveys.respondent_plan import LocalEntries
-from surveys.services.invitations import token_hash
+from surveys.respondent.access import token_hash
 
-
-def _columns(model, *names: str) -> rows.Columns:
-    return rows.Columns(model, [model._meta.get_field(name) for name in names])
-
-
-# What a ticket makes of its link: the fields autosaves read, as the link's query reads them
-# (surveys.rows; a field left out would be read from the database if anything asked for it).
-_INVITATION = _columns(Invitation, "id", "survey", "municipality", "role", "section", "delegated_by", "name")
-_SURVEY = _columns(Survey, "id", "year", "status", "questionnaire")
-_QUESTIONNAIRE = _columns(Questionnaire, "id", "frozen_at")
-_MUNICIPALITY = _columns(Municipality, "id", "kind", "number")
+PROFILE_FIELDS = MunicipalityProfile.CONDITION_FIELDS
+# What a ticket makes of its link: the fields autosaves read, as the link's query reads them (a
+# field left out would be read from the database if anything asked for it).
+_INVITATION = Columns(Invitation, ["id", "survey", "municipality", "role", "section", "delegated_by", "name"])
+_SURVEY = Columns(Survey, ["id", "year", "status", "questionnaire"])
+_QUESTIONNAIRE = Columns(Questionnaire, ["id", "frozen_at"])
+_MUNICIPALITY = Columns(Municipality, ["id", "kind", "number"])
 
 TICKET_COOKIE = "link_ticket"
 TICKET_SECONDS = 3600
-# The tickets a process has checked: more than the pages open at once on one process at a deadline.
-_checked = LocalEntries(4000)
 _SALT = "surveys.link_tickets"
 _BINDING = 32  # hex digits of the token's hash: enough to tell two tokens apart
 
@@ -91,20 +84,15 @@ def ticket_invitation(ticket: str, token: str) -> Invitation | None:
     if not ticket:
         return None
     binding = token_hash(token)[:_BINDING]
-    found = _checked.get_many([ticket]).get(ticket)
+    found = memory.get_many([f"ticket:{ticket}"]).get(f"ticket:{ticket}")
     if found is not None:
         deadline, bound_to, invitation = found
         return invitation if bound_to == binding and time.time() < deadline else None
     invitation = _ticket_read(ticket, binding)
     if invitation is not None:
         signed_at = signing.b62_decode(ticket.rsplit(":", 2)[1])
-        _checked.set_many({ticket: (signed_at + TICKET_SECONDS, binding, invitation)})
+        memory.set_many({f"ticket:{ticket}": (signed_at + TICKET_SECONDS, binding, invitation)})
     return invitation
-
-
-def tickets_forget() -> None:
-    """Forgets the tickets this process has checked (tests start from nothing)."""
-    _checked.clear()
 
 
 def _ticket_read(ticket: str, binding: str) -> Invitation | None:

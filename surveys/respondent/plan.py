@@ -1,29 +1,26 @@
-"""What the respondent pages need from a frozen questionnaire, built once and kept in the
-Django cache (Redis in production and tests, files in the embedded default).
+"""What the respondent pages need from a frozen questionnaire, built once and kept.
 
-A questionnaire is frozen when its round opens and never changes again, so every entry is
-keyed by the questionnaire's id and freeze time and cannot go stale. Each process also keeps
-the entries it has read in a small memory of its own (`frozen_get_many`, bounded, least
-recently used out first), which spares an autosave or a page the cache's round trip and the
-unpickling; the Django cache shares what one process built with the others. Per request
-only what depends on a municipality is worked out: its answers, which conditions hold, and
-the values filled into the section's form (surveys.section_html). Nothing read from either
-is changed by the pages.
+A questionnaire is frozen when its round opens and never changes again, so every entry is keyed
+by the questionnaire's id and freeze time and cannot go stale. Entries are kept in the Django
+cache (Redis in production and tests, files in the embedded default), which shares what one
+process built with the others; on the fast path a process also keeps what it has read in its own
+memory (surveys.fastpath.memory), sparing a request the cache's round trip and the unpickling.
+Per request only what depends on a municipality is worked out: its answers, which conditions
+hold, and the values filled into the section's form. Nothing read from either is changed by the
+pages.
 
 - the plan: sections and items with their conditions parsed, for the pages;
 - each section's rules: what an autosave needs, including which answers the section's
   conditions read, so that it loads only those;
 - each question's item with its options, scale and matrix rows (model instances, pickled):
   the autosave validates one answer with the same SectionForm the page renders;
-- each section's compiled form per language (kept by surveys.section_html).
+- on the fast path, each section's compiled form per language (surveys.fastpath.forms).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +33,9 @@ from django.core.cache import cache
 from django.db import models
 
 import surveys.forms
+from surveys import fastpath
 from surveys.conditions import ConditionError, Node, condition_evaluate, condition_parse, condition_references
+from surveys.fastpath.memory import memory
 from surveys.models import (
     CODE_PATTERN,
     Item,
@@ -52,50 +51,18 @@ from surveys.services.questionnaires import answer_values, question_references, 
 
 CACHE_VERSION = 1  # raise when what is cached changes shape in a way _fingerprint does not see
 CACHE_TIMEOUT = 24 * 60 * 60  # a frozen questionnaire's entries never go stale; this only frees the space
-LOCAL_ENTRIES = 2000  # a process's own memory: a few questionnaires' items, rules, plans and forms
-
-
-class LocalEntries:
-    """The entries of frozen questionnaires a process has read, least recently used out first.
-    Safe without expiry because an entry's key names what it was made from (`_key`)."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.entries: OrderedDict[str, object] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get_many(self, keys: Iterable[str]) -> dict[str, object]:
-        found = {}
-        with self.lock:
-            for key in keys:
-                if key in self.entries:
-                    self.entries.move_to_end(key)
-                    found[key] = self.entries[key]
-        return found
-
-    def set_many(self, entries: Mapping[str, object]) -> None:
-        with self.lock:
-            for key, value in entries.items():
-                self.entries[key] = value
-                self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-
-
-_local = LocalEntries(LOCAL_ENTRIES)
 
 
 def frozen_get_many(keys: list[str]) -> dict[str, object]:
-    """Entries of frozen questionnaires: from this process's memory, else from the Django cache."""
-    found = _local.get_many(keys)
+    """Entries of frozen questionnaires: from the process's memory on the fast path, else from the
+    Django cache."""
+    fast = fastpath.enabled()
+    found = memory.get_many(keys) if fast else {}
     missing = [key for key in keys if key not in found]
     if missing:
         shared = cache.get_many(missing)
-        _local.set_many(shared)
+        if fast:
+            memory.set_many(shared)
         found.update(shared)
     return found
 
@@ -106,22 +73,8 @@ def frozen_get(key: str) -> object | None:
 
 def frozen_set_many(entries: Mapping[str, object]) -> None:
     cache.set_many(entries, timeout=CACHE_TIMEOUT)
-    _local.set_many(entries)
-
-
-def local_get(key: str) -> object | None:
-    """An entry kept only in this process's memory (surveys.page_frames), with the frozen
-    questionnaires' entries and forgotten with them."""
-    return _local.get_many([key]).get(key)
-
-
-def local_set(key: str, value: object) -> None:
-    _local.set_many({key: value})
-
-
-def frozen_forget() -> None:
-    """Empties this process's memory of entries (tests start from nothing)."""
-    _local.clear()
+    if fastpath.enabled():
+        memory.set_many(entries)
 
 
 @dataclass(frozen=True)
@@ -354,7 +307,7 @@ def section_items_get(questionnaire: Questionnaire, plan: SectionPlan) -> list[I
 
 
 def form_cache_key(questionnaire: Questionnaire, section_code: str, language: str) -> str | None:
-    """Where a section's compiled form in one language is kept (surveys.section_html); None for a draft."""
+    """Where a section's compiled form in one language is kept (surveys.fastpath.forms); None for a draft."""
     if questionnaire.frozen_at is None:
         return None
     return _key(questionnaire, f"form:{section_code}:{language}")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from surveys import respondent_views as views
+from surveys.respondent import views
 
 urlpatterns = [
     # The most frequent request first (URLs are tried in order; none of these overlap it).

@@ -6,18 +6,21 @@ from django.utils import timezone, translation
 
 from surveys.models import Invitation
 from surveys.pdf import pdf_from_template
-from surveys.respondent_access import Access, access_build, review_rows
+from surveys.respondent.links import Visit, review_rows, visit_build
+
+# The task that e-mails a receipt, queued by name through the outbox (surveys/tasks.py).
+RECEIPT_TASK = "surveys.tasks.receipt_send_task"
 
 
-def receipt_pdf(*, access: Access, language: str) -> bytes:
+def receipt_pdf(*, visit: Visit, language: str) -> bytes:
     """The questionnaire's texts and the answers of the sections the link sees,
     with who submitted each section and when."""
     with translation.override(language):
         return pdf_from_template(
             "respondent/receipt_pdf.html",
             {
-                "response": access.response,
-                "rows": review_rows(access),
+                "response": visit.response,
+                "rows": review_rows(visit),
                 "printed_at": timezone.localtime(),
                 "language": language,
             },
@@ -26,9 +29,9 @@ def receipt_pdf(*, access: Access, language: str) -> bytes:
 
 def receipt_send(*, invitation: Invitation, language: str) -> None:
     """E-mails the receipt with the PDF attached to the person who submitted."""
-    access = access_build(invitation=invitation)
+    visit = visit_build(invitation=invitation)
     with translation.override(language):
-        pdf = receipt_pdf(access=access, language=language)
+        pdf = receipt_pdf(visit=visit, language=language)
         context = {"invitation": invitation, "survey": invitation.survey, "municipality": invitation.municipality}
         subject = render_to_string("respondent/receipt_email_subject.txt", context).strip()
         body = render_to_string("respondent/receipt_email.txt", context)
