@@ -275,6 +275,14 @@ REMINDERS_RETRY_SECONDS = int(os.environ.get("REMINDERS_RETRY_SECONDS", "60"))
 REMINDERS_MAX_ATTEMPTS = int(os.environ.get("REMINDERS_MAX_ATTEMPTS", "6"))
 REMINDERS_LEASE_SECONDS = int(os.environ.get("REMINDERS_LEASE_SECONDS", "600"))
 
+# Uploads (profiles and contacts as CSV or XLSX, questionnaires as XLSForm; operations/upload_limits.py):
+# the file's size, what an .xlsx unpacks to, and the rows under the header of a profile or contact
+# file and of each XLSForm sheet.
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(2 * 1024 * 1024)))
+UPLOAD_MAX_EXPANDED_BYTES = int(os.environ.get("UPLOAD_MAX_EXPANDED_BYTES", str(10 * 1024 * 1024)))
+UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "5000"))
+UPLOAD_MAX_XLSFORM_ROWS = int(os.environ.get("UPLOAD_MAX_XLSFORM_ROWS", "1000"))
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -30,6 +30,7 @@ from municipalities.selectors import (
     region_scheme_active,
     staff_profile_list_bound_outside_scheme_in_force,
 )
+from operations.upload_limits import UploadRefused, upload_check_size, upload_limits_for_tables
 
 admin.site.site_header = _("Municipal survey administration")
 admin.site.site_title = _("Municipal survey")
@@ -196,14 +197,14 @@ class UploadForm(forms.Form):
         error_messages={"required": _("Choose a file to upload.")},
     )
 
-    MAX_BYTES = 5 * 1024 * 1024
-
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 5 MB."), code="too_large")
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."), code="wrong_type")
+        try:
+            upload_check_size(size=upload.size, limits=upload_limits_for_tables())
+        except UploadRefused as refused:
+            raise forms.ValidationError(refused.message, code="too_large") from None
         return upload
 
 
