@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from operations.outbox import task_enqueue_on_commit
+from operations.params import param_int
 from operations.request_log import log_context_add
 from surveys.answers import answer_display, answer_from_cleaned, initial_from_answer
 from surveys.forms import SectionForm
@@ -242,11 +243,9 @@ def _versions_html(access: Access, section: Section, posted=None) -> SafeString:
         answer = access.answers.get(item.question_id)
         code = escape(item.code)
         version = int(answer.version) if answer else 0
-        if posted is not None:
-            try:
-                version = int(posted.get(f"v__{item.code}", version))
-            except ValueError:
-                pass
+        posted_version = None if posted is None else param_int(posted.get(f"v__{item.code}"))
+        if posted_version is not None:
+            version = posted_version
         inputs.append(f'<input type="hidden" name="v__{code}" value="{version}" data-version-for="{code}">')
     return mark_safe("".join(inputs))  # noqa: S308 - the codes are escaped, the versions numbers
 
@@ -364,10 +363,7 @@ def _save_all(request, access: Access, section: Section, form: SectionForm) -> l
         current = access.answers.get(question.pk)
         if current is None and value is None and not comment:
             continue
-        try:
-            expected = int(request.POST.get(f"v__{question.code}", "0"))
-        except ValueError:
-            expected = 0
+        expected = param_int(request.POST.get(f"v__{question.code}", "0")) or 0
         try:
             answer_save(
                 response=access.response,
@@ -433,10 +429,7 @@ def _autosave(request, token: str, code: str, invitation: Invitation, *, from_ti
         errors = [str(message) for messages_ in form.errors.values() for message in messages_]
         return JsonResponse({"status": "invalid", "errors": errors}, status=422)
     value, comment = answer_from_cleaned(item.question, form.cleaned_data)
-    try:
-        expected = int(request.POST.get("version", "0"))
-    except ValueError:
-        expected = 0
+    expected = param_int(request.POST.get("version", "0")) or 0
     try:
         answer = answer_save(
             response=response,
