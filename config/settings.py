@@ -310,6 +310,14 @@ DELEGATIONS_PER_MUNICIPALITY_PER_DAY = int(os.environ.get("DELEGATIONS_PER_MUNIC
 # respondent's tests both ways.
 SURVEYS_FASTPATH = env_bool("SURVEYS_FASTPATH", default=True)
 
+# Uploads (profiles and contacts as CSV or XLSX, questionnaires as XLSForm; operations/upload_limits.py):
+# the file's size, what an .xlsx unpacks to, and the rows under the header of a profile or contact
+# file and of each XLSForm sheet.
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(2 * 1024 * 1024)))
+UPLOAD_MAX_EXPANDED_BYTES = int(os.environ.get("UPLOAD_MAX_EXPANDED_BYTES", str(10 * 1024 * 1024)))
+UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "5000"))
+UPLOAD_MAX_XLSFORM_ROWS = int(os.environ.get("UPLOAD_MAX_XLSFORM_ROWS", "1000"))
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -3,6 +3,7 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
@@ -30,6 +31,8 @@ from municipalities.selectors import (
     region_scheme_active,
     staff_profile_list_bound_outside_scheme_in_force,
 )
+from operations.params import param_id
+from operations.upload_limits import UploadRefused, upload_check_size, upload_limits_for_tables
 
 admin.site.site_header = _("Municipal survey administration")
 admin.site.site_title = _("Municipal survey")
@@ -74,7 +77,11 @@ class RegionFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        region = Region.objects.filter(pk=self.value()).first()
+        region_id = param_id(self.value())
+        if region_id is None:
+            # As the admin answers any lookup it cannot use: the list without it (?e=1).
+            raise IncorrectLookupParameters(self.value())
+        region = Region.objects.filter(pk=region_id).first()
         if region is None:
             return queryset.none()
         prefix = "" if queryset.model is Municipality else "municipality__"
@@ -181,14 +188,14 @@ class UploadForm(forms.Form):
         error_messages={"required": _("Choose a file to upload.")},
     )
 
-    MAX_BYTES = 5 * 1024 * 1024
-
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 5 MB."), code="too_large")
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."), code="wrong_type")
+        try:
+            upload_check_size(size=upload.size, limits=upload_limits_for_tables())
+        except UploadRefused as refused:
+            raise forms.ValidationError(refused.message, code="too_large") from None
         return upload
 
 

@@ -1,28 +1,38 @@
 """Uploads of yearly profiles and contacts as CSV or XLSX.
 
-`upload_plan_*` reads a file, checks every row and says what would change,
-without writing; `upload_apply_*` plans again and writes the plan in one
-transaction, or nothing if any row is wrong. The admin shows the plan as a
-preview before the user applies it.
+`upload_plan_*` reads a file within the upload caps (operations.upload_limits), checks
+every row with the upload's own rules and then with the model's (`full_clean`: lengths,
+ranges, e-mail addresses), and says what would change, without writing; `upload_apply_*`
+plans again and writes the plan in one transaction, or nothing if any row is wrong. The
+admin shows the plan as a preview before the user applies it.
 """
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from municipalities.models import Contact, Municipality, MunicipalityProfile
+from operations.upload_limits import (
+    UploadRefused,
+    upload_errors_head,
+    upload_limits_for_tables,
+    upload_read_csv,
+    upload_read_xlsx,
+)
 
 PROFILE_REQUIRED = ["municipality_number", "year"]
 PROFILE_OPTIONAL = ["population", "centrality_class", "immigrant_share_pct", "settles_refugees", "partner_municipality"]
 CONTACT_REQUIRED = ["municipality_number", "name", "role", "email"]
 CONTACT_OPTIONAL = ["phone", "active", "language"]
+# The upload's column of each model field, for the model's own errors.
+PROFILE_COLUMNS = {"immigrant_share": "immigrant_share_pct", "is_partner": "partner_municipality"}
+CONTACT_COLUMNS = {"is_active": "active"}
 
 TRUE_WORDS = {"1", "true", "yes", "ja", "j", "y", "x"}
 FALSE_WORDS = {"0", "false", "no", "nei", "n"}
@@ -60,51 +70,86 @@ class UploadPlan:
         return sum(1 for row in self.rows if row.action == action)
 
     @property
+    def errors_shown(self) -> list[UploadError]:
+        return upload_errors_head(self.errors)[0]
+
+    @property
+    def errors_more(self) -> int:
+        return upload_errors_head(self.errors)[1]
+
+    @property
     def has_changes(self) -> bool:
         return any(row.action != "unchanged" for row in self.rows)
 
 
-class UploadFileError(Exception):
-    pass
-
-
 def _read_table(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a CSV (comma or semicolon) or XLSX file as (line, {header: text})."""
+    """Rows of a CSV (comma or semicolon) or XLSX file as (line, {header: text}), the header first."""
+    limits = upload_limits_for_tables()
     if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        except Exception as error:  # openpyxl raises many kinds for a broken file
-            raise UploadFileError(
-                _("The file is not a readable XLSX workbook (%(error)s).") % {"error": error}
-            ) from None
-        values = [
-            ["" if cell is None else _cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)
-        ]
+        sheets = upload_read_xlsx(content=content, limits=limits)
+        rows = [(line, [_cell_text(cell) for cell in cells]) for sheet in sheets.values() for line, cells in sheet.rows]
     elif name.lower().endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise UploadFileError(_("The CSV file must be saved as UTF-8.")) from None
-        first_line = text.split("\n", 1)[0]
-        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-        values = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        rows = upload_read_csv(content=content, limits=limits).rows
     else:
-        raise UploadFileError(_("Upload a .csv or .xlsx file."))
-    if not values:
-        raise UploadFileError(_("The file is empty."))
-    header = [str(cell).strip().lower() for cell in values[0]]
-    rows = []
-    for number, cells in enumerate(values[1:], start=2):
-        if not any(str(cell).strip() for cell in cells):
-            continue
+        raise UploadRefused(_("Upload a .csv or .xlsx file."))
+    if not rows:
+        raise UploadRefused(_("The file is empty."))
+    header_line, cells = rows[0]
+    header = [str(cell).strip().lower() for cell in cells]
+    for index, column in enumerate(header):
+        if column and column in header[:index]:
+            raise UploadRefused(_("this column appears twice in the header"), row=header_line, column=column)
+    table = [(header_line, dict.fromkeys(header, ""))]
+    for line, cells in rows[1:]:
         cells = list(cells) + [""] * (len(header) - len(cells))
-        rows.append((number, {name: str(cell).strip() for name, cell in zip(header, cells, strict=False) if name}))
-    return [(0, dict.fromkeys(header, ""))] + rows
+        table.append((line, {column: cell.strip() for column, cell in zip(header, cells, strict=False) if column}))
+    return table
+
+
+def _refused(refused: UploadRefused) -> UploadError:
+    return UploadError(refused.row or 1, refused.column, refused.message)
+
+
+def _shown(value: str) -> str:
+    """A cell's value in a message, cut short: a message repeats what was wrong, not the whole cell."""
+    return Truncator(value).chars(60)
+
+
+def _model_errors(line: int, instance, columns: dict[str, str]) -> list[UploadError]:
+    """The model's own rules (lengths, ranges, addresses, choices) for a row about to be written.
+    The unit is the registry's own and the plan has matched the row to what is stored, so the
+    database is not asked again per row."""
+    try:
+        instance.full_clean(exclude=["municipality"], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        return [
+            UploadError(line, None if name == NON_FIELD_ERRORS else columns.get(name, name), message)
+            for name, messages in error.message_dict.items()
+            for message in messages
+        ]
+    return []
+
+
+def _plan_row(plan: UploadPlan, planned: PlannedRow, instance, values: dict, columns: dict[str, str]) -> None:
+    """Plans one row: `instance` (stored, or new and unsaved) with the row's values set, which
+    must keep the model's rules. A stored one is updated, or unchanged if the row repeats it."""
+    if instance.pk is None:
+        planned.changes = {k: (None, v) for k, v in values.items()}
+    else:
+        planned.changes = {k: (getattr(instance, k), v) for k, v in values.items() if getattr(instance, k) != v}
+        planned.action = "update" if planned.changes else "unchanged"
+    for key, (_old, new) in planned.changes.items():
+        setattr(instance, key, new)
+    planned.instance = instance
+    row_errors = _model_errors(planned.line, instance, columns)
+    plan.errors += row_errors
+    if not row_errors:
+        plan.rows.append(planned)
 
 
 def _cell_text(cell) -> str:
+    if cell is None:
+        return ""
     if isinstance(cell, bool):
         return "true" if cell else "false"
     if isinstance(cell, float) and cell.is_integer():
@@ -112,14 +157,18 @@ def _cell_text(cell) -> str:
     return str(cell)
 
 
-def _check_header(header: dict, required: list[str], optional: list[str]) -> list[UploadError]:
+def _check_header(line: int, header: dict, required: list[str], optional: list[str]) -> list[UploadError]:
     errors = [
-        UploadError(1, column, _("the header lacks this required column"))
+        UploadError(line, column, _("the header lacks this required column"))
         for column in required
         if column not in header
     ]
     errors += [
-        UploadError(1, column, _("unknown column; allowed: %(columns)s") % {"columns": ", ".join(required + optional)})
+        UploadError(
+            line,
+            _shown(column) or None,
+            _("unknown column; allowed: %(columns)s") % {"columns": ", ".join(required + optional)},
+        )
         for column in header
         if column not in required + optional
     ]
@@ -131,7 +180,7 @@ def _parse_bool(value: str) -> bool:
         return True
     if value.lower() in FALSE_WORDS:
         return False
-    raise ValueError(_("'%(value)s' is not yes or no") % {"value": value})
+    raise ValueError(_("'%(value)s' is not yes or no") % {"value": _shown(value)})
 
 
 def _units_by_number_on(day: datetime.date) -> dict[str, Municipality]:
@@ -142,11 +191,11 @@ def upload_plan_profiles(*, name: str, content: bytes) -> UploadPlan:
     plan = UploadPlan()
     try:
         table = _read_table(name, content)
-    except UploadFileError as error:
-        plan.errors.append(UploadError(1, None, str(error)))
+    except UploadRefused as refused:
+        plan.errors.append(_refused(refused))
         return plan
-    header = table[0][1]
-    plan.errors += _check_header(header, PROFILE_REQUIRED, PROFILE_OPTIONAL)
+    header_line, header = table[0]
+    plan.errors += _check_header(header_line, header, PROFILE_REQUIRED, PROFILE_OPTIONAL)
     if plan.errors:
         return plan
 
@@ -158,7 +207,9 @@ def upload_plan_profiles(*, name: str, content: bytes) -> UploadPlan:
             if not 1990 <= year <= 2100:
                 raise ValueError
         except ValueError:
-            plan.errors.append(UploadError(line, "year", _("'%(value)s' is not a year") % {"value": row["year"]}))
+            plan.errors.append(
+                UploadError(line, "year", _("'%(value)s' is not a year") % {"value": _shown(row["year"])})
+            )
             continue
         units = units_by_year.setdefault(year, _units_by_number_on(datetime.date(year, 1, 1)))
         unit = units.get(row["municipality_number"])
@@ -168,7 +219,7 @@ def upload_plan_profiles(*, name: str, content: bytes) -> UploadPlan:
                     line,
                     "municipality_number",
                     _("no municipality or district %(number)s was valid in %(year)s")
-                    % {"number": row["municipality_number"], "year": year},
+                    % {"number": _shown(row["municipality_number"]), "year": year},
                 )
             )
             continue
@@ -191,12 +242,9 @@ def upload_plan_profiles(*, name: str, content: bytes) -> UploadPlan:
             )
             continue
         seen[key] = line
-        profile = existing.get(key)
-        if profile is None:
-            plan.rows.append(PlannedRow(line, unit, "create", {k: (None, v) for k, v in values.items()}, year=year))
-            continue
-        changes = {k: (getattr(profile, k), v) for k, v in values.items() if getattr(profile, k) != v}
-        plan.rows.append(PlannedRow(line, unit, "update" if changes else "unchanged", changes, profile, year))
+        stored = existing.get(key)
+        new = MunicipalityProfile(municipality=unit, year=year)
+        _plan_row(plan, PlannedRow(line, unit, "create", year=year), stored or new, values, PROFILE_COLUMNS)
     return plan
 
 
@@ -225,7 +273,7 @@ def _whole(value: str, low: int, high: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise ValueError(_("'%(value)s' is not a whole number") % {"value": value}) from None
+        raise ValueError(_("'%(value)s' is not a whole number") % {"value": _shown(value)}) from None
     if not low <= number <= high:
         raise ValueError(_("%(value)s is outside %(low)s–%(high)s") % {"value": number, "low": low, "high": high})
     return number
@@ -233,40 +281,55 @@ def _whole(value: str, low: int, high: int) -> int:
 
 def _percent(value: str) -> Decimal:
     try:
-        number = Decimal(value.replace(",", ".")).quantize(Decimal("0.01"))
+        number = Decimal(value.replace(",", "."))
     except InvalidOperation:
-        raise ValueError(_("'%(value)s' is not a number") % {"value": value}) from None
+        number = None
+    # NaN and infinity are Decimals too, but no share (and NaN fails any comparison).
+    if number is None or not number.is_finite():
+        raise ValueError(_("'%(value)s' is not a number") % {"value": _shown(value)})
     if not Decimal(0) <= number <= Decimal(100):
-        raise ValueError(_("%(value)s is not a percentage 0–100") % {"value": value})
-    return number
+        raise ValueError(_("%(value)s is not a percentage 0–100") % {"value": _shown(value)})
+    return number.quantize(Decimal("0.01"))
 
 
-@transaction.atomic
 def upload_apply_profiles(*, name: str, content: bytes) -> UploadPlan:
-    plan = upload_plan_profiles(name=name, content=content)
-    if plan.errors:
-        return plan
-    for row in plan.rows:
-        if row.action == "create":
-            values = {k: new for k, (_old, new) in row.changes.items()}
-            MunicipalityProfile.objects.create(municipality=row.municipality, year=row.year, **values)
-        elif row.action == "update":
-            for key, (_old, new) in row.changes.items():
-                setattr(row.instance, key, new)
-            row.instance.full_clean()
-            row.instance.save()
+    with transaction.atomic():
+        plan = upload_plan_profiles(name=name, content=content)
+        _write(plan)
     return plan
+
+
+def _write(plan: UploadPlan) -> None:
+    """Writes every planned row, or none: a row the database still refuses (a contact added
+    by someone else since the plan, say) is an error on that row, and nothing is written."""
+    if plan.errors:
+        return
+    writing = None
+    try:
+        with transaction.atomic():
+            for writing in plan.rows:
+                if writing.action != "unchanged":
+                    writing.instance.save()
+    except (IntegrityError, DataError) as error:
+        plan.errors.append(
+            UploadError(
+                writing.line,
+                None,
+                _("the database refused this row (%(error)s); nothing was changed")
+                % {"error": _shown(str(error).splitlines()[0] if str(error) else type(error).__name__)},
+            )
+        )
 
 
 def upload_plan_contacts(*, name: str, content: bytes) -> UploadPlan:
     plan = UploadPlan()
     try:
         table = _read_table(name, content)
-    except UploadFileError as error:
-        plan.errors.append(UploadError(1, None, str(error)))
+    except UploadRefused as refused:
+        plan.errors.append(_refused(refused))
         return plan
-    header = table[0][1]
-    plan.errors += _check_header(header, CONTACT_REQUIRED, CONTACT_OPTIONAL)
+    header_line, header = table[0]
+    plan.errors += _check_header(header_line, header, CONTACT_REQUIRED, CONTACT_OPTIONAL)
     if plan.errors:
         return plan
 
@@ -282,7 +345,8 @@ def upload_plan_contacts(*, name: str, content: bytes) -> UploadPlan:
                 UploadError(
                     line,
                     "municipality_number",
-                    _("no current municipality or district %(number)s") % {"number": row["municipality_number"]},
+                    _("no current municipality or district %(number)s")
+                    % {"number": _shown(row["municipality_number"])},
                 )
             )
             continue
@@ -295,12 +359,8 @@ def upload_plan_contacts(*, name: str, content: bytes) -> UploadPlan:
             plan.errors.append(UploadError(line, "email", _("same person as line %(line)s") % {"line": seen[key]}))
             continue
         seen[key] = line
-        contact = existing.get(key)
-        if contact is None:
-            plan.rows.append(PlannedRow(line, unit, "create", {k: (None, v) for k, v in values.items()}))
-            continue
-        changes = {k: (getattr(contact, k), v) for k, v in values.items() if getattr(contact, k) != v}
-        plan.rows.append(PlannedRow(line, unit, "update" if changes else "unchanged", changes, contact))
+        stored = existing.get(key)
+        _plan_row(plan, PlannedRow(line, unit, "create"), stored or Contact(municipality=unit), values, CONTACT_COLUMNS)
     return plan
 
 
@@ -312,14 +372,16 @@ def _contact_values(line: int, row: dict) -> tuple[dict, list[UploadError]]:
     try:
         validate_email(values["email"])
     except ValidationError:
-        errors.append(UploadError(line, "email", _("'%(value)s' is not an e-mail address") % {"value": row["email"]}))
+        errors.append(
+            UploadError(line, "email", _("'%(value)s' is not an e-mail address") % {"value": _shown(row["email"])})
+        )
     if values["role"] not in Contact.Role.values:
         errors.append(
             UploadError(
                 line,
                 "role",
                 _("'%(value)s' is not a role; use one of %(roles)s")
-                % {"value": row["role"], "roles": ", ".join(Contact.Role.values)},
+                % {"value": _shown(row["role"]), "roles": ", ".join(Contact.Role.values)},
             )
         )
     if row.get("phone"):
@@ -337,17 +399,8 @@ def _contact_values(line: int, row: dict) -> tuple[dict, list[UploadError]]:
     return values, errors
 
 
-@transaction.atomic
 def upload_apply_contacts(*, name: str, content: bytes) -> UploadPlan:
-    plan = upload_plan_contacts(name=name, content=content)
-    if plan.errors:
-        return plan
-    for row in plan.rows:
-        if row.action == "create":
-            values = {k: new for k, (_old, new) in row.changes.items()}
-            Contact.objects.create(municipality=row.municipality, **values)
-        elif row.action == "update":
-            for key, (_old, new) in row.changes.items():
-                setattr(row.instance, key, new)
-            row.instance.save()
+    with transaction.atomic():
+        plan = upload_plan_contacts(name=name, content=content)
+        _write(plan)
     return plan

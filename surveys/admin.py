@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import StaffEvent
 from accounts.services import staff_event_record
 from municipalities.admin import LogAdminMixin
+from operations.upload_limits import UploadRefused, upload_check_size, upload_errors_head, upload_limits_for_xlsform
 from surveys.analytics.models import AnalysisBand
 from surveys.models import (
     FROZEN_MESSAGE,
@@ -428,9 +429,9 @@ class QuestionnaireAdmin(admin.ModelAdmin):
                     content=form.cleaned_data["file"].read(), questionnaire=questionnaire
                 )
             except XLSFormImportError as error:
-                context["errors"] = error.errors
+                context["errors"], context["errors_more"] = upload_errors_head(error.errors)
             except ValidationError as error:
-                context["errors"] = error.messages
+                context["errors"], context["errors_more"] = upload_errors_head(error.messages)
         return TemplateResponse(request, "admin/surveys/xlsform_import.html", context)
 
 
@@ -441,6 +442,10 @@ class XLSFormUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("Upload an .xlsx file."), code="wrong_type")
+        try:
+            upload_check_size(size=upload.size, limits=upload_limits_for_xlsform())
+        except UploadRefused as refused:
+            raise forms.ValidationError(refused.message, code="too_large") from None
         return upload
 
 

@@ -17,6 +17,7 @@ from accounts.services import staff_event_record
 from municipalities.access import staff_region, staff_required, staff_role
 from municipalities.models import Region, StaffProfile
 from municipalities.selectors import region_scheme_active
+from operations.params import param_id
 from surveys.analytics.dataset import Districts, round_data_load
 from surveys.analytics.exports import codebook_header, codebook_rows, export_table
 from surveys.analytics.models import AnalysisExport, AnalysisJob, AnalysisReport, OpenAnswerCategory
@@ -301,8 +302,8 @@ def open_answer_detail(request: HttpRequest, survey_id: int, code: str) -> HttpR
     answers = coding.answers
     if chosen == "none":
         answers = [answer for answer in answers if not answer.category_ids]
-    elif chosen.isdigit():
-        answers = [answer for answer in answers if int(chosen) in answer.category_ids]
+    elif (category := param_id(chosen)) is not None:
+        answers = [answer for answer in answers if category in answer.category_ids]
     context = _context(
         scope,
         coding=coding,
@@ -380,7 +381,7 @@ def open_answer_tag(request: HttpRequest, survey_id: int, code: str, answer_id: 
     answer = get_object_or_404(
         Answer.objects.select_related("question"), pk=answer_id, response__survey=scope.survey, question=question
     )
-    ids = [int(value) for value in request.POST.getlist("category") if value.isdigit()]
+    ids = [number for number in map(param_id, request.POST.getlist("category")) if number is not None]
     categories = list(OpenAnswerCategory.objects.filter(question=question, pk__in=ids))
     try:
         open_answer_tags_set(answer=answer, categories=categories, tagged_by=request.user)

@@ -26,6 +26,15 @@ def matrix_field_name(question: Question, row_code: str) -> str:
     return f"{question.code}__{row_code}"
 
 
+class DistinctChoicesField(forms.MultipleChoiceField):
+    """A multiple-choice answer: a code given twice counts once, in the order first given, so a
+    maximum counts distinct codes and every way of saving (the autosave and the whole form) stores
+    each code once."""
+
+    def to_python(self, value):
+        return list(dict.fromkeys(super().to_python(value)))
+
+
 def _scale_choices(question: Question, language: str) -> list[tuple[str, str]]:
     choices = [(point.code, point.label(language)) for point in question.scale.points.all()]
     if question.offers_not_relevant:
@@ -42,7 +51,7 @@ def question_field(question: Question, language: str) -> forms.Field:
         return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
     if kind == Question.Type.MULTIPLE_CHOICE:
         choices = [(option.code, option.label(language)) for option in question.options.all()]
-        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+        return DistinctChoicesField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
     if kind == Question.Type.YES_NO:
         return forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect, **common)
     if kind == Question.Type.SCALE:

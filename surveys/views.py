@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from municipalities.access import municipalities_visible_to, staff_required, staff_role
 from municipalities.models import StaffProfile
+from operations.params import param_id, param_int
 from surveys.forms import SectionForm
 from surveys.models import Questionnaire, Section, Survey
 from surveys.respondent.access import CHIEF_ROLES
@@ -25,6 +26,8 @@ from surveys.services.questionnaires import (
     survey_clone_plan,
     survey_create_next,
 )
+
+PARAMETERS_NOT_NUMBERS = _("The section and the position must be whole numbers.")
 
 
 def home(request):
@@ -168,12 +171,15 @@ def condition_check_live(request, pk: int):
     and the item's position (the section's own condition when no position is given).
     Saving checks again against the order actually saved."""
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
-    section = get_object_or_404(Section, pk=request.GET.get("section"), questionnaire=questionnaire)
-    items = list(section.items.select_related("question").order_by("position"))
+    section_id = param_id(request.GET.get("section"))
     position = request.GET.get("position", "")
+    if section_id is None or (position and param_int(position) is None):
+        return JsonResponse({"ok": False, "message": str(PARAMETERS_NOT_NUMBERS)}, status=400)
+    section = get_object_or_404(Section, pk=section_id, questionnaire=questionnaire)
+    items = list(section.items.select_related("question").order_by("position"))
     row_index = None
-    if position.isdigit():
-        row_index = sum(1 for item in items if item.position < int(position))
+    if position:
+        row_index = sum(1 for item in items if item.position < param_int(position))
     references = references_for_condition(
         questionnaire=questionnaire,
         section_position=section.position,

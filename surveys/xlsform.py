@@ -15,21 +15,22 @@ Profile variables such as `${settles_refugees}` are not questions in XLSForm;
 in another tool they need a `calculate` row or preloaded data.
 
 Import fills an empty draft questionnaire, all or nothing, and reports row by
-row what it skipped and why.
+row what it skipped and why. The workbook is read within the upload caps
+(operations.upload_limits), and every row is held to the models' own rules
+before it is saved, so a bad cell is an error on its row.
 """
 
-import io
 import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import load_workbook
 
 from operations.spreadsheets import xlsx_bytes
+from operations.upload_limits import Sheet, UploadRefused, upload_limits_for_xlsform, upload_read_xlsx
 from surveys.conditions import ConditionError, condition_parse, condition_to_text
 from surveys.models import (
     CODE_PATTERN,
@@ -115,7 +116,14 @@ class RowNote:
         self.reason = str(self.reason)
 
     def __str__(self) -> str:
-        return f"{self.sheet}, {_('row')} {self.row} ({self.name}): {self.reason}"
+        if not self.row:  # about the whole workbook or sheet
+            return self.reason if self.sheet == "-" else f"{self.sheet}: {self.reason}"
+        return _("%(sheet)s, row %(row)s (%(name)s): %(reason)s") % {
+            "sheet": self.sheet,
+            "row": self.row,
+            "name": self.name,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -307,16 +315,14 @@ class _Sheet:
     rows: list[tuple[int, dict[str, str]]]
 
 
-def _read_sheet(book, name: str) -> _Sheet | None:
-    sheet = next((s for s in book.worksheets if s.title.strip().lower() == name), None)
+def _read_sheet(sheet: Sheet | None, name: str) -> _Sheet | None:
     if sheet is None:
         return None
-    values = list(sheet.iter_rows(values_only=True))
-    if not values:
+    if not sheet.rows:
         return _Sheet(name, [], [])
-    header = [str(cell).strip() if cell is not None else "" for cell in values[0]]
+    header = [str(cell).strip() if cell is not None else "" for cell in sheet.rows[0][1]]
     rows = []
-    for number, cells in enumerate(values[1:], start=2):
+    for number, cells in sheet.rows[1:]:
         texts = ["" if cell is None else str(cell).strip() for cell in cells]
         if not any(texts):
             continue
@@ -391,17 +397,17 @@ def questionnaire_import_xlsform(*, content: bytes, questionnaire: Questionnaire
     if questionnaire.sections.exists():
         raise ValidationError(_("Import only into an empty questionnaire."), code="not_empty")
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken file
+        book = upload_read_xlsx(content=content, limits=upload_limits_for_xlsform(), titles=["survey", "choices"])
+    except UploadRefused as refused:
         raise XLSFormImportError(
-            [RowNote("-", 0, "-", _("not a readable .xlsx workbook (%(e)s)") % {"e": error})]
+            [RowNote(refused.sheet or "-", refused.row or 0, refused.column or "-", refused.message)]
         ) from None
-    survey = _read_sheet(book, "survey")
+    survey = _read_sheet(book.get("survey"), "survey")
     if survey is None:
         raise XLSFormImportError([RowNote("survey", 0, "-", _("the workbook has no survey sheet"))])
     report = ImportReport()
     choice_values: dict[str, dict[str, int]] = {}
-    choices = _read_choices(_read_sheet(book, "choices"), report, choice_values)
+    choices = _read_choices(_read_sheet(book.get("choices"), "choices"), report, choice_values)
     sections = _plan(survey, choices, report)
     for planned_section in sections:
         for planned in planned_section.questions:
@@ -434,8 +440,9 @@ def _read_choices(
             continue
         code = name if name == NOT_RELEVANT else _sanitise(name, "choices", number, report)
         lists.setdefault(list_name, []).append((code, _texts(row, "label", report, noted)))
-        if row.get("x_value", "").isdigit():
-            values.setdefault(list_name, {})[code] = int(row["x_value"])
+        value = row.get("x_value", "")
+        if value.isascii() and value.isdigit() and len(value) <= 5:
+            values.setdefault(list_name, {})[code] = int(value)
     return lists
 
 
@@ -610,7 +617,7 @@ def _plan_question(number, verb, rest, row, choices, report, noted) -> _PlannedQ
         planned.scale_points, planned.scale_list = choices[words[0]], words[0]
     if kind == Question.Type.MULTIPLE_CHOICE:
         maximum = row.get("x_max_choices") or _max_from_constraint(row.get("constraint", ""))
-        planned.fields["max_choices"] = int(maximum) if maximum else None
+        planned.fields["max_choices"] = maximum or None  # the model's own check makes it a number
     if kind in (Question.Type.INTEGER, Question.Type.DECIMAL):
         low, high = row.get("x_min", ""), row.get("x_max", "")
         if not (low or high) and row.get("constraint"):
@@ -684,15 +691,19 @@ def _check_bank(sections: list[_PlannedSection]) -> list[RowNote]:
 def _write(questionnaire: Questionnaire, sections: list[_PlannedSection], report: ImportReport) -> None:
     for position, planned_section in enumerate(sections, start=1):
         titles = planned_section.titles
-        section = Section.objects.create(
-            questionnaire=questionnaire,
-            position=position,
-            code=planned_section.code,
-            role=planned_section.role,
-            title_nb=titles.get("nb") or titles.get("en") or planned_section.code,
-            title_nn=titles.get("nn", ""),
-            title_en=titles.get("en", ""),
-            condition=planned_section.condition,
+        section = _saved(
+            Section(
+                questionnaire=questionnaire,
+                position=position,
+                code=planned_section.code,
+                role=planned_section.role,
+                title_nb=titles.get("nb") or titles.get("en") or planned_section.code,
+                title_nn=titles.get("nn", ""),
+                title_en=titles.get("en", ""),
+                condition=planned_section.condition,
+            ),
+            planned_section.row,
+            planned_section.code,
         )
         report.sections.append(section.code)
         for item_position, planned in enumerate(planned_section.questions, start=1):
@@ -702,13 +713,35 @@ def _write(questionnaire: Questionnaire, sections: list[_PlannedSection], report
                 report.created_questions.append(question.code)
             else:
                 report.reused_questions.append(question.code)
-            Item.objects.create(
-                questionnaire=questionnaire,
-                section=section,
-                position=item_position,
-                question=question,
-                condition=planned.condition,
+            _saved(
+                Item(
+                    questionnaire=questionnaire,
+                    section=section,
+                    position=item_position,
+                    question=question,
+                    condition=planned.condition,
+                ),
+                planned.row,
+                planned.code,
             )
+
+
+def _saved(instance, row: int, name: str):
+    """Saves one object of the import after the model's own checks (lengths, codes, numbers),
+    or stops the import with an error on the survey row it came from. The database's constraints
+    (a code twice in one list, say) give the same error; the transaction is then undone."""
+    relations = [field.name for field in instance._meta.fields if field.is_relation]
+    try:
+        # The fields first, alone: the model's clean() compares values it expects converted.
+        instance.clean_fields(exclude=relations)
+        instance.clean()
+        instance.save()
+    except ValidationError as error:
+        raise XLSFormImportError([RowNote("survey", row, name, "; ".join(error.messages))]) from None
+    except (IntegrityError, DataError) as error:
+        reason = _("the question bank cannot hold this row (%(error)s)") % {"error": str(error).splitlines()[0]}
+        raise XLSFormImportError([RowNote("survey", row, name, reason)]) from None
+    return instance
 
 
 def _labels_kwargs(labels: dict, fallback: str) -> dict:
@@ -726,22 +759,22 @@ def _create_question(planned: _PlannedQuestion) -> Question:
         scale = Scale.objects.filter(code=planned.scale_code).first()
         if scale is None:
             scale = Scale(code=planned.scale_code, name=planned.scale_name or planned.scale_code)
-            scale.full_clean()
-            scale.save()
+            _saved(scale, planned.row, planned.code)
             for position, (code, labels) in enumerate(_scale_points(planned), start=1):
                 value = planned.scale_values.get(code, position)
-                ScalePoint.objects.create(scale=scale, value=value, code=code, **_labels_kwargs(labels, code))
+                point = ScalePoint(scale=scale, value=value, code=code, **_labels_kwargs(labels, code))
+                _saved(point, planned.row, planned.code)
         fields["scale"] = scale
         fields["offers_not_relevant"] = fields["offers_not_relevant"] or any(
             code == NOT_RELEVANT for code, _l in planned.scale_points
         )
-    question = Question(code=planned.code, **fields)
-    question.full_clean()
-    question.save()
+    question = _saved(Question(code=planned.code, **fields), planned.row, planned.code)
     for position, (code, labels) in enumerate(planned.options):
-        QuestionOption.objects.create(question=question, code=code, position=position, **_labels_kwargs(labels, code))
+        option = QuestionOption(question=question, code=code, position=position, **_labels_kwargs(labels, code))
+        _saved(option, planned.row, planned.code)
     for position, (code, labels) in enumerate(planned.rows):
-        MatrixItem.objects.create(question=question, code=code, position=position, **_labels_kwargs(labels, code))
+        item = MatrixItem(question=question, code=code, position=position, **_labels_kwargs(labels, code))
+        _saved(item, planned.row, planned.code)
     return question
 
 

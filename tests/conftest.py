@@ -1,8 +1,11 @@
 """Shared fixtures. The shipped registry is imported once per test session
 into the test database; every test runs in a transaction on top of it."""
 
+import contextlib
+
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 
 from municipalities.models import Municipality, Region, StaffProfile
@@ -88,6 +91,22 @@ def english_messages():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def rolled_back(db):
+    """Undoes what one Hypothesis example wrote: `with rolled_back(): ...` runs it in a savepoint
+    that is rolled back, so that every example of a test starts from the same database."""
+
+    @contextlib.contextmanager
+    def example():
+        savepoint = transaction.savepoint()
+        try:
+            yield
+        finally:
+            transaction.savepoint_rollback(savepoint)
+
+    return example
 
 
 class SignedInClient(Client):

@@ -11,13 +11,17 @@ ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = "k7Qx2mZp9Lw4Rt8Vb1Nc6Hj3Fd5Gs0Ay-settings-test-" + "q8Wn3Ye6Tu1Io4Pa"
 
 
-def _load_settings(**env) -> subprocess.CompletedProcess:
+def _load_settings(
+    show: str = "settings.DEBUG, settings.CELERY_BROKER_URL, settings.EMAIL_BACKEND, "
+    "settings.DATABASES['default']['ENGINE']",
+    **env,
+) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
         if k not in {"DEBUG", "SECRET_KEY", "PLATFORM_ENV", "DATABASE_URL", "REDIS_URL"}
     }
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG, settings.CELERY_BROKER_URL, settings.EMAIL_BACKEND, settings.DATABASES['default']['ENGINE'])"
+    code = f"import django; django.setup(); from django.conf import settings; print({show})"
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -95,3 +99,19 @@ def test_the_deploy_check_says_why_the_example_key_will_not_do():
 
     assert result.returncode != 0
     assert "operations.E001" in result.stderr and "written in this repository" in result.stderr
+
+
+def test_the_upload_caps_have_defaults_and_come_from_the_environment():
+    caps = "settings.UPLOAD_MAX_BYTES, settings.UPLOAD_MAX_EXPANDED_BYTES, settings.UPLOAD_MAX_ROWS, settings.UPLOAD_MAX_XLSFORM_ROWS"
+
+    default = _load_settings(caps)
+    chosen = _load_settings(
+        caps,
+        UPLOAD_MAX_BYTES="1000",
+        UPLOAD_MAX_EXPANDED_BYTES="2000",
+        UPLOAD_MAX_ROWS="3",
+        UPLOAD_MAX_XLSFORM_ROWS="4",
+    )
+
+    assert default.stdout.split() == ["2097152", "10485760", "5000", "1000"], default.stderr
+    assert chosen.stdout.split() == ["1000", "2000", "3", "4"], chosen.stderr

@@ -75,3 +75,17 @@ def test_the_admin_filters_by_kind_region_and_settling(admin_client, region_nord
 def test_search_and_filters_combine(admin_client, region_nord):
     assert _listed(admin_client, region=region_nord.pk, q="Tromsø") == {"5501"}
     assert _listed(admin_client, region=region_nord.pk, q="Bergen") == set()
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "²", "9" * 30, "-1", ""])
+@pytest.mark.parametrize(
+    "changelist",
+    ["municipality", "contact", "municipalityprofile"],
+)
+def test_a_region_filter_that_is_not_a_region_is_ignored(admin_client, changelist, value):
+    url = reverse(f"admin:municipalities_{changelist}_changelist")
+
+    reply = admin_client.get(url, {"region": value}, follow=True)
+
+    assert reply.status_code == 200
+    assert reply.redirect_chain in ([], [(f"{url}?e=1", 302)])

@@ -300,3 +300,27 @@ def test_analysts_see_the_design_admin_read_only(client, request, draft_round, r
     assert Question.objects.get(code="Q1").text_nb == "Spørsmål Q1" and Scale.objects.get(pk=scale.pk).name != "x"
     assert not empty.sections.exists() and not Survey.objects.filter(year=2026).exists()
     assert client.get(reverse("admin:surveys_questionnaire_xlsform", args=[questionnaire.pk])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"section": "abc"},
+        {"section": "9" * 30},
+        {"section": "²"},
+        {"section": ""},
+        {"position": "²"},
+        {"position": "9" * 5000},
+        {"position": "-3"},
+    ],
+)
+def test_the_live_check_answers_400_to_parameters_that_are_not_numbers(
+    client, survey_admin, small_questionnaire, params
+):
+    section = Section.objects.get(questionnaire=small_questionnaire, code="chief")
+    client.force_login(survey_admin)
+    url = reverse("condition-check", args=[small_questionnaire.pk])
+
+    reply = client.get(url, {"section": section.pk, "text": "${Q1} = 'yes'", **params})
+
+    assert reply.status_code == 400 and reply.json()["ok"] is False and reply.json()["message"]

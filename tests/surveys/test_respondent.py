@@ -73,6 +73,24 @@ def test_autosave_validates_on_the_server(client, chief):
     assert not Answer.objects.exists()
 
 
+def test_a_code_ticked_twice_counts_once_and_keeps_its_order(client, chief):
+    _invitation, token = chief
+
+    # when: an autosave repeats codes, up to more than the maximum of two
+    reply = autosave(client, token, "chief", "Q2", 0, Q2=["jobs", "jobs", "housing", "jobs", "housing"])
+
+    # then: saved once per code, in the order first given
+    assert reply.status_code == 200, reply.content
+    assert Answer.objects.get(question__code="Q2").value == ["jobs", "housing"]
+
+    # when: the page without JavaScript posts a repeated code
+    page = client.post(url("respondent-section", token, "chief"), {"v__Q2": 1, "Q2": ["money", "money"]})
+
+    # then: the same rule
+    assert page.status_code == 302
+    assert Answer.objects.get(question__code="Q2").value == ["money"]
+
+
 def test_a_stale_save_does_not_overwrite_and_reports_the_other_value(client, chief):
     invitation, token = chief
     colleague, colleague_token = delegation_create(
