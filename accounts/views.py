@@ -130,4 +130,6 @@ def sign_out(request: HttpRequest) -> HttpResponse:
         )
     logout(request)
     messages.info(request, _("You are signed out."))
-    return redirect(at_provider or "home")
+    if at_provider:
+        return render(request, "accounts/signing_out.html", {"provider_url": at_provider})
+    return redirect("home")
