@@ -60,3 +60,69 @@ def test_the_embedded_default_uses_sqlite_a_file_broker_and_a_file_outbox():
         "django.core.mail.backends.filebased.EmailBackend",
         "django.db.backends.sqlite3",
     ]
+
+
+OIDC = {"OIDC_ISSUER": "https://login.example.no/tenant/v2.0", "OIDC_CLIENT_ID": "client", "OIDC_CLIENT_SECRET": "s"}
+
+
+def _oidc_settings(**env) -> subprocess.CompletedProcess:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "STAFF_", "PLATFORM_ENV", "DATABASE_URL"))
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.OIDC_ISSUER or '-', settings.AUTHENTICATION_BACKENDS[-1], settings.OIDC_GROUP_ROLES)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "VAR_DIR": str(ROOT / "var" / "settings-test"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_embedded_default_signs_staff_in_without_an_identity_provider():
+    result = _oidc_settings()
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == ["-", "municipalities.access.RoleBackend"]
+
+
+def test_an_identity_provider_is_used_when_its_issuer_is_set():
+    result = _oidc_settings(
+        **OIDC, OIDC_GROUP_ROLES="g-1=survey_admin,reg-*=regional_officer:*,g-2=regional_officer:nord"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == [OIDC["OIDC_ISSUER"], "accounts.oidc.backend.OidcBackend"]
+    assert "('reg-*', 'regional_officer:*'), ('g-2', 'regional_officer:nord')" in result.stdout
+
+
+def test_oidc_settings_that_cannot_work_stop_the_start():
+    cases = [
+        ({"OIDC_ISSUER": OIDC["OIDC_ISSUER"]}, "OIDC_CLIENT_ID"),
+        ({**OIDC, "OIDC_REQUIRE_AMR": ""}, "OIDC_REQUIRE_AMR or OIDC_REQUIRE_ACR"),
+        ({**OIDC, "OIDC_GROUP_ROLES": "admins=superuser"}, "OIDC_GROUP_ROLES"),
+        ({**OIDC, "OIDC_GROUP_ROLES": "officers=regional_officer:*"}, "OIDC_GROUP_ROLES"),
+        ({"STAFF_PASSWORD_SIGN_IN": "nobody"}, "STAFF_PASSWORD_SIGN_IN"),
+        (
+            {
+                **OIDC,
+                "OIDC_ISSUER": "http://login.example.no",
+                "PLATFORM_ENV": "production",
+                "SECRET_KEY": "x" * 50,
+                "ALLOWED_HOSTS": "survey.example.no",
+            },
+            "https",
+        ),
+    ]
+    for env, message in cases:
+        result = _oidc_settings(**env)
+
+        assert result.returncode != 0 and message in result.stderr, (env, result.stderr[-300:])

@@ -371,12 +371,16 @@ def test_signing_out_ends_the_session_here_and_at_the_provider(oidc):
 
     response = client.post(reverse("staff-logout"))
 
-    query = parse_qs(urlsplit(response.url).query)
-    assert response.url.startswith(oidc.issuer + "/logout/?")
+    # a page that sends the browser on (a redirect of the form's POST to another origin would
+    # break the Content-Security-Policy's form-action)
+    url = response.content.decode().split('id="provider-sign-out" href="')[1].split('"')[0].replace("&amp;", "&")
+    query = parse_qs(urlsplit(url).query)
+    assert response.status_code == 200 and '<meta http-equiv="refresh" content="0;url=' in response.content.decode()
+    assert url.startswith(oidc.issuer + "/logout/?")
     assert query["post_logout_redirect_uri"] == ["http://testserver/"] and query["client_id"] == ["survey-platform"]
     assert query["id_token_hint"][0].count(".") == 2
     assert client.get("/staff/").url.startswith(reverse("staff-login"))
-    at_provider = person.session.get(response.url, allow_redirects=False)
+    at_provider = person.session.get(url, allow_redirects=False)
     assert at_provider.status_code == 302 and at_provider.headers["Location"] == "http://testserver/"
     assert oidc.sessions("siri-rp-logout") == 0
     assert _kinds(User.objects.get(username="siri-rp-logout"))[-1] == "logout"
@@ -444,3 +448,17 @@ def test_with_a_provider_the_sign_in_page_offers_it_first(oidc):
 
     assert 'id="sign-in-provider" href="/staff/login/provider/?next=/staff/registry/"' in page
     assert "Logg inn med Testleverandøren" in page
+
+
+def test_the_admin_shows_who_signs_in_through_the_provider(oidc, client, django_user_model):
+    oidc.person("ola", groups=["analyst"])
+    PersonAtProvider(oidc, "ola").sign_in(Client())
+    client.force_login(django_user_model.objects.create_superuser("root", password="pw-root-123!"))
+
+    page = client.get("/admin/auth/user/").content.decode()
+
+    rows = [row for row in page.split("<tr") if 'class="field-username"' in row]
+    column = {row.split(">ola<")[0] != row: row for row in rows}
+    assert len(rows) == 2
+    assert 'field-signs_in_through">identitetsleverandøren<' in column[True]
+    assert 'field-signs_in_through">passord<' in column[False]
