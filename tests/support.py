@@ -128,12 +128,18 @@ class Worker:
             self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        process_group_stop(self.process)
+
+
+def process_group_stop(process: subprocess.Popen | None, *, timeout: float = 30) -> None:
+    """SIGTERM to a process started in its own session, SIGKILL if it has not ended in time."""
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)
 
 
 def wait_until(predicate, *, timeout: float = 60, what: str = "the condition") -> None:

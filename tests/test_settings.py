@@ -8,13 +8,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load_settings(**env) -> subprocess.CompletedProcess:
+DEFAULT_PRINT = (
+    "settings.DEBUG, settings.CELERY_BROKER_URL, settings.EMAIL_BACKEND, settings.DATABASES['default']['ENGINE']"
+)
+
+
+def _load_settings(*, show: str = DEFAULT_PRINT, **env) -> subprocess.CompletedProcess:
+    """Loads the settings in a fresh process with `env` and prints `show`."""
     clean = {
         k: v
         for k, v in os.environ.items()
         if k not in {"DEBUG", "SECRET_KEY", "PLATFORM_ENV", "DATABASE_URL", "REDIS_URL"}
+        and not k.startswith(("OIDC_", "STAFF_PASSWORD"))
     }
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG, settings.CELERY_BROKER_URL, settings.EMAIL_BACKEND, settings.DATABASES['default']['ENGINE'])"
+    code = f"import django; django.setup(); from django.conf import settings; print({show})"
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -66,25 +73,8 @@ OIDC = {"OIDC_ISSUER": "https://login.example.no/tenant/v2.0", "OIDC_CLIENT_ID":
 
 
 def _oidc_settings(**env) -> subprocess.CompletedProcess:
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "STAFF_", "PLATFORM_ENV", "DATABASE_URL"))
-    }
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.OIDC_ISSUER or '-', settings.AUTHENTICATION_BACKENDS[-1], settings.OIDC_GROUP_ROLES)"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={
-            **clean,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "VAR_DIR": str(ROOT / "var" / "settings-test"),
-            **env,
-        },
-        capture_output=True,
-        text=True,
-    )
+    show = "settings.OIDC_ISSUER or '-', settings.AUTHENTICATION_BACKENDS[-1], settings.OIDC_GROUP_ROLES"
+    return _load_settings(show=show, **env)
 
 
 def test_the_embedded_default_signs_staff_in_without_an_identity_provider():

@@ -5,7 +5,6 @@ own, and drives it through its control endpoint."""
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.support import ROOT, free_port
+from tests.support import ROOT, free_port, process_group_stop
 
 CLIENT_ID = "survey-platform"
 CALLBACK_PATH = "/staff/login/provider/callback/"
@@ -87,13 +86,7 @@ class OidcProvider:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=30)
+        process_group_stop(self.process)
 
     def control(self, action: str, **data) -> dict:
         request = urllib.request.Request(
