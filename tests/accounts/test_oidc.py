@@ -462,3 +462,34 @@ def test_the_admin_shows_who_signs_in_through_the_provider(oidc, client, django_
     assert len(rows) == 2
     assert 'field-signs_in_through">identitetsleverandøren<' in column[True]
     assert 'field-signs_in_through">passord<' in column[False]
+
+
+def test_accounts_from_the_provider_have_the_access_of_local_accounts_of_their_role(
+    oidc, oidc_clients, survey_admin, analyst, officer_nord, bergen, tromso
+):
+    from tests.conftest import SignedInClient
+
+    local = {}
+    for user in (survey_admin, analyst, officer_nord):
+        local[user.staff_profile.role] = SignedInClient()
+        local[user.staff_profile.role].force_login(user)
+    paths = [
+        "/staff/",
+        "/admin/",
+        "/admin/auth/user/",
+        "/admin/municipalities/contact/",
+        reverse("staff-people-waiting"),
+        reverse("outbox"),
+        reverse("municipality-list"),
+        reverse("municipality-detail", args=[tromso.pk]),
+        reverse("municipality-detail", args=[bergen.pk]),
+    ]
+
+    through_provider = {(role, path): oidc_clients[role].get(path).status_code for role in local for path in paths}
+    with_password = {(role, path): local[role].get(path).status_code for role in local for path in paths}
+
+    assert through_provider == with_password
+    assert through_provider[("regional_officer", paths[-1])] == 404  # Bergen is in Vest
+    assert through_provider[("analyst", reverse("staff-people-waiting"))] == 403
+    assert through_provider[("survey_admin", reverse("staff-people-waiting"))] == 200
+    assert all(client.user.oidc_identity.issuer == oidc.issuer for client in oidc_clients.values())
