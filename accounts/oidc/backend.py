@@ -10,7 +10,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from accounts.oidc.provider import oidc_enabled, provider_metadata
 from accounts.oidc.refusals import Reason, SignInRefused
-from accounts.oidc.services import oidc_account_for_sign_in
+from accounts.oidc.services import oidc_account_sync
 from accounts.oidc.tokens import id_token_validate, second_factor_shown
 
 BACKEND = "accounts.oidc.backend.OidcBackend"
@@ -69,7 +69,7 @@ class OidcBackend(OIDCAuthenticationBackend):
         return True  # accounts.oidc.services checks what it needs and refuses with a reason
 
     def get_or_create_user(self, access_token, id_token, payload):
-        return oidc_account_for_sign_in(claims=payload, request=self.request)
+        return oidc_account_sync(claims=payload, request=self.request)
 
     def get_user(self, user_id):
         """Deactivated accounts lose their sessions (mozilla's backend would keep them)."""

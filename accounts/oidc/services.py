@@ -41,7 +41,7 @@ def _profile(claims: dict) -> dict:
     }
 
 
-def oidc_account_for_sign_in(*, claims: dict, request: HttpRequest | None) -> User:
+def oidc_account_sync(*, claims: dict, request: HttpRequest | None) -> User:
     """The account for a validated ID token's claims, made or brought up to date; SignInRefused
     when the person may not sign in, with nothing made."""
     subject = str(claims["sub"])
