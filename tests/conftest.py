@@ -121,6 +121,24 @@ def oidc_clients(oidc, region_nord) -> dict[str, Client]:
     return clients
 
 
+@pytest.fixture
+def oidc_client_without_role(oidc, settings) -> Client:
+    """A test client signed in through the provider by someone with no role: what a newcomer
+    has while a survey admin has not yet granted one (no group claim at their sign-in)."""
+    from django.contrib.auth.models import User
+
+    from tests.oidc_provider.flow import PersonAtProvider
+
+    claim, settings.OIDC_GROUPS_CLAIM = settings.OIDC_GROUPS_CLAIM, ""
+    oidc.person("oidc-no-role", groups=[])
+    client = Client()
+    response = PersonAtProvider(oidc, "oidc-no-role").sign_in(client)
+    assert response.status_code == 302 and response.url == "/staff/login/no-role/", response.content[:300]
+    settings.OIDC_GROUPS_CLAIM = claim
+    client.user = User.objects.get(username="oidc-no-role")
+    return client
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Rate limits and cached pages live in the cache (Redis in tests), frozen questionnaires'

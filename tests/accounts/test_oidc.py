@@ -493,3 +493,19 @@ def test_accounts_from_the_provider_have_the_access_of_local_accounts_of_their_r
     assert through_provider[("analyst", reverse("staff-people-waiting"))] == 403
     assert through_provider[("survey_admin", reverse("staff-people-waiting"))] == 200
     assert all(client.user.oidc_identity.issuer == oidc.issuer for client in oidc_clients.values())
+
+
+def test_someone_signed_in_without_a_role_reaches_no_staff_page(oidc_client_without_role):
+    from accounts.middleware import OIDC_PAGES, OPEN_PAGES
+    from tests.support import staff_paths
+
+    open_pages = {reverse(name) for name in OPEN_PAGES + OIDC_PAGES} | {"/admin/login/"}
+    paths = [path for path in staff_paths() if path not in open_pages]
+    assert len(paths) > 40
+
+    for path in paths:
+        for method in (oidc_client_without_role.get, oidc_client_without_role.post):
+            response = method(path)
+            assert response.status_code == 302, f"{method.__name__.upper()} {path} answered {response.status_code}"
+            assert response.url == reverse("staff-oidc-waiting"), path
+    assert oidc_client_without_role.get(reverse("staff-oidc-waiting")).status_code == 200
