@@ -17,10 +17,10 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from operations.secret_key import DEVELOPMENT_SECRET_KEY, secret_key_problem
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -49,9 +49,10 @@ SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("Refusing to start: DEBUG is on with PLATFORM_ENV=production.")
-    if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    if problem := secret_key_problem(SECRET_KEY, base_dir=BASE_DIR):
         raise ImproperlyConfigured(
-            "Refusing to start: set SECRET_KEY to a long random value with PLATFORM_ENV=production."
+            f"Refusing to start: {problem} Set SECRET_KEY to a long random value with PLATFORM_ENV=production "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
@@ -60,7 +61,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.StaffAdminConfig",  # django.contrib.admin with access decided by municipalities.access
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -339,6 +340,11 @@ if OIDC_ISSUER:
 REMINDERS_RETRY_SECONDS = int(os.environ.get("REMINDERS_RETRY_SECONDS", "60"))
 REMINDERS_MAX_ATTEMPTS = int(os.environ.get("REMINDERS_MAX_ATTEMPTS", "6"))
 REMINDERS_LEASE_SECONDS = int(os.environ.get("REMINDERS_LEASE_SECONDS", "600"))
+
+# A chief executive's link gives sections to colleagues, each of whom gets an e-mail from the
+# platform: at most this many per link and per municipality in 24 hours.
+DELEGATIONS_PER_LINK_PER_DAY = int(os.environ.get("DELEGATIONS_PER_LINK_PER_DAY", "10"))
+DELEGATIONS_PER_MUNICIPALITY_PER_DAY = int(os.environ.get("DELEGATIONS_PER_MUNICIPALITY_PER_DAY", "25"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,8 +1,9 @@
 """Who may see what. Every staff view and admin page asks these functions;
 none of them decides on its own.
 
-Roles: a survey admin may do everything, an analyst may read everything, and
-a regional officer may read the registry of their own region only.
+Roles: a survey admin designs and runs the survey, an analyst reads everything about it,
+and a regional officer sees the municipalities of their own region on the staff pages.
+Superusers keep the back office: staff accounts, second factors and the schedule's machinery.
 
 Regional officers are bound to a region of the scheme in force. An officer
 whose region belongs to a scheme that is not (or no longer) in force has no
@@ -12,13 +13,9 @@ warns on such accounts.
 """
 
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
 from municipalities.models import Municipality, Region, RegionScheme, StaffProfile
-
-# Apps whose models a regional officer may view (scoped by region in querysets).
-REGIONAL_OFFICER_VIEW_APPS = {"municipalities", "surveys", "reminders"}
 
 
 def staff_role(user) -> str | None:
@@ -86,33 +83,83 @@ def region_of_municipality(municipality: Municipality, scheme: RegionScheme | No
     return direct or scheme.regions.filter(counties=municipality.county_id).first()
 
 
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+EDIT = (VIEW, ADD, CHANGE, DELETE)
+READ = (VIEW,)
+_ADMIN, _ANALYST = StaffProfile.Role.SURVEY_ADMIN, StaffProfile.Role.ANALYST
+
+# What survey admins and analysts may do in the admin, model by model. Nothing else is granted:
+# every model not listed here (staff accounts and their roles, second factors, lockouts, the beat
+# schedule, sessions, the task outbox, and any model a new package brings) is for superusers
+# only, and regional officers have no admin at all (their pages are under /staff/, scoped to
+# their region: `admin_allowed`). tests/test_permission_matrix.py holds every admin page to this.
+ADMIN_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
+    # The registry.
+    "municipalities.regionscheme": {_ADMIN: EDIT, _ANALYST: READ},
+    "municipalities.region": {_ADMIN: EDIT, _ANALYST: READ},
+    "municipalities.county": {_ADMIN: EDIT, _ANALYST: READ},
+    "municipalities.municipality": {_ADMIN: EDIT, _ANALYST: READ},
+    "municipalities.municipalitychange": {_ADMIN: EDIT, _ANALYST: READ},
+    "municipalities.municipalityprofile": {_ADMIN: EDIT, _ANALYST: READ},
+    "municipalities.contact": {_ADMIN: EDIT, _ANALYST: READ},
+    # The question bank, questionnaires and rounds.
+    "surveys.scale": {_ADMIN: EDIT, _ANALYST: READ},
+    "surveys.scalepoint": {_ADMIN: EDIT, _ANALYST: READ},
+    "surveys.question": {_ADMIN: EDIT, _ANALYST: READ},
+    "surveys.questionoption": {_ADMIN: EDIT, _ANALYST: READ},
+    "surveys.matrixitem": {_ADMIN: EDIT, _ANALYST: READ},
+    "surveys.questionnaire": {_ADMIN: EDIT, _ANALYST: READ},
+    "surveys.section": {_ADMIN: EDIT, _ANALYST: READ},
+    "surveys.item": {_ADMIN: EDIT, _ANALYST: READ},
+    "surveys.survey": {_ADMIN: EDIT, _ANALYST: READ},
+    "surveys.analysisband": {_ADMIN: EDIT, _ANALYST: READ},
+    # Links and answers: revoked and reopened through their services, never edited.
+    "surveys.invitation": {_ADMIN: (VIEW, CHANGE), _ANALYST: READ},
+    "surveys.response": {_ADMIN: READ, _ANALYST: READ},
+    "surveys.sectionprogress": {_ADMIN: (VIEW, CHANGE), _ANALYST: READ},
+    "surveys.answer": {_ADMIN: READ, _ANALYST: READ},
+    "surveys.answerchange": {_ADMIN: READ, _ANALYST: READ},
+    "surveys.sectionreopening": {_ADMIN: READ, _ANALYST: READ},
+    "surveys.delegationevent": {_ADMIN: READ},
+    # Reminders: the schedule's rules and texts; the logs are read only.
+    "reminders.schedule": {_ADMIN: (VIEW, CHANGE), _ANALYST: READ},
+    "reminders.rule": {_ADMIN: EDIT, _ANALYST: READ},
+    "reminders.dispatch": {_ADMIN: READ, _ANALYST: READ},
+    "reminders.chaseentry": {_ADMIN: READ, _ANALYST: READ},
+    # Audit logs of people's data and of staff sign-ins.
+    "privacy.personaldatalog": {_ADMIN: READ},
+    "accounts.staffevent": {_ADMIN: READ},
+}
+# Permissions that are not about one admin page.
+EXTRA_GRANTS: dict[str, tuple[str, ...]] = {_ADMIN: ("privacy.manage_personal_data",)}
+
+
+def role_permissions(role: str | None) -> set[str]:
+    """The permissions ("app.codename") a staff role has, from ADMIN_GRANTS and EXTRA_GRANTS."""
+    granted = {
+        f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
+        for label, roles in ADMIN_GRANTS.items()
+        for action in roles.get(role, ())
+    }
+    return granted | set(EXTRA_GRANTS.get(role, ()))
+
+
+def admin_allowed(user) -> bool:
+    """Whether a user may use the admin: superusers, survey admins and analysts. Regional
+    officers work on the staff pages, which show only their region."""
+    return user.is_active and (user.is_superuser or staff_role(user) in (_ADMIN, _ANALYST))
+
+
 class RoleBackend(ModelBackend):
-    """Django's model backend plus the permissions that follow from a staff role,
-    so that the admin shows each role exactly what it may use."""
+    """Django's model backend plus the permissions that follow from a staff role
+    (`role_permissions`), so that the admin shows each role exactly what it may use."""
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_role_perm_cache"):
-            user_obj._role_perm_cache = self._role_permissions(user_obj)
+            user_obj._role_perm_cache = set() if user_obj.is_superuser else role_permissions(staff_role(user_obj))
         return super().get_all_permissions(user_obj, obj) | user_obj._role_perm_cache
-
-    def _role_permissions(self, user_obj) -> set[str]:
-        role = staff_role(user_obj)
-        if role is None or user_obj.is_superuser:
-            return set()
-        permissions = Permission.objects.select_related("content_type")
-        if role == StaffProfile.Role.ANALYST:
-            permissions = permissions.filter(Q(codename__startswith="view_") | Q(codename__startswith="export_"))
-        elif role == StaffProfile.Role.REGIONAL_OFFICER:
-            permissions = permissions.filter(
-                codename__startswith="view_", content_type__app_label__in=REGIONAL_OFFICER_VIEW_APPS
-            ).exclude(codename__in=["view_regionscheme", "view_staffprofile"])
-        else:
-            # Survey admins design and run everything, but staff accounts and
-            # their roles stay with superusers.
-            permissions = permissions.exclude(content_type__app_label="auth")
-        return {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
 
 
 def staff_required(view):

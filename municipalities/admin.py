@@ -100,21 +100,6 @@ class SettlesRefugeesFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=profiles.filter(settles_refugees=wanted).values("municipality"))
 
 
-class ScopedToRegionMixin:
-    """Limits a regional officer to their region's rows; `municipality_path`
-    is the lookup from the model to its municipality."""
-
-    municipality_path = "municipality"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if access.staff_role(request.user) == StaffProfile.Role.REGIONAL_OFFICER:
-            visible = access.municipalities_visible_to(request.user).values("pk")
-            key = "pk__in" if not self.municipality_path else f"{self.municipality_path}__in"
-            queryset = queryset.filter(**{key: visible})
-        return queryset
-
-
 class LogAdminMixin:
     """A log in the admin: shown, never written there (its services write it)."""
 
@@ -312,11 +297,10 @@ class ChangeOutInline(ChangeInInline):
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(ScopedToRegionMixin, admin.ModelAdmin):
+class MunicipalityAdmin(admin.ModelAdmin):
     """Searchable by number, name, county and region name; filters (with counts) for
     validity, kind, region, settling refugees and county."""
 
-    municipality_path = ""
     list_display = ["number", "name", "kind", "county", "region", "valid_from", "valid_to"]
     list_filter = [ValidityFilter, "kind", RegionFilter, SettlesRefugeesFilter, "county"]
     show_facets = admin.ShowFacets.ALWAYS
@@ -346,9 +330,21 @@ class MunicipalityAdmin(ScopedToRegionMixin, admin.ModelAdmin):
     def region(self, unit):
         return unit.region_name or "–"
 
+    actions = ["limit_delegation_to_contact_domains"]
+
+    @admin.action(
+        description=_("Allow delegated links only to the e-mail domains of the units' contacts"),
+        permissions=["change"],
+    )
+    def limit_delegation_to_contact_domains(self, request, queryset):
+        changed = services.municipality_delegation_domains_from_contacts(municipalities=queryset)
+        self.message_user(
+            request, _("%(count)s units now limit delegated links to their domains.") % {"count": changed}
+        )
+
 
 @admin.register(MunicipalityProfile)
-class MunicipalityProfileAdmin(ScopedToRegionMixin, UploadAdminMixin, admin.ModelAdmin):
+class MunicipalityProfileAdmin(UploadAdminMixin, admin.ModelAdmin):
     list_display = [
         "municipality",
         "year",
@@ -368,7 +364,7 @@ class MunicipalityProfileAdmin(ScopedToRegionMixin, UploadAdminMixin, admin.Mode
 
 
 @admin.register(Contact)
-class ContactAdmin(ScopedToRegionMixin, UploadAdminMixin, admin.ModelAdmin):
+class ContactAdmin(UploadAdminMixin, admin.ModelAdmin):
     list_display = ["name", "role", "municipality", "email", "phone", "language", "is_active"]
     list_filter = ["role", "is_active", "language", RegionFilter]
     search_fields = ["name", "email", "municipality__number", "municipality__name"]

@@ -146,6 +146,15 @@ class Municipality(TimestampedModel):
         related_name="predecessors",
         verbose_name=_("successors"),
     )
+    delegation_email_domains = models.CharField(
+        _("e-mail domains for delegated links"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Comma-separated, e.g. bergen.kommune.no. When set, the chief executive can give sections only to "
+            "addresses in these domains. Empty: any address."
+        ),
+    )
 
     objects = ValidQuerySet.as_manager()
 
@@ -170,6 +179,10 @@ class Municipality(TimestampedModel):
 
     def is_valid_on(self, day: datetime.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def delegation_domains(self) -> set[str]:
+        return {domain.strip().lower() for domain in self.delegation_email_domains.split(",") if domain.strip()}
 
 
 class MunicipalityChange(TimestampedModel):

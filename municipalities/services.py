@@ -5,7 +5,7 @@ import datetime
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from municipalities.models import County, Region, RegionScheme, StaffProfile
+from municipalities.models import Contact, County, Municipality, Region, RegionScheme, StaffProfile
 
 
 @transaction.atomic
@@ -61,3 +61,19 @@ def staff_role_set(*, user: User, role: str | None, region: Region | None = None
     if user.is_staff != is_staff:
         user.is_staff = is_staff
         user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
+def municipality_delegation_domains_from_contacts(*, municipalities) -> int:
+    """Limits the colleagues a chief executive can give sections to: the e-mail domains of each
+    unit's active contacts become the unit's allowed domains. Units without contacts keep theirs.
+    Returns how many units changed."""
+    changed = 0
+    for unit in municipalities:
+        emails = Contact.objects.filter(municipality=unit, is_active=True).values_list("email", flat=True)
+        domains = sorted({email.rsplit("@", 1)[1].lower() for email in emails if "@" in email})
+        value = ", ".join(domains)[:300]
+        if domains and value != unit.delegation_email_domains:
+            Municipality.objects.filter(pk=unit.pk).update(delegation_email_domains=value)
+            changed += 1
+    return changed

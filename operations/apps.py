@@ -9,6 +9,7 @@ class OperationsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
-        from operations import task_log
+        from operations import checks, task_log
 
         task_log.connect()
+        checks.register()

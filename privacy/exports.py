@@ -1,17 +1,14 @@
-"""One person's data as a file for them: JSON, or an Excel workbook with a sheet per kind of row."""
+"""One person's data as a file for them: JSON, or an Excel workbook with a sheet per kind of row
+(texts as text cells, never formulas: operations/spreadsheets.py)."""
 
-import io
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from openpyxl import Workbook
 
+from operations.spreadsheets import XLSX_CONTENT_TYPE, xlsx_bytes
 from privacy.models import PersonalDataLog
 
-CONTENT_TYPES = {
-    "json": "application/json",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+CONTENT_TYPES = {"json": "application/json", "xlsx": XLSX_CONTENT_TYPE}
 
 
 def personal_data_file_name(*, log: PersonalDataLog, fmt: str) -> str:
@@ -30,23 +27,16 @@ def _cell(value: object) -> object:
 
 
 def personal_data_xlsx(*, log: PersonalDataLog, data: dict[str, list[dict]]) -> bytes:
-    workbook = Workbook()
-    summary = workbook.active
-    summary.title = "about"
-    summary.append(["about", log.subject])
-    summary.append(["exported", log.created_at.isoformat()])
-    summary.append(["export_id", log.pk])
+    summary: list[list[object]] = [
+        ["about", log.subject],
+        ["exported", log.created_at.isoformat()],
+        ["export_id", log.pk],
+        *([kind, len(rows)] for kind, rows in data.items()),
+    ]
+    sheets: dict[str, list[list[object]]] = {"about": summary}
     for kind, rows in data.items():
-        summary.append([kind, len(rows)])
-        sheet = workbook.create_sheet(kind)
+        columns = list(rows[0]) if rows else []
+        sheets[kind] = [[_cell(row[column]) for column in columns] for row in rows]
         if rows:
-            columns = list(rows[0])
-            sheet.append(columns)
-            for row in rows:
-                sheet.append([_cell(row[column]) for column in columns])
-                for cell in sheet[sheet.max_row]:
-                    if isinstance(cell.value, str):
-                        cell.data_type = "s"  # a note that starts with "=" is text, not a formula
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+            sheets[kind].insert(0, columns)
+    return xlsx_bytes(sheets)

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.admin import LogAdminMixin, ScopedToRegionMixin
+from municipalities.admin import LogAdminMixin
 from reminders import services
 from reminders.models import ChaseEntry, Dispatch, Rule, Schedule
 
@@ -54,14 +54,8 @@ class ScheduleAdmin(admin.ModelAdmin):
         self.message_user(request, _("Resumed."), messages.SUCCESS)
 
 
-class ReadOnlyAdmin(LogAdminMixin, ScopedToRegionMixin, admin.ModelAdmin):
-    """A log of a region's municipalities: regional officers see their own."""
-
-    municipality_path = "municipality"
-
-
 @admin.register(Dispatch)
-class DispatchAdmin(ReadOnlyAdmin):
+class DispatchAdmin(LogAdminMixin, admin.ModelAdmin):
     list_display = ["email", "municipality", "rule", "chase_entry", "status", "attempts", "sent_at", "skip_reason"]
     list_filter = ["status", "survey", "rule", "skip_reason"]
     search_fields = ["email", "contact__name", "municipality__name", "municipality__number"]
@@ -69,7 +63,7 @@ class DispatchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChaseEntry)
-class ChaseEntryAdmin(ReadOnlyAdmin):
+class ChaseEntryAdmin(LogAdminMixin, admin.ModelAdmin):
     list_display = ["municipality", "survey", "user", "channel", "outcome", "follow_up_on", "created_at"]
     list_filter = ["survey", "channel", "outcome"]
     search_fields = ["municipality__name", "municipality__number", "note"]

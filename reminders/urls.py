@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:survey_id>/chase/<int:municipality_id>/remind/", views.chase_remind, name="reminders-chase-remind"),
     path("<int:survey_id>/monitor/", views.monitor, name="reminders-monitor"),
     path("<int:survey_id>/mail/", views.mail_log, name="reminders-mail-log"),
+    path("<int:survey_id>/mail/export/<str:fmt>/", views.mail_log_export, name="reminders-mail-log-export"),
 ]

@@ -2,15 +2,16 @@
 the mail log and the embedded default's outbox. Each view checks access, calls one
 selector or service, and renders or redirects."""
 
-import csv
-import io
+import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from accounts.models import StaffEvent
 from accounts.services import staff_event_record
 from municipalities.access import municipalities_visible_to, staff_required, staff_role
 from municipalities.models import County, Municipality, StaffProfile
+from operations.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 from reminders import services
 from reminders.charts import cumulative_chart, mark_legend
 from reminders.forms import BoardFilterForm, ChaseEntryForm, MailLogFilterForm, PersonalReminderForm
@@ -33,6 +35,7 @@ from reminders.selectors import (
     schedule_summaries,
 )
 from surveys.models import Survey
+from surveys.selectors import response_answers_for_staff
 
 ADMIN = StaffProfile.Role.SURVEY_ADMIN
 ANALYST = StaffProfile.Role.ANALYST
@@ -59,6 +62,35 @@ def _survey(survey_id: int) -> Survey:
     return get_object_or_404(Survey.objects.exclude(questionnaire=None), pk=survey_id)
 
 
+def _minute(moment: datetime.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _spreadsheet_download(
+    request: HttpRequest,
+    *,
+    survey: Survey,
+    fmt: str,
+    what: str,
+    name: str,
+    header: list[str],
+    table: list[list[object]],
+) -> HttpResponse:
+    """One table of the round as `<name>-<year>.csv` (semicolons, Excel's separator in a Norwegian
+    locale) or `.xlsx`, recorded in the staff audit log; texts are data, never formulas
+    (operations/spreadsheets.py)."""
+    filename = f"{name}-{survey.year}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(csv_bytes([header, *table], delimiter=";"), content_type=CSV_CONTENT_TYPE)
+    elif fmt == "xlsx":
+        response = HttpResponse(xlsx_bytes({str(survey.year): [header, *table]}), content_type=XLSX_CONTENT_TYPE)
+    else:
+        raise Http404
+    staff_event_record(request=request, kind=StaffEvent.Kind.DOWNLOAD, what=f"{what} {filename} ({len(table)} rows)")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 # --- outbox and mail log ----------------------------------------------------------------------
 
 
@@ -73,15 +105,64 @@ def outbox(request):
     )
 
 
+def _mail_log(request: HttpRequest, survey: Survey) -> tuple[QuerySet[Dispatch], MailLogFilterForm]:
+    form = MailLogFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    return dispatch_log(units=municipalities_visible_to(request.user), survey=survey, status=status), form
+
+
 @staff_required
 def mail_log(request: HttpRequest, survey_id: int) -> HttpResponse:
     _role_in(request, ADMIN, ANALYST, OFFICER)
     survey = _survey(survey_id)
-    form = MailLogFilterForm(request.GET or None)
-    status = form.cleaned_data["status"] if form.is_valid() else ""
-    log = dispatch_log(units=municipalities_visible_to(request.user), survey=survey, status=status)
+    log, form = _mail_log(request, survey)
     page = Paginator(log, 50).get_page(request.GET.get("page"))
     return _page(request, "reminders/mail_log.html", survey=survey, tab="mail", form=form, page=page)
+
+
+def _mail_log_table(log: QuerySet[Dispatch]) -> tuple[list[str], list[list[object]]]:
+    header = [
+        _("To"),
+        _("E-mail"),
+        _("Number"),
+        _("Municipality"),
+        _("Message"),
+        _("Status"),
+        _("Sent"),
+        _("Attempts"),
+        _("Details"),
+    ]
+    table = []
+    for dispatch in log:
+        if dispatch.rule:
+            message = dispatch.rule.name
+        else:
+            message = _("Personal reminder from %(who)s") % {"who": dispatch.chase_entry.user.get_username()}
+        table.append(
+            [
+                dispatch.contact.name if dispatch.contact else "",
+                dispatch.email,
+                dispatch.municipality.number,
+                dispatch.municipality.name,
+                message,
+                dispatch.get_status_display(),
+                _minute(dispatch.sent_at),
+                dispatch.attempts,
+                dispatch.get_skip_reason_display() if dispatch.skip_reason else dispatch.failure_reason,
+            ]
+        )
+    return header, table
+
+
+@staff_required
+def mail_log_export(request: HttpRequest, survey_id: int, fmt: str) -> HttpResponse:
+    """The page's messages, all of them, with its filter and for the same people."""
+    _role_in(request, ADMIN, ANALYST, OFFICER)
+    survey = _survey(survey_id)
+    header, table = _mail_log_table(_mail_log(request, survey)[0])
+    return _spreadsheet_download(
+        request, survey=survey, fmt=fmt, what="mail log", name="e-postlogg", header=header, table=table
+    )
 
 
 # --- the schedule -----------------------------------------------------------------------------
@@ -224,8 +305,8 @@ def _export_table(rows: list[BoardRow]) -> tuple[list[str], list[list[object]]]:
                 "; ".join(f"{section.title_nb}: {status}" for section, status in row.sections),
                 "; ".join(f"{c.name} ({c.get_role_display()}) {c.email} {c.phone}".strip() for c in row.contacts),
                 row.reminders_sent,
-                timezone.localtime(row.last_reminder_at).strftime("%Y-%m-%d %H:%M") if row.last_reminder_at else "",
-                timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M") if entry else "",
+                _minute(row.last_reminder_at),
+                _minute(entry.created_at) if entry else "",
                 entry.get_channel_display() if entry else "",
                 entry.get_outcome_display() if entry else "",
                 entry.note if entry else "",
@@ -239,36 +320,10 @@ def _export_table(rows: list[BoardRow]) -> tuple[list[str], list[list[object]]]:
 def chase_board_export(request: HttpRequest, survey_id: int, fmt: str) -> HttpResponse:
     _role_in(request, ADMIN, ANALYST, OFFICER)
     survey = _survey(survey_id)
-    rows, _form = _board_rows(request, survey)
-    header, table = _export_table(rows)
-    name = f"purreliste-{survey.year}"
-    what = f"chase board {name}.{fmt} ({len(rows)} rows)"
-    staff_event_record(request=request, kind=StaffEvent.Kind.DOWNLOAD, what=what)
-    if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        response.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(header)
-        writer.writerows(table)
-        return response
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = str(survey.year)
-        sheet.append(header)
-        for line in table:
-            sheet.append(line)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    raise Http404
+    header, table = _export_table(_board_rows(request, survey)[0])
+    return _spreadsheet_download(
+        request, survey=survey, fmt=fmt, what="chase board", name="purreliste", header=header, table=table
+    )
 
 
 def _visible_unit(request: HttpRequest, survey: Survey, municipality_id: int) -> Municipality:
@@ -309,6 +364,7 @@ def chase_detail(request: HttpRequest, survey_id: int, municipality_id: int) -> 
         ),
         contacts=unit.contacts.filter(is_active=True).order_by("role", "name"),
         may_act=may_act and survey.status == Survey.Status.OPEN,
+        answer_sections=response_answers_for_staff(survey=survey, municipality=unit, language=get_language()),
     )
 
 

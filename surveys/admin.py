@@ -20,11 +20,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffEvent
 from accounts.services import staff_event_record
-from municipalities.access import municipalities_visible_to
+from municipalities.admin import LogAdminMixin
 from surveys.analytics.models import AnalysisBand
 from surveys.models import (
     FROZEN_MESSAGE,
     Answer,
+    AnswerChange,
+    DelegationEvent,
     Invitation,
     Item,
     MatrixItem,
@@ -510,7 +512,9 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["municipality", "survey", "role", "section", "name", "email", "revoked_at", "last_used_at"]
     list_filter = ["survey", "role", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["municipality__name", "municipality__number", "name", "email"]
-    readonly_fields = [f.name for f in Invitation._meta.fields]
+    # Never the token's hash: it is no use to a person, and only the platform should compare it.
+    exclude = ["token_hash"]
+    readonly_fields = [f.name for f in Invitation._meta.fields if f.name != "token_hash"]
     actions = ["revoke"]
 
     def has_add_permission(self, request):
@@ -556,9 +560,6 @@ class ResponseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(municipality__in=municipalities_visible_to(request.user))
-
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -602,6 +603,30 @@ class SectionProgressAdmin(admin.ModelAdmin):
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
+
+
+@admin.register(AnswerChange)
+class AnswerChangeAdmin(LogAdminMixin, admin.ModelAdmin):
+    """The audit trail of answers: every change, by whom, through which link or account."""
+
+    list_display = ["created_at", "answer", "version", "actor_name", "invitation", "user"]
+    list_filter = ["answer__response__survey"]
+    search_fields = ["actor_name", "answer__question__code", "answer__response__municipality__name"]
+    list_select_related = ["answer__question", "answer__response__municipality", "answer__response__survey", "user"]
+    raw_id_fields = ["answer", "invitation", "user"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(DelegationEvent)
+class DelegationEventAdmin(LogAdminMixin, admin.ModelAdmin):
+    """Sections given to colleagues, taken back, and delegations the limits refused."""
+
+    list_display = ["created_at", "kind", "reason", "giver", "delegation", "email_domain", "ip_address"]
+    list_filter = ["kind", "reason", "giver__survey"]
+    search_fields = ["giver__municipality__name", "giver__municipality__number", "email_domain"]
+    list_select_related = ["giver__municipality", "delegation__municipality"]
+    raw_id_fields = ["giver", "delegation"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(AnalysisBand)

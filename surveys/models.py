@@ -666,6 +666,37 @@ class Invitation(TimestampedModel):
         return f"{self.municipality} – {self.get_role_display()} ({self.email})"
 
 
+class DelegationEvent(models.Model):
+    """The log of sections a chief executive gave to colleagues: each link given, taken back, or
+    refused and why (a limit reached, an address outside the unit's domains). The colleague's
+    name and address stay on the link itself (`delegation`), where the privacy tools find them."""
+
+    class Kind(models.TextChoices):
+        GIVEN = "given", _("link given")
+        REVOKED = "revoked", _("link taken back")
+        REFUSED = "refused", _("refused")
+
+    giver = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="delegation_events", verbose_name=_("given from")
+    )
+    delegation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("link given")
+    )
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    email_domain = models.CharField(_("e-mail domain"), max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("delegation event")
+        verbose_name_plural = _("delegation log")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
 class Response(TimestampedModel):
     """The one response of a municipality to a round."""
 

@@ -116,8 +116,12 @@ def with_access(view):
 
 class DelegationForm(forms.Form):
     section = forms.ChoiceField(label=gettext_lazy("Section"))
-    name = forms.CharField(label=gettext_lazy("Colleague's name"), max_length=200)
-    email = forms.EmailField(label=gettext_lazy("Colleague's e-mail"))
+    name = forms.CharField(
+        label=gettext_lazy("Colleague's name"),
+        max_length=invitation_services.DELEGATION_NAME_MAX,
+        validators=[invitation_services.delegation_name_validate],
+    )
+    email = forms.EmailField(label=gettext_lazy("Colleague's e-mail"), max_length=254)
 
     def __init__(self, *args, sections, language, **kwargs):
         super().__init__(*args, **kwargs)
@@ -192,6 +196,7 @@ def delegate(request, access: Access):
             section=section,
             name=form.cleaned_data["name"],
             email=form.cleaned_data["email"],
+            ip_address=request.META.get("REMOTE_ADDR"),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -211,7 +216,9 @@ def delegation_revoke(request, access: Access, pk: int):
     delegation = _given_links(access).filter(pk=pk).first()
     if delegation is None or not access.is_chief:
         raise Http404
-    invitation_services.invitation_revoke(invitation=delegation)
+    invitation_services.delegation_revoke(
+        giver=access.invitation, delegation=delegation, ip_address=request.META.get("REMOTE_ADDR")
+    )
     messages.success(request, _("The link of %(name)s no longer works.") % {"name": delegation.name})
     return redirect("respondent-landing", access.token)
 

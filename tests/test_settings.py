@@ -5,7 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+GOOD_KEY = "k7Qx2mZp9Lw4Rt8Vb1Nc6Hj3Fd5Gs0Ay-settings-test-" + "q8Wn3Ye6Tu1Io4Pa"
 
 
 DEFAULT_PRINT = (
@@ -37,7 +40,7 @@ def _load_settings(*, show: str = DEFAULT_PRINT, **env) -> subprocess.CompletedP
 
 
 def test_production_refuses_debug():
-    result = _load_settings(PLATFORM_ENV="production", DEBUG="true", SECRET_KEY="x" * 50)
+    result = _load_settings(PLATFORM_ENV="production", DEBUG="true", SECRET_KEY=GOOD_KEY)
 
     assert result.returncode != 0
     assert "DEBUG is on" in result.stderr
@@ -51,7 +54,7 @@ def test_production_refuses_the_default_secret_key():
 
 
 def test_production_starts_with_a_secret_key_and_debug_off():
-    result = _load_settings(PLATFORM_ENV="production", SECRET_KEY="x" * 50, ALLOWED_HOSTS="survey.example.no")
+    result = _load_settings(PLATFORM_ENV="production", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="survey.example.no")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("False")
@@ -106,7 +109,7 @@ def test_oidc_settings_that_cannot_work_stop_the_start():
                 **OIDC,
                 "OIDC_ISSUER": "http://login.example.no",
                 "PLATFORM_ENV": "production",
-                "SECRET_KEY": "x" * 50,
+                "SECRET_KEY": GOOD_KEY,
                 "ALLOWED_HOSTS": "survey.example.no",
             },
             "https",
@@ -116,3 +119,35 @@ def test_oidc_settings_that_cannot_work_stop_the_start():
         result = _oidc_settings(**env)
 
         assert result.returncode != 0 and message in result.stderr, (env, result.stderr[-300:])
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("x", "has 1 characters"),
+        ("x" * 50, "distinct characters"),
+        ("change-me-to-a-long-random-value-the-same-on-every-host", "written in this repository"),
+        ("development-only-secret-key-do-not-use-in-production", "written in this repository"),
+    ],
+)
+def test_production_refuses_a_short_weak_or_published_secret_key(key, reason):
+    result = _load_settings(PLATFORM_ENV="production", SECRET_KEY=key, ALLOWED_HOSTS="survey.example.no")
+
+    assert result.returncode != 0
+    assert "Refusing to start" in result.stderr and reason in result.stderr
+
+
+def test_the_deploy_check_says_why_the_example_key_will_not_do():
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "PLATFORM_ENV"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        VAR_DIR=str(ROOT / "var" / "settings-test"),
+        DATABASE_URL="sqlite://:memory:",
+        SECRET_KEY="change-me-to-a-long-random-value-the-same-on-every-host",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+    assert result.returncode != 0
+    assert "operations.E001" in result.stderr and "written in this repository" in result.stderr

@@ -12,18 +12,19 @@ Coding (the same in every format):
 - missing values of coded and number variables: -7 "not relevant", -8 "not asked" (a condition hid
   the question), -9 "not answered" (shown but not answered or not submitted). Texts are empty when missing.
 - CSV: comma-separated, UTF-8 with a byte-order mark so Excel detects the encoding, dot as the decimal mark.
+- Texts are data, never formulas (operations/spreadsheets.py): in the XLSX every text is a text cell;
+  in the CSV a text starting with "=", "+", "-", "@", a tab or a carriage return has a single quote
+  before it. The SPSS file keeps texts as they were typed: SPSS has no formulas.
 """
 
-import csv
-import io
 import os
 import tempfile
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from openpyxl import Workbook
 
+from operations.spreadsheets import csv_bytes, xlsx_bytes
 from surveys.analytics.dataset import RoundData, Unit
 from surveys.analytics.statistics import NUMBER_TYPES, SCALE_TYPES, TEXT_TYPES, question_variables
 from surveys.models import Item, Question
@@ -213,18 +214,7 @@ def export_table(data: RoundData) -> ExportTable:
 
 
 def export_csv(table: ExportTable) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table.names)
-    for row in table.rows:
-        writer.writerow("" if value is None else value for value in row)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _workbook_bytes(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return csv_bytes([table.names, *table.rows])
 
 
 def _codebook_rows(table: ExportTable) -> list[list[object]]:
@@ -265,25 +255,16 @@ def codebook_header() -> list[str]:
 
 def export_xlsx(table: ExportTable) -> bytes:
     """The data on the first sheet, the codebook on the second."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Data"))
-    sheet.append(table.names)
-    for row in table.rows:
-        sheet.append(row)
-    codebook = workbook.create_sheet(_("Codebook"))
-    codebook.append(codebook_header())
-    for row in _codebook_rows(table):
-        codebook.append(row)
-    return _workbook_bytes(workbook)
+    return xlsx_bytes(
+        {
+            _("Data"): [table.names, *table.rows],
+            _("Codebook"): [codebook_header(), *_codebook_rows(table)],
+        }
+    )
 
 
 def codebook_xlsx(table: ExportTable) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Codebook"))
-    sheet.append(codebook_header())
-    for row in _codebook_rows(table):
-        sheet.append(row)
-    return _workbook_bytes(workbook)
+    return xlsx_bytes({_("Codebook"): [codebook_header(), *_codebook_rows(table)]})
 
 
 def codebook_rows(table: ExportTable) -> list[list[object]]:

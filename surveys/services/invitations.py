@@ -21,9 +21,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from municipalities.models import Contact, Municipality
-from surveys.models import Invitation, Section, Survey
+from surveys.models import DelegationEvent, Invitation, Section, Survey
 from surveys.services.responses import ERROR_NOT_OPEN
 
 logger = logging.getLogger(__name__)
@@ -169,9 +170,18 @@ def invitation_language(invitation: Invitation) -> str:
     return "nn" if contact is not None and contact.language == "nn" else "nb"
 
 
+DELEGATION_BODY = gettext_lazy(
+    "{giver} at {municipality} has given you the section “{section}” of {municipality}'s answer to {survey}. "
+    "The deadline is {deadline}.\n\nAnswer here: {link}\n\nThe link is personal and opens this section only. "
+    "If you did not expect this message, you can ignore it.\n"
+)
+
+
 def invitation_email(*, invitation: Invitation, token: str) -> InvitationEmail:
     """The round's invitation text in the contact's language (Bokmål unless Nynorsk), the deadline
-    and any text of ours included, whatever language the admin or worker sending it uses."""
+    and any text of ours included, whatever language the admin or worker sending it uses. A
+    delegated section gets the platform's own text naming the giver (from the contact register)
+    and the unit: nothing a respondent typed is in it but in the address line."""
     survey = invitation.survey
     language = invitation_language(invitation)
     with translation.override(language):
@@ -183,17 +193,18 @@ def invitation_email(*, invitation: Invitation, token: str) -> InvitationEmail:
             "link": invitation_link(token),
         }
         subject = _render(getattr(survey, f"invitation_subject_{language}"), **values)
-        body = _render(getattr(survey, f"invitation_body_{language}"), **values)
         if invitation.section_id:
-            body = (
-                _render(
-                    _("{giver} has given you the section “{section}” of {municipality}'s answer.\n\n"),
-                    giver=invitation.delegated_by.name,
-                    section=invitation.section.title(language),
-                    municipality=invitation.municipality.name,
-                )
-                + body
+            body = _render(
+                str(DELEGATION_BODY),
+                giver=invitation.delegated_by.name,
+                municipality=invitation.municipality.name,
+                section=invitation.section.title(language),
+                survey=survey.title,
+                deadline=values["deadline"],
+                link=values["link"],
             )
+        else:
+            body = _render(getattr(survey, f"invitation_body_{language}"), **values)
     return InvitationEmail(subject=subject.replace("\n", " "), body=body)
 
 
@@ -204,26 +215,116 @@ def invitation_send(*, invitation: Invitation, token: str) -> None:
     EmailMessage(message.subject, message.body, to=[invitation.email]).send()
 
 
-@transaction.atomic
-def delegation_create(*, invitation: Invitation, section: Section, name: str, email: str) -> tuple[Invitation, str]:
-    """The chief executive gives one section to a colleague, who gets a link of their own."""
+# A colleague's name as a person writes it: words of letters, an initial's period, joined by
+# single spaces, hyphens or apostrophes. No digits, colons, slashes or "www.x": no links, no
+# sentences, nothing that turns the platform's e-mail into someone else's message.
+DELEGATION_NAME_PATTERN = re.compile(r"^[^\W\d_]+\.?(?:[ '’-][^\W\d_]+\.?)*$")
+DELEGATION_NAME_MAX = 100
+ERROR_DELEGATION_NAME = gettext_lazy(
+    "Write the colleague's name with letters only (for example “Kari Nordmann”), at most %(max)s characters."
+)
+ERROR_DELEGATION_DOMAIN = gettext_lazy("%(municipality)s gives sections only to addresses ending in %(domains)s.")
+ERROR_DELEGATION_LINK_LIMIT = gettext_lazy(
+    "This link has given %(count)s sections in the last 24 hours, which is the most it may. "
+    "Try again tomorrow, or write to the survey team."
+)
+ERROR_DELEGATION_UNIT_LIMIT = gettext_lazy(
+    "%(municipality)s has given %(count)s sections in the last 24 hours, which is the most it may. "
+    "Try again tomorrow, or write to the survey team."
+)
+
+
+def delegation_name_validate(name: str) -> str:
+    """The colleague's name, tidied, or ValidationError: the one rule for the form and the service."""
+    name = " ".join(name.split())
+    if len(name) > DELEGATION_NAME_MAX or not DELEGATION_NAME_PATTERN.match(name):
+        raise ValidationError(ERROR_DELEGATION_NAME, code="name", params={"max": DELEGATION_NAME_MAX})
+    return name
+
+
+class DelegationRefused(ValidationError):
+    """A delegation the limits refuse; logged as refused."""
+
+
+def _delegation_refusals(*, invitation: Invitation, email: str, now: datetime.datetime) -> None:
+    """Raises DelegationRefused when the unit's domains or the day's limits refuse a delegation."""
+    municipality = invitation.municipality
+    domains = municipality.delegation_domains
+    if domains and email.rsplit("@", 1)[-1].lower() not in domains:
+        raise DelegationRefused(
+            ERROR_DELEGATION_DOMAIN,
+            code="domain",
+            params={"municipality": municipality.name, "domains": ", ".join(sorted(domains))},
+        )
+    since = now - datetime.timedelta(days=1)
+    given = Invitation.objects.filter(delegated_by__isnull=False, created_at__gte=since)
+    by_link = given.filter(delegated_by=invitation).count()
+    if by_link >= settings.DELEGATIONS_PER_LINK_PER_DAY:
+        raise DelegationRefused(ERROR_DELEGATION_LINK_LIMIT, code="link_limit", params={"count": by_link})
+    by_unit = given.filter(survey_id=invitation.survey_id, municipality_id=invitation.municipality_id).count()
+    if by_unit >= settings.DELEGATIONS_PER_MUNICIPALITY_PER_DAY:
+        raise DelegationRefused(
+            ERROR_DELEGATION_UNIT_LIMIT, code="unit_limit", params={"count": by_unit, "municipality": municipality.name}
+        )
+
+
+def delegation_create(
+    *, invitation: Invitation, section: Section, name: str, email: str, ip_address: str | None = None
+) -> tuple[Invitation, str]:
+    """The chief executive gives one section to a colleague, who gets a link of their own. At most
+    DELEGATIONS_PER_LINK_PER_DAY per link and DELEGATIONS_PER_MUNICIPALITY_PER_DAY per unit in 24
+    hours, only to the unit's e-mail domains when it has any; every delegation, and every refusal,
+    is in the delegation log."""
     if not invitation_is_chief(invitation):
         raise ValidationError(_("Only the chief executive's link can give sections to others."), code="not_chief")
     if invitation.survey.status != Survey.Status.OPEN:
         raise ValidationError(ERROR_NOT_OPEN, code="not_open")
     if section.questionnaire_id != invitation.survey.questionnaire_id:
         raise ValidationError(_("The section is not part of this round."), code="wrong_section")
-    delegation, token = invitation_create(
-        survey=invitation.survey,
-        municipality=invitation.municipality,
-        role=section.role,
-        name=name,
-        email=email,
-        section=section,
-        delegated_by=invitation,
-    )
-    transaction.on_commit(lambda: delegation_link_send(delegation=delegation, token=token))
+    name = delegation_name_validate(name)
+    domain = email.rsplit("@", 1)[-1].lower()[:254]
+    try:
+        with transaction.atomic():
+            # The giver's row, locked: two requests at once count each other's links.
+            Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+            _delegation_refusals(invitation=invitation, email=email, now=timezone.now())
+            delegation, token = invitation_create(
+                survey=invitation.survey,
+                municipality=invitation.municipality,
+                role=section.role,
+                name=name,
+                email=email,
+                section=section,
+                delegated_by=invitation,
+            )
+            DelegationEvent.objects.create(
+                giver=invitation,
+                delegation=delegation,
+                kind=DelegationEvent.Kind.GIVEN,
+                email_domain=domain,
+                ip_address=ip_address,
+            )
+            transaction.on_commit(lambda: delegation_link_send(delegation=delegation, token=token))
+    except DelegationRefused as refused:
+        DelegationEvent.objects.create(
+            giver=invitation,
+            kind=DelegationEvent.Kind.REFUSED,
+            reason=refused.code,
+            email_domain=domain,
+            ip_address=ip_address,
+        )
+        raise
     return delegation, token
+
+
+@transaction.atomic
+def delegation_revoke(*, giver: Invitation, delegation: Invitation, ip_address: str | None = None) -> Invitation:
+    """The chief executive takes back a link they gave (logged)."""
+    invitation_revoke(invitation=delegation)
+    DelegationEvent.objects.create(
+        giver=giver, delegation=delegation, kind=DelegationEvent.Kind.REVOKED, ip_address=ip_address
+    )
+    return delegation
 
 
 def delegation_link_send(*, delegation: Invitation, token: str) -> None:

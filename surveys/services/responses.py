@@ -21,6 +21,7 @@ from surveys.models import (
     Answer,
     AnswerChange,
     Invitation,
+    Item,
     Question,
     Response,
     Section,
@@ -215,27 +216,63 @@ class Outcome(StrEnum):
     LINK = "link"  # through a link that may no longer save: revoked, or its round not open
 
 
-# What `_link_may_save` asks, as SQL for a statement of PostgreSQL's with the link's id and the
-# time as parameters (the function surveys_answer_save, migration 0009, asks the same).
+# What `_link_may_save` asks, as SQL for a statement of PostgreSQL's with the link's id, the
+# time, the response and the section as parameters (the function surveys_answer_save, migration
+# 0010, asks the same, and also that the question is in the section).
 _LINK_MAY_SAVE = (
     "SELECT 1 FROM surveys_invitation i JOIN surveys_survey s ON s.id = i.survey_id"
     " LEFT JOIN surveys_invitation g ON g.id = i.delegated_by_id"
+    " JOIN surveys_response r ON r.survey_id = i.survey_id AND r.municipality_id = i.municipality_id"
+    " JOIN surveys_section sec ON sec.questionnaire_id = s.questionnaire_id"
     " WHERE i.id = %s AND i.revoked_at IS NULL AND g.revoked_at IS NULL AND s.status = 'open'"
     " AND %s < s.closes_at + make_interval(days => s.invitation_grace_days)"
+    " AND r.id = %s AND sec.id = %s"
+    " AND (i.section_id = sec.id OR (i.section_id IS NULL"
+    " AND (i.role IN ('chief_executive', 'district_director') OR sec.role = i.role)))"
 )
 
 
-def _link_may_save(invitation: Invitation, now) -> bool:
-    """Whether a link may save now, read from the database: it and the link it was given from are
-    not revoked, and its round is open and not past its closing and grace period (what
-    invitation_check asks of a link, for an open round). The database function asks the same."""
+def _link_may_save(invitation: Invitation, now, *, response: Response, section: Section, question=None) -> bool:
+    """Whether a link may change this response's answers in this section now, read from the
+    database: it and the link it was given from are not revoked; its round is open and not past
+    its closing and grace period (what invitation_check asks of a link, for an open round); the
+    response is its round's and municipality's; the section is of its round's questionnaire and
+    one the link opens (its delegated section, every section for a chief's link, else its role's);
+    and the question, if any, is in the section. Whatever the caller was told (a signed ticket
+    included), the database decides. The database function asks the same."""
     found = (
         Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True, survey__status=Survey.Status.OPEN)
         .filter(Q(delegated_by__isnull=True) | Q(delegated_by__revoked_at__isnull=True))
-        .values_list("survey__closes_at", "survey__invitation_grace_days")
+        .values_list(
+            "survey_id",
+            "municipality_id",
+            "section_id",
+            "role",
+            "survey__questionnaire_id",
+            "survey__closes_at",
+            "survey__invitation_grace_days",
+        )
         .first()
     )
-    return found is not None and now < found[0] + datetime.timedelta(days=found[1])
+    if found is None:
+        return False
+    survey_id, municipality_id, delegated_section_id, role, questionnaire_id, closes_at, grace_days = found
+    if not now < closes_at + datetime.timedelta(days=grace_days):
+        return False
+    if not Response.objects.filter(pk=response.pk, survey_id=survey_id, municipality_id=municipality_id).exists():
+        return False
+    section_role = (
+        Section.objects.filter(pk=section.pk, questionnaire_id=questionnaire_id).values_list("role", flat=True).first()
+    )
+    if section_role is None:
+        return False
+    if delegated_section_id is not None:
+        opens = delegated_section_id == section.pk
+    else:
+        opens = role in ("chief_executive", "district_director") or section_role == role
+    if not opens:
+        return False
+    return question is None or Item.objects.filter(section_id=section.pk, question_id=question.pk).exists()
 
 
 @transaction.atomic
@@ -247,7 +284,9 @@ def answer_save_in_steps(
     embedded SQLite has no functions, so this is its way; PostgreSQL runs the same steps in
     `surveys_answer_save` (migration 0009), and tests hold the two to the same outcomes."""
     outcome, answer = Outcome.SAVED, None
-    if actor.invitation is not None and not _link_may_save(actor.invitation, now):
+    if actor.invitation is not None and not _link_may_save(
+        actor.invitation, now, response=response, section=section, question=question
+    ):
         return Outcome.LINK, None
     with connection.cursor() as cursor:
         if not _progress_mark_worked_on(cursor, response, section, actor, now):
@@ -375,13 +414,14 @@ def section_submit(*, response: Response, section: Section, actor: Actor, then_q
     if connection.vendor == "postgresql" and link is not None:
         name = "submit_linked_and_queue" if queued else "submit_linked"
         with rows.prepared_cursor() as cursor:
-            cursor.execute(statements[name], [link.pk, rows.to_db(Survey, "closes_at", now), *queued, *params])
+            link_params = [link.pk, rows.to_db(Survey, "closes_at", now), response.pk, section.pk]
+            cursor.execute(statements[name], [*link_params, *queued, *params])
             row = cursor.fetchone()
-        if row is None and not _link_may_save(link, now):
+        if row is None and not _link_may_save(link, now, response=response, section=section):
             raise ValidationError(ERROR_LINK, code="link")
     else:
         with transaction.atomic(), rows.prepared_cursor() as cursor:
-            if link is not None and not _link_may_save(link, now):
+            if link is not None and not _link_may_save(link, now, response=response, section=section):
                 raise ValidationError(ERROR_LINK, code="link")
             if queued:
                 cursor.execute(task_record_sql(), queued)

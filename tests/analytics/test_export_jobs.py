@@ -2,7 +2,9 @@
 
 import csv
 import io
+import tempfile
 
+import pyreadstat
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -12,6 +14,10 @@ from surveys.analytics.exports import export_csv, export_table
 from surveys.analytics.models import AnalysisExport
 from surveys.analytics.services import analysis_export_build
 from surveys.analytics.tasks import analysis_export_build_task
+from surveys.models import Answer, Item, Response, Section
+from tests.support import FORMULA_PAYLOADS, assert_payloads_are_text, xlsx_typed_cells
+
+from .conftest import make_question
 
 
 @pytest.fixture(autouse=True)
@@ -148,3 +154,72 @@ def test_exports_are_only_requested_by_post(client, analyst, answered_round):
 
     assert client.get(reverse("analysis-export", args=[answered_round.pk, "csv"])).status_code == 405
     assert client.post(reverse("analysis-export", args=[answered_round.pk, "pdf"])).status_code == 404
+
+
+@pytest.fixture
+def texts_like_formulas(answered_round):
+    """Five open questions whose wording and Tromsø's answers and comments start like formulas:
+    question T<n>'s text is payload n, Tromsø's answer payload n and its comment payload n + 1."""
+    section = Section.objects.get(questionnaire=answered_round.questionnaire, code="chief")
+    tromso = Response.objects.get(survey=answered_round, municipality__number="5501")
+    for number, payload in enumerate(FORMULA_PAYLOADS):
+        question = make_question(f"T{number}", "long_text", text_nb=payload, has_comment=True)
+        Item.objects.create(
+            questionnaire=answered_round.questionnaire, section=section, position=10 + number, question=question
+        )
+        comment = FORMULA_PAYLOADS[(number + 1) % len(FORMULA_PAYLOADS)]
+        Answer.objects.create(response=tromso, question=question, value=payload, comment=comment)
+    return answered_round
+
+
+def _built(client, survey, fmt, capture_on_commit) -> bytes:
+    """The export as the user downloads it, after the task has built it."""
+    with capture_on_commit(execute=True):
+        _request(client, survey, fmt)
+    export = AnalysisExport.objects.get(format=fmt)
+    download = client.get(reverse("analysis-export-download", args=[survey.pk, export.pk]))
+    return b"".join(download.streaming_content)
+
+
+def test_answers_and_wordings_that_look_like_formulas_are_exported_as_text(
+    client, analyst, texts_like_formulas, eager_exports, django_capture_on_commit_callbacks
+):
+    client.force_login(analyst)
+
+    data_csv = _built(client, texts_like_formulas, "csv", django_capture_on_commit_callbacks)
+    data_xlsx = _built(client, texts_like_formulas, "xlsx", django_capture_on_commit_callbacks)
+    codebook = _built(client, texts_like_formulas, "codebook", django_capture_on_commit_callbacks)
+
+    # the answers and comments (data) and the wordings (the codebook's labels) are text cells
+    from_csv = list(csv.reader(io.StringIO(data_csv.decode("utf-8-sig"))))
+    assert_payloads_are_text(xlsx=data_xlsx, csv_rows=from_csv)
+    assert_payloads_are_text(xlsx=codebook)
+    data, codebook_sheet = xlsx_typed_cells(data_xlsx).values()
+    labels = {row[0][0]: row[1] for row in codebook_sheet}
+    header = [value for value, _type in data[0]]
+    tromso = dict(zip(header, next(row for row in data if row[0][0] == "5501"), strict=True))
+    assert tromso["T0"] == (FORMULA_PAYLOADS[0], "s") and tromso["T0_comment"] == (FORMULA_PAYLOADS[1], "s")
+    assert labels["T0"] == (FORMULA_PAYLOADS[0], "s")
+    # numbers stay numbers, the negative missing codes too, and text that does not start a formula is as it was
+    silent = dict(zip(header, next(row for row in data if row[0][0] == "1812"), strict=True))
+    assert (tromso["population"], tromso["Q1"], silent["Q1"]) == ((80000, "n"), (1, "n"), (-9, "n"))
+    assert tromso["number"] == ("5501", "s") and tromso["R1"] == ("Flere boliger", "s")
+    csv_tromso = dict(zip(from_csv[0], next(row for row in from_csv if row[0] == "5501"), strict=True))
+    csv_silent = dict(zip(from_csv[0], next(row for row in from_csv if row[0] == "1812"), strict=True))
+    assert (csv_tromso["population"], csv_silent["Q1"], csv_tromso["R1"]) == ("80000", "-9", "Flere boliger")
+
+
+def test_the_sav_file_keeps_texts_as_they_were_typed(
+    client, analyst, texts_like_formulas, eager_exports, django_capture_on_commit_callbacks
+):
+    # SPSS has no formulas: its string variables are written untouched, without the CSV's quote
+    client.force_login(analyst)
+
+    sav = _built(client, texts_like_formulas, "sav", django_capture_on_commit_callbacks)
+
+    with tempfile.NamedTemporaryFile(suffix=".sav") as handle:
+        handle.write(sav)
+        handle.flush()
+        frame, _meta = pyreadstat.read_sav(handle.name)
+    tromso = frame[frame["number"] == "5501"].iloc[0]
+    assert [tromso[f"T{number}"] for number in range(5)] == list(FORMULA_PAYLOADS)

@@ -10,9 +10,11 @@ from openpyxl import load_workbook
 
 from municipalities.models import Contact
 from privacy.models import PersonalDataLog
+from reminders.services import chase_entry_create
 from surveys.models import AnswerChange
 from surveys.services.rounds import survey_archive, survey_close
 from tests.privacy.conftest import KARI, OLA, SIRI
+from tests.support import FORMULA_PAYLOADS, assert_payloads_are_text, xlsx_sheets_with_formulas, xlsx_typed_cells
 
 CONTACTS = reverse("admin:municipalities_contact_changelist")
 INVITATIONS = reverse("admin:surveys_invitation_changelist")
@@ -96,3 +98,43 @@ def test_the_round_action_pseudonymises_archived_rounds_only(admin_client, peopl
     admin_client.post(ROUNDS, data)
     assert not AnswerChange.objects.filter(actor_name="Kari Nordmann").exists()
     assert admin_client.get(reverse("admin:privacy_personaldatalog_changelist")).status_code == 200
+
+
+def test_the_excel_export_writes_notes_and_a_phone_number_as_text(admin_client, people, survey_admin):
+    # given chase notes about Kari that start like formulas, and her phone number with its country code
+    for payload in FORMULA_PAYLOADS:
+        chase_entry_create(
+            survey=people.survey,
+            municipality=people.kari.municipality,
+            user=survey_admin,
+            channel="phone",
+            outcome="will_answer",
+            note=f"{payload} ({KARI})",
+        )
+    Contact.objects.filter(pk=people.kari.pk).update(phone="+47 55 55 55 55")
+
+    # when a survey admin exports her data as Excel
+    response = admin_client.post(
+        CONTACTS, {"action": "export_personal_data_xlsx", "_selected_action": [people.kari.pk]}
+    )
+
+    # then the notes and the phone number are text cells, and the numbers numbers
+    assert_payloads_are_text(xlsx=response.content, starts=True)
+    rows = xlsx_typed_cells(response.content)["contacts"]
+    contact = dict(zip([value for value, _type in rows[0]], rows[1], strict=True))
+    assert contact["phone"] == ("+47 55 55 55 55", "s") and contact["id"] == (people.kari.pk, "n")
+
+
+def test_an_address_that_starts_like_a_formula_is_text_on_every_sheet(admin_client, people):
+    # given a contact whose address starts with "=" (valid: RFC 5322 allows it before the @)
+    address = "=ola@bergen.example"
+    Contact.objects.filter(pk=people.ola.pk).update(email=address)
+
+    # when their data is exported as Excel
+    response = admin_client.post(CONTACTS, {"action": "export_personal_data_xlsx", "_selected_action": [people.ola.pk]})
+
+    # then the summary names them as text, as the contacts sheet does
+    assert xlsx_sheets_with_formulas(response.content) == []
+    sheets = xlsx_typed_cells(response.content)
+    assert sheets["about"][0] == [("about", "s"), (address, "s")]
+    assert (address, "s") in sheets["contacts"][1]

@@ -11,12 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from accounts.models import StaffEvent
 from municipalities.models import Contact, Municipality
 from reminders.models import ChaseEntry, Dispatch, Rule
 from reminders.selectors import chase_board
 from reminders.services import chase_entry_create, dispatch_send, reminders_fan_out_due, schedule_create_default
 from surveys.models import SectionProgress
 from tests.reminders.conftest import at, start_answering, submit
+from tests.support import FORMULA_PAYLOADS, assert_payloads_are_text, xlsx_typed_cells
 
 
 @pytest.fixture
@@ -236,3 +238,91 @@ def test_the_admin_action_sends_the_invitation_through_the_schedule(
     assert len(mailoutbox) == 5
     assert Dispatch.objects.filter(rule__kind="invitation", status="sent").count() == 5
     assert schedule_create_default(survey=field_round).rules.count() == 5
+
+
+def _csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_the_board_exports_notes_and_names_that_look_like_formulas_as_text(client, board_round, units, survey_admin):
+    # given a chase note at five municipalities and a contact's name, each starting like a formula
+    bindal = Municipality.objects.current().get(number="1811")
+    for unit, payload in zip([*units.values(), bindal], FORMULA_PAYLOADS, strict=True):
+        chase_entry_create(
+            survey=board_round,
+            municipality=unit,
+            user=survey_admin,
+            channel="phone",
+            outcome="no_contact",
+            note=payload,
+        )
+    Contact.objects.create(municipality=bindal, name=FORMULA_PAYLOADS[1], role="chief_executive", email="b@ex.org")
+    client.force_login(survey_admin)
+
+    # when the board is exported
+    as_csv = _csv_rows(client.get(reverse("reminders-chase-export", args=[board_round.pk, "csv"])))
+    as_xlsx = client.get(reverse("reminders-chase-export", args=[board_round.pk, "xlsx"])).content
+
+    # then every note is a text cell in the workbook and starts with a quote in the CSV
+    assert_payloads_are_text(xlsx=as_xlsx, csv_rows=as_csv)
+    (rows,) = xlsx_typed_cells(as_xlsx).values()
+    by_number = {row[0][0]: row for row in rows[1:]}
+    contacts = by_number["1811"][6]
+    assert contacts[1] == "s" and contacts[0].startswith(FORMULA_PAYLOADS[1])
+    assert next(row for row in as_csv if row[0] == "1811")[6].startswith("'" + FORMULA_PAYLOADS[1])
+    # and a count is still a number
+    assert by_number["5501"][7] == (1, "n")
+
+
+def test_the_mail_log_exports_names_and_errors_that_look_like_formulas_as_text(client, board_round, survey_admin):
+    # given messages whose last error (the mail server's words) and contact's name start like formulas
+    messages = list(Dispatch.objects.filter(survey=board_round).select_related("contact").order_by("pk")[:5])
+    for message, payload in zip(messages, FORMULA_PAYLOADS, strict=True):
+        Dispatch.objects.filter(pk=message.pk).update(status="failed", attempts=6, failure_reason=payload)
+        Contact.objects.filter(pk=message.contact_id).update(name=payload)
+    client.force_login(survey_admin)
+
+    # when the mail log is exported
+    as_csv = _csv_rows(client.get(reverse("reminders-mail-log-export", args=[board_round.pk, "csv"])))
+    as_xlsx = client.get(reverse("reminders-mail-log-export", args=[board_round.pk, "xlsx"])).content
+
+    # then names and errors are text cells in the workbook and start with a quote in the CSV
+    assert_payloads_are_text(xlsx=as_xlsx, csv_rows=as_csv)
+    (rows,) = xlsx_typed_cells(as_xlsx).values()
+    assert rows[0] == [
+        (text, "s")
+        for text in ["Til", "E-post", "Nummer", "Kommune", "Melding", "Status", "Sendt", "Forsøk", "Detaljer"]
+    ]
+    first = next(row for row in rows if row[0][0] == FORMULA_PAYLOADS[0])
+    assert first[-2:] == [(6, "n"), (FORMULA_PAYLOADS[0], "s")]  # the attempts are a number, the error text
+    assert len(rows) == len(as_csv) == 1 + Dispatch.objects.filter(survey=board_round).count()
+
+
+def test_the_mail_log_export_has_the_pages_rows_and_filter_and_is_logged(client, board_round, officer_nord):
+    # given a failed message in Nord (Tromsø) and one in Vest (Bergen)
+    for number in ("5501", "4601"):
+        message = Dispatch.objects.filter(survey=board_round, municipality__number=number).first()
+        Dispatch.objects.filter(pk=message.pk).update(status="failed", failure_reason="550 No such user")
+    client.force_login(officer_nord)
+    client.cookies["django_language"] = "nn"
+    url = reverse("reminders-mail-log-export", args=[board_round.pk, "xlsx"])
+
+    # when a regional officer exports the failed messages from the mail log's page
+    page = client.get(reverse("reminders-mail-log", args=[board_round.pk]), {"status": "failed"}).content.decode()
+    assert f'href="{url}?status=failed"' in page
+    response = client.get(url, {"status": "failed"})
+    everything = _csv_rows(client.get(reverse("reminders-mail-log-export", args=[board_round.pk, "csv"])))
+
+    # then they get their region's failed message, labelled in their language, and the download is logged
+    assert response["Content-Disposition"] == 'attachment; filename="e-postlogg-2027.xlsx"'
+    (rows,) = xlsx_typed_cells(response.content).values()
+    assert [value for value, _type in rows[0]][-1] == "Detaljar"
+    assert [(row[2][0], row[8][0]) for row in rows[1:]] == [("5501", "550 No such user")]
+    assert {row[2] for row in everything[1:]} == {"5501", "1804"}  # Tromsø and Bodø, Nord's units with contacts
+    events = StaffEvent.objects.filter(user=officer_nord, kind="download").order_by("pk")
+    assert [event.what for event in events] == [
+        "mail log e-postlogg-2027.xlsx (1 rows)",
+        f"mail log e-postlogg-2027.csv ({len(everything) - 1} rows)",
+    ]
+    assert client.get(reverse("reminders-mail-log-export", args=[board_round.pk, "pdf"])).status_code == 404
+    assert StaffEvent.objects.filter(user=officer_nord, kind="download").count() == 2  # nothing for a 404

@@ -3,7 +3,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from municipalities.models import Municipality, MunicipalityProfile
 from surveys.models import Item, MatrixItem, Question, Questionnaire, QuestionOption, Scale, ScalePoint, Section, Survey
+from surveys.services.invitations import invitation_create
+from surveys.services.rounds import survey_open
 
 
 @pytest.fixture
@@ -96,3 +99,23 @@ def celery_eager():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def open_round(draft_round):
+    return survey_open(survey=draft_round)
+
+
+@pytest.fixture
+def bergen(db):
+    unit = Municipality.objects.current().get(number="4601")
+    MunicipalityProfile.objects.update_or_create(municipality=unit, year=2025, defaults={"settles_refugees": True})
+    return unit
+
+
+@pytest.fixture
+def chief(open_round, bergen):
+    invitation, token = invitation_create(
+        survey=open_round, municipality=bergen, role="chief_executive", name="Kari Leder", email="kari@bergen.example"
+    )
+    return invitation, token

@@ -13,7 +13,17 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from operations.models import OutboxTask
-from surveys.models import Answer, AnswerChange, Invitation, Question, Response, Section, SectionProgress, Survey
+from surveys.models import (
+    Answer,
+    AnswerChange,
+    Invitation,
+    Item,
+    Question,
+    Response,
+    Section,
+    SectionProgress,
+    Survey,
+)
 from surveys.services.invitations import delegation_create
 from surveys.services.responses import (
     Actor,
@@ -26,7 +36,6 @@ from surveys.services.responses import (
     section_submit,
 )
 from surveys.tasks import receipt_send_task
-from tests.surveys.test_respondent import bergen, chief, open_round  # noqa: F401 - fixtures
 
 WAYS = {"one call": answer_save_in_one_call, "in steps": answer_save_in_steps}
 if connection.vendor != "postgresql":
@@ -43,7 +52,7 @@ class Place:
 
 
 @pytest.fixture
-def place(chief):  # noqa: F811 - the fixture
+def place(chief):
     return Place(chief[0])
 
 
@@ -189,7 +198,7 @@ def test_on_postgresql_a_save_is_one_statement(place):
 
 @pytest.mark.postgresql
 @pytest.mark.parametrize("way", list(WAYS))
-def test_two_people_saving_the_same_question_at_once_lose_no_update(way, registry_reloaded, transactional_db, chief):  # noqa: F811
+def test_two_people_saving_the_same_question_at_once_lose_no_update(way, registry_reloaded, transactional_db, chief):
     # given: two savers who both loaded version 0 of Q2, in threads with their own connections
     place = Place(chief[0])
     response, section, question = place.response, place.section, Question.objects.get(code="Q2")
@@ -226,7 +235,7 @@ def test_two_people_saving_the_same_question_at_once_lose_no_update(way, registr
     assert Answer.objects.get().value in (["housing"], ["jobs"])
 
 
-def test_a_response_is_made_once_and_found_after(chief):  # noqa: F811
+def test_a_response_is_made_once_and_found_after(chief):
     invitation, _token = chief
 
     made = response_get_or_create(survey=invitation.survey, municipality=invitation.municipality)
@@ -329,6 +338,116 @@ def test_a_submit_through_a_link_that_may_no_longer_change_answers_is_refused(ch
 
     with pytest.raises(ValidationError) as refused:
         section_submit(response=place.response, section=place.section, actor=place.actor, then_queue=receipt)
+
+    assert refused.value.code == "link"
+    assert not SectionProgress.objects.exists() and not OutboxTask.objects.exists()
+
+
+def _bergen_section(place, code: str) -> Section:
+    return Section.objects.get(questionnaire=place.section.questionnaire, code=code)
+
+
+@pytest.mark.parametrize("way", list(WAYS))
+@pytest.mark.parametrize(
+    "wrong",
+    ["another unit's response", "a section of another questionnaire", "a question not in the section"],
+)
+def test_a_link_saves_only_into_its_own_units_response_section_and_questions(way, wrong, place, small_questionnaire):
+    # given: what a forged or mistaken ticket could name besides Bergen's chief link
+    from municipalities.models import Municipality
+
+    response, section, question = place.response, place.section, Question.objects.get(code="Q2")
+    if wrong == "another unit's response":
+        tromso = Municipality.objects.current().get(number="5501")
+        response = Response.objects.create(survey=place.response.survey, municipality=tromso)
+    elif wrong == "a section of another questionnaire":
+        from surveys.models import Questionnaire
+
+        elsewhere = Questionnaire.objects.create(title="Annet", year=2025)
+        section = Section.objects.create(questionnaire=elsewhere, position=1, code="chief", role="chief_executive")
+        Item.objects.create(questionnaire=elsewhere, section=section, position=1, question=question)
+    else:
+        question = Question.objects.get(code="Q4")  # the introduction programme's
+
+    # when
+    outcome, _answer = WAYS[way](
+        response=response,
+        section=section,
+        question=question,
+        value=["housing"] if question.code == "Q2" else "good",
+        comment="",
+        expected_version=0,
+        actor=place.actor,
+        now=timezone.now(),
+    )
+
+    # then
+    assert outcome == Outcome.LINK
+    assert not Answer.objects.exists() and not AnswerChange.objects.exists() and not SectionProgress.objects.exists()
+
+
+@pytest.mark.parametrize("way", list(WAYS))
+def test_a_colleagues_link_saves_only_into_the_section_it_was_given(way, place):
+    colleague, _token = delegation_create(
+        invitation=place.actor.invitation, section=place.section, name="Ola", email="ola@b.example"
+    )
+    intro = _bergen_section(place, "intro")
+
+    def save(section, code, value):
+        return WAYS[way](
+            response=place.response,
+            section=section,
+            question=Question.objects.get(code=code),
+            value=value,
+            comment="",
+            expected_version=0,
+            actor=Actor(name="Ola", invitation=colleague),
+            now=timezone.now(),
+        )[0]
+
+    assert save(intro, "Q4", "good") == Outcome.LINK
+    assert save(place.section, "Q1", "yes") == Outcome.SAVED
+    assert list(Answer.objects.values_list("question__code", flat=True)) == ["Q1"]
+
+
+@pytest.mark.parametrize("way", list(WAYS))
+def test_a_role_link_saves_only_into_its_roles_sections(way, place):
+    from surveys.services.invitations import invitation_create
+
+    invitation = place.actor.invitation
+    intro_head, _token = invitation_create(
+        survey=invitation.survey,
+        municipality=invitation.municipality,
+        role="introduction_programme",
+        name="Ina",
+        email="ina@b.example",
+    )
+
+    def save(section, code, value):
+        return WAYS[way](
+            response=place.response,
+            section=section,
+            question=Question.objects.get(code=code),
+            value=value,
+            comment="",
+            expected_version=0,
+            actor=Actor(name="Ina", invitation=intro_head),
+            now=timezone.now(),
+        )[0]
+
+    assert save(place.section, "Q1", "yes") == Outcome.LINK
+    assert save(_bergen_section(place, "intro"), "Q4", "good") == Outcome.SAVED
+
+
+def test_a_submit_through_a_link_into_another_units_response_is_refused(place):
+    from municipalities.models import Municipality
+
+    tromso = Municipality.objects.current().get(number="5501")
+    foreign = Response.objects.create(survey=place.response.survey, municipality=tromso)
+    receipt = (receipt_send_task, {"invitation_id": place.actor.invitation.pk, "language": "nb"})
+
+    with pytest.raises(ValidationError) as refused:
+        section_submit(response=foreign, section=place.section, actor=place.actor, then_queue=receipt)
 
     assert refused.value.code == "link"
     assert not SectionProgress.objects.exists() and not OutboxTask.objects.exists()

@@ -249,8 +249,21 @@ def test_the_live_check_answers_for_a_condition_at_its_place(client, survey_admi
     assert broken["ok"] is False and "8" in broken["message"]
 
 
-@pytest.mark.parametrize("role", ["analyst", "officer_nord"])
-def test_analysts_and_regional_officers_see_the_design_admin_read_only(client, request, draft_round, role):
+def test_regional_officers_have_no_design_admin_but_preview_their_units(client, officer_nord, draft_round):
+    client.force_login(officer_nord)
+    question = Question.objects.get(code="Q1")
+
+    for url in (
+        reverse("admin:surveys_question_changelist"),
+        reverse("admin:surveys_question_change", args=[question.pk]),
+        reverse("admin:surveys_questionnaire_xlsform", args=[draft_round.questionnaire.pk]),
+    ):
+        assert client.get(url).status_code == 403
+    assert client.get(reverse("questionnaire-preview", args=[draft_round.questionnaire.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["analyst"])
+def test_analysts_see_the_design_admin_read_only(client, request, draft_round, role):
     # given
     client.force_login(request.getfixturevalue(role))
     questionnaire = draft_round.questionnaire

@@ -18,7 +18,6 @@ from surveys.link_tickets import TICKET_COOKIE
 from surveys.models import Answer, Invitation, SectionProgress, Survey
 from surveys.services.invitations import invitation_create
 from surveys.services.rounds import survey_close
-from tests.surveys.test_respondent import bergen, chief, open_round  # noqa: F401 - fixtures
 
 LINK_QUERY = "WHERE i.token_hash = "
 
@@ -38,12 +37,12 @@ def _save(client: Client, token: str, value: str):
 
 
 @pytest.fixture
-def other(open_round):  # noqa: F811 - the fixture
+def other(open_round):
     unit = Municipality.objects.current().get(number="0301")
     return invitation_create(survey=open_round, municipality=unit, role="chief_executive", name="Ola", email="o@x.no")
 
 
-def test_the_page_gives_a_ticket_only_its_own_link_gets_back(client, chief):  # noqa: F811
+def test_the_page_gives_a_ticket_only_its_own_link_gets_back(client, chief):
     _invitation, token = chief
 
     cookie = _page(client, token).cookies[TICKET_COOKIE]
@@ -53,7 +52,7 @@ def test_the_page_gives_a_ticket_only_its_own_link_gets_back(client, chief):  # 
     assert "Kari" in link_tickets.ticket_invitation(cookie.value, token).name
 
 
-def test_with_the_pages_ticket_an_autosave_reads_nothing_before_its_save(client, chief):  # noqa: F811
+def test_with_the_pages_ticket_an_autosave_reads_nothing_before_its_save(client, chief):
     _invitation, token = chief
     _page(client, token)
 
@@ -64,7 +63,7 @@ def test_with_the_pages_ticket_an_autosave_reads_nothing_before_its_save(client,
     assert "surveys_answer_save(" in queries[-1] and 'FROM "surveys_answer" WHERE' in queries[0]
 
 
-def test_another_links_ticket_is_not_trusted_and_the_save_goes_to_its_own_municipality(client, chief, other):  # noqa: F811
+def test_another_links_ticket_is_not_trusted_and_the_save_goes_to_its_own_municipality(client, chief, other):
     # given: Bergen's page, whose ticket the browser holds
     _invitation, bergen_token = chief
     oslo_invitation, oslo_token = other
@@ -82,7 +81,7 @@ def test_another_links_ticket_is_not_trusted_and_the_save_goes_to_its_own_munici
 
 
 @pytest.mark.parametrize("spoil", ["altered", "old", "empty"])
-def test_an_altered_old_or_empty_ticket_makes_the_autosave_read_the_link(spoil, client, chief, monkeypatch):  # noqa: F811
+def test_an_altered_old_or_empty_ticket_makes_the_autosave_read_the_link(spoil, client, chief, monkeypatch):
     invitation, token = chief
     ticket = _page(client, token).cookies[TICKET_COOKIE].value
     if spoil == "altered":  # another invitation's id, with the signature of the original
@@ -101,7 +100,7 @@ def test_an_altered_old_or_empty_ticket_makes_the_autosave_read_the_link(spoil, 
     assert Answer.objects.get().response.municipality_id == invitation.municipality_id
 
 
-def test_a_ticket_outlives_no_revocation(client, chief):  # noqa: F811
+def test_a_ticket_outlives_no_revocation(client, chief):
     invitation, token = chief
     _page(client, token)
     Invitation.objects.filter(pk=invitation.pk).update(revoked_at=invitation.created_at)
@@ -117,7 +116,7 @@ def _submit(client: Client, token: str):
     return reply, [query["sql"] for query in queries.captured_queries]
 
 
-def test_with_the_pages_ticket_a_submit_reads_nothing_of_the_link(client, chief):  # noqa: F811
+def test_with_the_pages_ticket_a_submit_reads_nothing_of_the_link(client, chief):
     _invitation, token = chief
     _page(client, token)
 
@@ -128,7 +127,7 @@ def test_with_the_pages_ticket_a_submit_reads_nothing_of_the_link(client, chief)
     assert OutboxTask.objects.filter(task="surveys.tasks.receipt_send_task").count() == 1
 
 
-def test_a_submit_through_a_link_revoked_since_its_page_says_why_and_changes_nothing(client, chief):  # noqa: F811
+def test_a_submit_through_a_link_revoked_since_its_page_says_why_and_changes_nothing(client, chief):
     invitation, token = chief
     _page(client, token)
     Invitation.objects.filter(pk=invitation.pk).update(revoked_at=invitation.created_at)
@@ -140,7 +139,7 @@ def test_a_submit_through_a_link_revoked_since_its_page_says_why_and_changes_not
     assert not OutboxTask.objects.exists()
 
 
-def test_a_submit_after_the_round_closed_since_its_page_says_the_round_is_not_open(client, chief):  # noqa: F811
+def test_a_submit_after_the_round_closed_since_its_page_says_the_round_is_not_open(client, chief):
     invitation, token = chief
     _page(client, token)
     survey_close(survey=Survey.objects.get(pk=invitation.survey_id))  # closed, its links in their grace period
@@ -151,3 +150,31 @@ def test_a_submit_after_the_round_closed_since_its_page_says_the_round_is_not_op
     assert "Runden er ikke åpen for svar." in client.get(reply["Location"]).content.decode()
     assert not SectionProgress.objects.filter(status=SectionProgress.Status.SUBMITTED).exists()
     assert not OutboxTask.objects.exists()
+
+
+def test_a_ticket_signed_with_the_key_but_naming_another_units_response_saves_nothing(client, chief, other):
+    # given: someone who knows the signing key makes Bergen's link's ticket name Oslo's response
+    from surveys.models import Response
+    from surveys.services.invitations import token_hash
+
+    bergen_invitation, bergen_token = chief
+    oslo_invitation, _oslo_token = other
+    oslo_response = Response.objects.create(survey=oslo_invitation.survey, municipality=oslo_invitation.municipality)
+    _page(client, bergen_token)
+    data = signing.loads(client.cookies[TICKET_COOKIE].value, salt=link_tickets._SALT)
+    data["r"] = oslo_response.pk
+    client.cookies[TICKET_COOKIE] = signing.dumps(data, salt=link_tickets._SALT, serializer=link_tickets._Serializer)
+    link_tickets.tickets_forget()
+    assert data["t"] == token_hash(bergen_token)[: link_tickets._BINDING]
+
+    # when: the forged ticket's autosave and submit
+    saved, _queries = _save(client, bergen_token, "no")
+    submitted = client.post(reverse("respondent-submit", args=[bergen_token]), {"section": "chief"})
+
+    # then: the database refuses the forged pairing, the link is read again, and what was typed
+    # lands in Bergen's own response; nothing is written to Oslo's
+    assert not Answer.objects.filter(response=oslo_response).exists()
+    assert not SectionProgress.objects.filter(response=oslo_response).exists()
+    assert saved.json()["status"] == "saved" and submitted.status_code == 302
+    assert Answer.objects.get().response.municipality_id == bergen_invitation.municipality_id
+    assert SectionProgress.objects.get().status == SectionProgress.Status.SUBMITTED

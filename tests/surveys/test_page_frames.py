@@ -10,7 +10,6 @@ from municipalities.models import Municipality, MunicipalityProfile
 from surveys import respondent_views
 from surveys.page_frames import frame_fill, frame_split, marker
 from surveys.services.invitations import invitation_create
-from tests.surveys.test_respondent import bergen, open_round  # noqa: F401 - fixtures
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
@@ -30,7 +29,7 @@ def _page(client: Client, token: str, section: str, language: str) -> str:
 
 
 @pytest.fixture
-def links(open_round, bergen):  # noqa: F811 - the fixtures
+def links(open_round, bergen):
     tromso = Municipality.objects.current().get(number="5501")
     Municipality.objects.filter(pk=tromso.pk).update(name='Tromsø & <"Romsa">')
     MunicipalityProfile.objects.update_or_create(municipality=tromso, year=2025, defaults={"settles_refugees": True})

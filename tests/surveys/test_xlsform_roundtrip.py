@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from surveys.demo_questionnaire import demo_questionnaire_create
@@ -12,6 +13,7 @@ from surveys.models import Question, Questionnaire, QuestionOption, Scale, Scale
 from surveys.services.questionnaires import questionnaire_problems
 from surveys.services.rounds import survey_open
 from surveys.xlsform import XLSFormImportError, questionnaire_export_xlsform, questionnaire_import_xlsform
+from tests.support import FORMULA_PAYLOADS, assert_payloads_are_text
 
 
 def _cells(content: bytes) -> dict[str, list[tuple]]:
@@ -284,7 +286,6 @@ def test_a_broken_workbook_gives_a_clear_error(db):
 
 def test_the_admin_exports_and_imports_xlsform(client, survey_admin, small_questionnaire):
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.urls import reverse
 
     client.force_login(survey_admin)
     exported = client.get(reverse("admin:surveys_questionnaire_xlsform", args=[small_questionnaire.pk]))
@@ -297,3 +298,22 @@ def test_the_admin_exports_and_imports_xlsform(client, survey_admin, small_quest
 
     assert exported.status_code == 200 and exported.content[:2] == b"PK"
     assert page.status_code == 200 and copy.items.count() == small_questionnaire.items.count()
+
+
+def test_wordings_that_look_like_formulas_are_exported_as_text_and_read_back(client, survey_admin, small_questionnaire):
+    # given a question and two options whose wordings start like formulas
+    Question.objects.filter(code="Q1").update(
+        text_nb=FORMULA_PAYLOADS[0], text_nn=FORMULA_PAYLOADS[1], text_en=FORMULA_PAYLOADS[2]
+    )
+    QuestionOption.objects.filter(question__code="Q2", code="housing").update(label_nb=FORMULA_PAYLOADS[3])
+    QuestionOption.objects.filter(question__code="Q2", code="jobs").update(label_nb=FORMULA_PAYLOADS[4])
+    client.force_login(survey_admin)
+
+    # when the questionnaire is exported as XLSForm
+    exported = client.get(reverse("admin:surveys_questionnaire_xlsform", args=[small_questionnaire.pk])).content
+
+    # then the wordings are text cells, and an import finds them equal to the bank's (it reuses the questions)
+    assert_payloads_are_text(xlsx=exported)
+    copy = Questionnaire.objects.create(title="Kopi", year=2032)
+    report = questionnaire_import_xlsform(content=exported, questionnaire=copy)
+    assert report.skipped == [] and report.created_questions == [] and {"Q1", "Q2"} <= set(report.reused_questions)
