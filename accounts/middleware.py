@@ -36,6 +36,8 @@ OIDC_ID_TOKEN = "staff_oidc_id_token"
 
 OPEN_PAGES = ("staff-login", "staff-verify", "staff-enrol", "staff-logout")
 OIDC_PAGES = ("staff-oidc-start", "staff-oidc-callback", "staff-oidc-waiting")
+# The authenticator app's own pages, which mean nothing to a session from the provider.
+SECOND_FACTOR_PAGES = ("staff-verify", "staff-enrol", "staff-recovery-codes")
 
 
 def signed_in_through_provider(request) -> bool:
@@ -53,8 +55,12 @@ class StaffSecondFactorMiddleware:
             return self.get_response(request)
         open_paths = {reverse(name) for name in OPEN_PAGES + OIDC_PAGES}
         through_provider = signed_in_through_provider(request)
-        if through_provider and path not in open_paths and staff_role(user) is None:
-            return redirect("staff-oidc-waiting")
+        if through_provider:
+            second_factor_paths = {reverse(name) for name in SECOND_FACTOR_PAGES}
+            if path not in open_paths - second_factor_paths and staff_role(user) is None:
+                return redirect("staff-oidc-waiting")
+            if path in second_factor_paths:
+                return redirect("staff-home")  # no authenticator app to set up or give a code from
         if not (user.is_staff or user.is_superuser):
             # Accounts that are not staff get the pages' own refusal.
             return self.get_response(request)

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import OidcIdentity, StaffEvent
 from municipalities.models import StaffProfile
@@ -74,8 +75,12 @@ def test_a_first_sign_in_makes_the_account_with_the_role_of_the_group_claim(oidc
     assert (user.staff_profile.role, getattr(user.staff_profile.region, "code", None)) == (role, region)
     assert user.is_staff and not user.is_superuser and not user.has_usable_password()
     assert (user.first_name, user.last_name, user.email) == ("Kari", "Nordmann", "kari@dir.example")
-    # the provider's MFA counts: no code from an authenticator app is asked
-    assert client.get("/staff/").status_code == 200 and client.get("/admin/").status_code == 200
+    # the provider's MFA counts: no code from an authenticator app is asked (nor can an app be set up)
+    assert client.get("/staff/").status_code == 200
+    assert client.get("/admin/").status_code == (403 if role == "regional_officer" else 200)  # officers: no admin
+    for page in ("staff-verify", "staff-enrol", "staff-recovery-codes"):
+        assert client.post(reverse(page)).url == reverse("staff-home")
+    assert not TOTPDevice.objects.filter(user=user).exists()
     assert _kinds(user) == ["account_created", "role_changed", "oidc_login"]
     assert StaffEvent.objects.get(user=user, kind="oidc_login").what == "amr=pwd,otp,mfa"
 
@@ -496,10 +501,11 @@ def test_accounts_from_the_provider_have_the_access_of_local_accounts_of_their_r
 
 
 def test_someone_signed_in_without_a_role_reaches_no_staff_page(oidc_client_without_role):
-    from accounts.middleware import OIDC_PAGES, OPEN_PAGES
+    from accounts.middleware import OIDC_PAGES
     from tests.support import staff_paths
 
-    open_pages = {reverse(name) for name in OPEN_PAGES + OIDC_PAGES} | {"/admin/login/"}
+    # the authenticator app's pages too: only signing in and out, and this sign-in's own pages
+    open_pages = {reverse(name) for name in ("staff-login", "staff-logout") + OIDC_PAGES} | {"/admin/login/"}
     paths = [path for path in staff_paths() if path not in open_pages]
     assert len(paths) > 40
 
