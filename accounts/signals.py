@@ -14,7 +14,11 @@ from accounts.services import staff_event_record
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
     request.session[LAST_SEEN] = int(time.time())  # the idle clock starts at sign-in
-    staff_event_record(request=request, kind=StaffEvent.Kind.LOGIN, user=user)
+    sign_in = getattr(request, "oidc_sign_in", None)  # set by the identity provider's backend
+    if sign_in is not None:
+        staff_event_record(request=request, kind=StaffEvent.Kind.OIDC_LOGIN, user=user, what=sign_in["shown"])
+    else:
+        staff_event_record(request=request, kind=StaffEvent.Kind.LOGIN, user=user)
 
 
 @receiver(user_logged_out)

@@ -1,18 +1,25 @@
 """Staff sign-in: password, then the second factor; setting up an authenticator app;
-recovery codes; signing out."""
+recovery codes; signing out (at the identity provider too, for a session that came from it).
+Signing in through the identity provider: accounts/oidc/views.py."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.forms import CodeForm
+from accounts.middleware import OIDC_ID_TOKEN, PASSWORD, SIGN_IN_METHOD, signed_in_through_provider
+from accounts.oidc.provider import oidc_enabled, provider_logout_url
 from accounts.services import (
     has_confirmed_device,
     recovery_codes_create,
@@ -31,11 +38,40 @@ def _next(request: HttpRequest) -> str:
     return reverse("staff-home")
 
 
+class StaffAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "password_sign_in_off": gettext_lazy(
+            "Passwords are for the break-glass superuser only. Sign in through your organisation's identity provider."
+        ),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if settings.STAFF_PASSWORD_SIGN_IN == "superusers" and not user.is_superuser:
+            raise ValidationError(self.error_messages["password_sign_in_off"], code="password_sign_in_off")
+
+
 class StaffLoginView(LoginView):
-    """Username and password; the code comes on the next page."""
+    """The way through the identity provider when there is one; username and password (the
+    code comes on the next page) for the embedded default and the break-glass superuser."""
 
     template_name = "accounts/login.html"
+    form_class = StaffAuthenticationForm
     redirect_authenticated_user = False
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            oidc_enabled=oidc_enabled(),
+            provider_name=settings.OIDC_PROVIDER_NAME,
+            password_for_superusers_only=settings.STAFF_PASSWORD_SIGN_IN == "superusers",
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.request.session[SIGN_IN_METHOD] = PASSWORD
+        return response
 
     def get_success_url(self):
         return f"{reverse('staff-verify')}?{urlencode({'next': _next(self.request)})}"
@@ -84,6 +120,16 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    """Ends the session here and, for one that came from the identity provider, sends the
+    browser on to end the provider's as well where it offers that."""
+    at_provider = None
+    if signed_in_through_provider(request):
+        at_provider = provider_logout_url(
+            id_token=request.session.get(OIDC_ID_TOKEN),
+            post_logout_redirect_uri=request.build_absolute_uri(reverse("home")),
+        )
     logout(request)
     messages.info(request, _("You are signed out."))
+    if at_provider:
+        return render(request, "accounts/signing_out.html", {"provider_url": at_provider})
     return redirect("home")

@@ -10,6 +10,7 @@ and hardening of a deployment. Every variable is listed in the README.
 import datetime
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import dj_database_url
 from celery.schedules import crontab
@@ -291,6 +292,70 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "Kommuneundersøkelsen"
 STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
+# Password sign-in (with the authenticator app): "everyone", or "superusers" when everyone
+# else signs in through the identity provider and only a break-glass superuser keeps a password.
+STAFF_PASSWORD_SIGN_IN = os.environ.get("STAFF_PASSWORD_SIGN_IN", "everyone")
+if STAFF_PASSWORD_SIGN_IN not in {"everyone", "superusers"}:
+    raise ImproperlyConfigured("STAFF_PASSWORD_SIGN_IN must be 'everyone' or 'superusers'.")
+
+# --- Staff sign-in through the organisation's identity provider (OpenID Connect; accounts/oidc/) ---
+# Off unless OIDC_ISSUER is set. The provider's endpoints come from its discovery document,
+# fetched at the first sign-in (not here) and kept for an hour. The provider's MFA stands in
+# for the authenticator app: an ID token must show it in `amr` or `acr` (OIDC_REQUIRE_*).
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_DISCOVERY_URL = os.environ.get("OIDC_DISCOVERY_URL", "") or (
+    OIDC_ISSUER.rstrip("/") + "/.well-known/openid-configuration" if OIDC_ISSUER else ""
+)
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "")
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+# With a groups claim, every sign-in sets the role from the groups (see OIDC_GROUP_ROLES);
+# without one, a newcomer waits for a survey admin to grant a role.
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "")
+OIDC_REQUIRE_AMR = env_list("OIDC_REQUIRE_AMR", "mfa")
+OIDC_REQUIRE_ACR = env_list("OIDC_REQUIRE_ACR", "")
+
+
+def _group_roles(text: str) -> list[tuple[str, str]]:
+    """`group=role` pairs; a role is survey_admin, analyst or regional_officer:<region code>, and
+    a group ending in `*` passes what stands there on as the region code (`officer:*=regional_officer:*`)."""
+    pairs = []
+    for item in (part.strip() for part in text.split(",")):
+        group, _sep, role = (piece.strip() for piece in item.partition("="))
+        officer, _colon, region = role.partition(":")
+        valid = role in {"survey_admin", "analyst"} or (officer == "regional_officer" and region)
+        if not group or not valid or (region == "*") != group.endswith("*"):
+            raise ImproperlyConfigured(
+                f"OIDC_GROUP_ROLES: {item!r} is not group=survey_admin, group=analyst, group=regional_officer:<region "
+                "code> or prefix*=regional_officer:*."
+            )
+        pairs.append((group, role))
+    return pairs
+
+
+OIDC_GROUP_ROLES = _group_roles(
+    os.environ.get("OIDC_GROUP_ROLES", "survey-admin=survey_admin,analyst=analyst,officer:*=regional_officer:*")
+)
+# mozilla-django-oidc's settings: the authorization code flow with PKCE, state and nonce.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile email")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = dict(parse_qsl(os.environ.get("OIDC_AUTH_PARAMS", "")))
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "staff-oidc-callback"
+if OIDC_ISSUER:
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        raise ImproperlyConfigured("OIDC_ISSUER is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too.")
+    if not (OIDC_REQUIRE_AMR or OIDC_REQUIRE_ACR):
+        raise ImproperlyConfigured(
+            "OIDC_ISSUER is set: set OIDC_REQUIRE_AMR or OIDC_REQUIRE_ACR to the values that show the provider's "
+            "second factor (a sign-in through the provider is not asked for the authenticator app)."
+        )
+    if PRODUCTION and not OIDC_DISCOVERY_URL.startswith("https://"):
+        raise ImproperlyConfigured("Refusing to start: the identity provider must be reached over https.")
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.backend.OidcBackend")
 
 # Reminders: a failed send is tried again after REMINDERS_RETRY_SECONDS, doubling each
 # time, up to REMINDERS_MAX_ATTEMPTS; a message handed to a worker is not handed out again

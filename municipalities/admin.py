@@ -394,8 +394,8 @@ admin.site.unregister(User)
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
     inlines = [StaffProfileInline]
-    list_display = ["username", "email", "is_staff", "staff_role"]
-    list_select_related = ["staff_profile__region__scheme"]
+    list_display = ["username", "email", "is_staff", "staff_role", "signs_in_through"]
+    list_select_related = ["staff_profile__region__scheme", "oidc_identity"]
 
     @admin.display(description=_("staff role"))
     def staff_role(self, user):
@@ -405,6 +405,10 @@ class StaffUserAdmin(UserAdmin):
         if profile.role == StaffProfile.Role.REGIONAL_OFFICER and not access.staff_profile_region_in_force(profile):
             return _("%(role)s – region not in force, sees nothing") % {"role": profile.get_role_display()}
         return profile.get_role_display()
+
+    @admin.display(description=_("signs in through"))
+    def signs_in_through(self, user):
+        return _("the identity provider") if hasattr(user, "oidc_identity") else _("a password")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         user = self.get_object(request, unquote(object_id)) if request.method == "GET" else None

@@ -46,6 +46,24 @@ def staff_user_create(
 
 
 @transaction.atomic
+def staff_role_set(*, user: User, role: str | None, region: Region | None = None) -> None:
+    """Gives an account a role (None takes it away); the account is staff exactly while it has
+    one, so that an account without a role reaches no staff page and not the admin."""
+    if role is None:
+        StaffProfile.objects.filter(user=user).delete()
+    else:
+        profile = StaffProfile.objects.filter(user=user).first() or StaffProfile(user=user)
+        profile.role, profile.region = role, region
+        profile.full_clean()
+        profile.save()
+    user._state.fields_cache.pop("staff_profile", None)  # the instance would answer with the old role
+    is_staff = role is not None or user.is_superuser
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
 def municipality_delegation_domains_from_contacts(*, municipalities) -> int:
     """Limits the colleagues a chief executive can give sections to: the e-mail domains of each
     unit's active contacts become the unit's allowed domains. Units without contacts keep theirs.

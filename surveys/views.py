@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.oidc.provider import oidc_enabled
+from accounts.selectors import staff_user_list_waiting
 from municipalities.access import municipalities_visible_to, staff_required, staff_role
 from municipalities.models import StaffProfile
 from operations.params import param_id, param_int
@@ -38,10 +40,17 @@ def home(request):
 
 @staff_required
 def staff_home(request):
+    role = staff_role(request.user)
+    # Survey admins grant roles to people who signed in through the identity provider.
+    waiting = (
+        staff_user_list_waiting().count()
+        if role == StaffProfile.Role.SURVEY_ADMIN and oidc_enabled() and not settings.OIDC_GROUPS_CLAIM
+        else None
+    )
     return render(
         request,
         "surveys/staff_home.html",
-        {"surveys": survey_list_for_staff(), "role": staff_role(request.user)},
+        {"surveys": survey_list_for_staff(), "role": role, "people_waiting": waiting},
     )
 
 

@@ -60,6 +60,88 @@ def officer_nord(region_nord):
     )
 
 
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """The test OpenID provider (tests/oidc_provider/), one process for the whole session."""
+    from tests.oidc_provider.process import OidcProvider
+
+    provider = OidcProvider(tmp_path_factory.mktemp("oidc-provider")).start()
+    provider.register_client(base_urls=["http://testserver"])
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def oidc(db, settings, oidc_provider):
+    """The platform signing staff in through the test provider, which behaves; roles come from
+    the `groups` claim (survey-admin, analyst, officer:<region code>) and MFA from `amr`."""
+    from accounts.oidc.backend import BACKEND
+    from tests.oidc_provider.process import CLIENT_ID
+
+    oidc_provider.misbehave(None)
+    settings.OIDC_ISSUER = oidc_provider.issuer
+    settings.OIDC_DISCOVERY_URL = oidc_provider.issuer + "/.well-known/openid-configuration"
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = oidc_provider.client_secret
+    settings.OIDC_PROVIDER_NAME = "Testleverandøren"
+    settings.OIDC_GROUPS_CLAIM = "groups"
+    settings.OIDC_GROUP_ROLES = [
+        ("survey-admin", "survey_admin"),
+        ("analyst", "analyst"),
+        ("officer:*", "regional_officer:*"),
+    ]
+    settings.OIDC_REQUIRE_AMR = ["mfa"]
+    settings.OIDC_REQUIRE_ACR = []
+    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, BACKEND]
+    return oidc_provider
+
+
+OIDC_ROLE_GROUPS = {
+    StaffProfile.Role.SURVEY_ADMIN: "survey-admin",
+    StaffProfile.Role.ANALYST: "analyst",
+    StaffProfile.Role.REGIONAL_OFFICER: "officer:nord",
+}
+
+
+@pytest.fixture
+def oidc_clients(oidc, region_nord) -> dict[str, Client]:
+    """A test client per staff role, each signed in through the provider the whole way (the
+    account made at that first sign-in, its role from the provider's groups); the regional
+    officer's region is Nord. `client.user` is the account."""
+    from django.contrib.auth.models import User
+
+    from tests.oidc_provider.flow import PersonAtProvider
+
+    clients = {}
+    for role, group in OIDC_ROLE_GROUPS.items():
+        username = f"oidc-{role.replace('_', '-')}"
+        oidc.person(username, groups=[group])
+        client = Client()
+        response = PersonAtProvider(oidc, username).sign_in(client)
+        assert response.status_code == 302 and response.url == "/staff/", response.content[:300]
+        client.user = User.objects.get(username=username)
+        clients[role] = client
+    return clients
+
+
+@pytest.fixture
+def oidc_client_without_role(oidc, settings) -> Client:
+    """A test client signed in through the provider by someone with no role: what a newcomer
+    has while a survey admin has not yet granted one (no group claim at their sign-in)."""
+    from django.contrib.auth.models import User
+
+    from tests.oidc_provider.flow import PersonAtProvider
+
+    claim, settings.OIDC_GROUPS_CLAIM = settings.OIDC_GROUPS_CLAIM, ""
+    oidc.person("oidc-no-role", groups=[])
+    client = Client()
+    response = PersonAtProvider(oidc, "oidc-no-role").sign_in(client)
+    assert response.status_code == 302 and response.url == "/staff/login/no-role/", response.content[:300]
+    settings.OIDC_GROUPS_CLAIM = claim
+    client.user = User.objects.get(username="oidc-no-role")
+    return client
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Rate limits and cached pages live in the cache (Redis in tests), frozen questionnaires'

@@ -30,6 +30,36 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def staff_paths() -> list[str]:
+    """Every URL pattern under /staff/ and /admin/, with a placeholder for each parameter."""
+    from django.contrib import admin
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    paths = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern):
+                paths.append(route)
+
+    walk(get_resolver().url_patterns, "/")
+    filled = []
+    for route in paths:
+        if not route.startswith(("/staff/", "/admin/")) or "^" in route or "(?P" in route:
+            continue
+        for converter, value in [("<int:", "1"), ("<str:", "x"), ("<slug:", "x"), ("<path:", "x")]:
+            while converter in route:
+                start = route.index(converter)
+                route = route[:start] + value + route[route.index(">", start) + 1 :]
+        filled.append(route)
+    # the admin's model pages come from regex patterns: take every registered model's list
+    filled += [f"/admin/{m._meta.app_label}/{m._meta.model_name}/" for m in admin.site._registry]
+    return sorted(set(filled))
+
+
 def shared_database_url() -> str:
     """The test database (not the one DATABASE_URL names), for another process to read and write."""
     database = connection.settings_dict
@@ -133,12 +163,18 @@ class Worker:
             self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        process_group_stop(self.process)
+
+
+def process_group_stop(process: subprocess.Popen | None, *, timeout: float = 30) -> None:
+    """SIGTERM to a process started in its own session, SIGKILL if it has not ended in time."""
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)
 
 
 def wait_until(predicate, *, timeout: float = 60, what: str = "the condition") -> None:

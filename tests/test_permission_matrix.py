@@ -8,7 +8,16 @@ target unit, Bergen; `own`: Bergen's chief executive), the regional officers of 
 asked for with the target's objects: Bergen's response, links, chase page and reports of Vest.
 Respondent URLs carry the visitor's own token (staff have none, so theirs is unknown).
 
-A cell is the status code, or `login` for a redirect to the staff sign-in. `URLS` holds every
+Staff who signed in through the organisation's identity provider (the test OpenID provider,
+tests/oidc_provider/, on for this test) visit too, each the whole way through the provider:
+`oidc_officer_other`, `oidc_officer_own`, `oidc_analyst` and `oidc_admin` (roles from their
+groups) must reach exactly what the password account of their role reaches, but for the
+authenticator app's pages (`OIDC_DIFFERENCES`); `oidc_no_role`, a newcomer no survey admin has
+granted a role yet, is sent to the page saying so from every staff and admin page and is
+otherwise a visitor without a session (`no_role_cell`).
+
+A cell is the status code, `login` for a redirect to the staff sign-in, or `waiting` for one to
+the page of someone signed in without a role. `URLS` holds every
 page of ours; `ADMIN_PAGES` holds every admin model as what survey admins, analysts and
 superusers may do there (view, add, change, delete), from which each admin page's cells follow:
 sign-in for visitors without a session, 403 for regional officers (they have no admin), and for
@@ -38,6 +47,28 @@ from tests.conftest import SignedInClient
 ACTORS = ["anon", "other", "colleague", "own", "officer_other", "officer_own", "analyst", "admin", "super"]
 RESPONDENTS = ACTORS[:4]
 STAFF = ACTORS[4:]
+# Accounts that came through the identity provider, each with the password account it must match.
+OIDC_TWINS = {
+    "oidc_officer_other": "officer_other",
+    "oidc_officer_own": "officer_own",
+    "oidc_analyst": "analyst",
+    "oidc_admin": "admin",
+}
+OIDC_GROUPS = {
+    "oidc_officer_other": ["officer:nord"],
+    "oidc_officer_own": ["officer:vest"],
+    "oidc_analyst": ["analyst"],
+    "oidc_admin": ["survey-admin", "all-staff"],
+    "oidc_no_role": [],
+}
+# Where a session from the provider differs from a password session of the same role: it has no
+# authenticator app (its pages send it to the staff start page), and signing out goes on to the
+# provider's end-session endpoint through a page.
+OIDC_DIFFERENCES = {
+    ("staff-recovery-codes", "GET"): "302",
+    ("staff-recovery-codes", "POST"): "302",
+    ("staff-logout", "POST"): "200",
+}
 
 
 def cells(text: str) -> dict[str, str]:
@@ -158,6 +189,26 @@ URLS: dict[str, Row] = {
     "staff-recovery-codes": Row(
         get="405 405 405 405 405 405 405 405 405",
         post="login login login login 200 200 200 200 200",
+    ),
+    # --- staff sign-in through the organisation's identity provider (on in this test) ---
+    "staff-oidc-start": Row(
+        get="302 302 302 302 302 302 302 302 302",
+        post="405 405 405 405 405 405 405 405 405",
+    ),
+    # Without a sign-in started in this browser: the refusal page.
+    "staff-oidc-callback": Row(
+        get="403 403 403 403 403 403 403 403 403",
+        post="405 405 405 405 405 405 405 405 405",
+    ),
+    # The page for someone signed in without a role; whoever has one goes on to the start page.
+    "staff-oidc-waiting": Row(
+        get="login login login login 302 302 302 302 302",
+        post="login login login login 302 302 302 302 302",
+    ),
+    # Survey admins grant roles to people waiting (a POST names nobody here).
+    "staff-people-waiting": Row(
+        get="login login login login 403 403 403 200 200",
+        post="login login login login 403 403 403 404 404",
     ),
     "admin-login": Row(
         get="login login login login login login login login login",
@@ -556,6 +607,20 @@ def test_every_url_and_admin_model_has_a_row():
     assert not leftovers, leftovers
 
 
+def no_role_cell(name: str, method: str, path: str, anon: str) -> str:
+    """What someone signed in through the provider without a role gets: the page saying so from
+    every staff and admin page but signing in and out; elsewhere what a visitor without a session
+    gets, but their own page and signing out at the provider too."""
+    if name == "staff-oidc-waiting":
+        return "200"
+    if (name, method) == ("staff-logout", "POST"):
+        return "200"
+    own_pages = {"staff-login", "staff-logout", "staff-oidc-start", "staff-oidc-callback"}
+    if path.startswith(("/staff/", "/admin/")) and name not in own_pages:
+        return "waiting"
+    return anon
+
+
 class World:
     """The target unit, Bergen (region Vest), in an open round on the demo questionnaire, with its
     links, a colleague's link, a reminder schedule, Vest's export and report, a coded open answer,
@@ -640,6 +705,30 @@ class World:
         self.root_totp = TOTPDevice.objects.get(user=self.users["super"])
         StaticDevice.objects.create(user=self.users["super"], name="recovery codes")
 
+    def sign_in_through_provider(self, oidc, settings) -> None:
+        """A visitor of each role, and one without, signed in through the test provider the whole
+        way; their accounts are made at that first sign-in."""
+        from tests.oidc_provider.flow import PersonAtProvider
+
+        self.settings = settings
+        self.people = {}
+        for actor, groups in OIDC_GROUPS.items():
+            oidc.person(f"m-{actor}", groups=groups)
+            self.people[actor] = PersonAtProvider(oidc, f"m-{actor}")
+            self.clients[actor] = Client(raise_request_exception=False)
+            self.sign_in_again(actor)
+
+    def sign_in_again(self, actor: str) -> None:
+        if actor not in getattr(self, "people", {}):
+            self.clients[actor].force_login(self.users[actor])
+            return
+        claim = self.settings.OIDC_GROUPS_CLAIM
+        if actor == "oidc_no_role":  # a newcomer: made while roles were granted by survey admins
+            self.settings.OIDC_GROUPS_CLAIM = ""
+        response = self.people[actor].sign_in(self.clients[actor])
+        self.settings.OIDC_GROUPS_CLAIM = claim
+        assert response.status_code == 302, (actor, response.content[:300])
+
     def object_id(self, label: str) -> str:
         from django.apps import apps
 
@@ -719,6 +808,8 @@ def status_of(response) -> str:
     sends there too)."""
     if response.status_code == 302 and urlsplit(response.url).path in (reverse("staff-login"), "/admin/login/"):
         return "login"
+    if response.status_code == 302 and urlsplit(response.url).path == reverse("staff-oidc-waiting"):
+        return "waiting"
     return str(response.status_code)
 
 
@@ -729,10 +820,11 @@ def agrees(expected: str, found: str) -> bool:
 
 
 @pytest.mark.django_db
-def test_every_visitor_reaches_exactly_what_the_table_says(settings):
-    # given: the world, and no mail leaving it
+def test_every_visitor_reaches_exactly_what_the_table_says(settings, oidc):
+    # given: the world, with visitors who came through the identity provider, and no mail leaving it
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     world = World()
+    world.sign_in_through_provider(oidc, settings)
     cases = []
     for name, row in URLS.items():
         for method, text in (("GET", row.get), ("POST", row.post)):
@@ -746,6 +838,14 @@ def test_every_visitor_reaches_exactly_what_the_table_says(settings):
         for method in ("GET", "POST"):
             for actor, expected in admin_cells(ADMIN_PAGES[label], view, method).items():
                 cases.append((name, method, actor, expected, Row("", "", kwargs=("admin", label, view))))
+
+    for name, method, actor, expected, row in list(cases):
+        for twin, of in OIDC_TWINS.items():
+            if actor == of:
+                cases.append((name, method, twin, OIDC_DIFFERENCES.get((name, method), expected), row))
+        if actor == "anon":
+            cases.append((name, method, "oidc_no_role", f"no-role:{expected}", row))
+    visitors = ACTORS + [*OIDC_TWINS, "oidc_no_role"]
 
     # when: every visitor asks for every URL both ways, each request undone afterwards
     mismatches = []
@@ -766,10 +866,12 @@ def test_every_visitor_reaches_exactly_what_the_table_says(settings):
         else:
             path = reverse(name, kwargs=kwargs)
         path += row.query.format(section=world.section_id)
+        if expected.startswith("no-role:"):
+            expected = no_role_cell(name, method, path, expected.removeprefix("no-role:"))
         client = world.clients[actor]
         data = row.data(actor) if callable(row.data) else row.data
         # Each visitor from an address of its own: rate limits count per address, not per test.
-        address = f"10.0.0.{ACTORS.index(actor) + 1}"
+        address = f"10.0.0.{visitors.index(actor) + 1}"
         with transaction.atomic():
             if method == "GET":
                 response = client.get(path, REMOTE_ADDR=address)
@@ -780,13 +882,13 @@ def test_every_visitor_reaches_exactly_what_the_table_says(settings):
         observed.setdefault((name, method), {})[actor] = found
         if not agrees(expected, found):
             mismatches.append(f"{method:4} {name:45} {actor:13} expected {expected:5} got {found}")
-        if name in ("staff-logout", "admin:logout") and actor in STAFF:  # signed out: sign in again
-            world.clients[actor].force_login(world.users[actor])
+        if name in ("staff-logout", "admin:logout") and actor not in RESPONDENTS:  # signed out: sign in again
+            world.sign_in_again(actor)
 
     # then
     if os.environ.get("MATRIX_PRINT"):  # the observed table, to read when a change is meant
         for (name, method), found in sorted(observed.items()):
-            print(f"{name:50} {method:4} {' '.join(found.get(actor, '-') for actor in ACTORS)}")
+            print(f"{name:50} {method:4} {' '.join(found.get(actor, '-') for actor in visitors)}")
     assert not mismatches, f"{len(mismatches)} of {len(cases)} cells differ:\n" + "\n".join(mismatches)
 
 

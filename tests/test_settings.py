@@ -11,15 +11,18 @@ ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = "k7Qx2mZp9Lw4Rt8Vb1Nc6Hj3Fd5Gs0Ay-settings-test-" + "q8Wn3Ye6Tu1Io4Pa"
 
 
-def _load_settings(
-    show: str = "settings.DEBUG, settings.CELERY_BROKER_URL, settings.EMAIL_BACKEND, "
-    "settings.DATABASES['default']['ENGINE']",
-    **env,
-) -> subprocess.CompletedProcess:
+DEFAULT_PRINT = (
+    "settings.DEBUG, settings.CELERY_BROKER_URL, settings.EMAIL_BACKEND, settings.DATABASES['default']['ENGINE']"
+)
+
+
+def _load_settings(*, show: str = DEFAULT_PRINT, **env) -> subprocess.CompletedProcess:
+    """Loads the settings in a fresh process with `env` and prints `show`."""
     clean = {
         k: v
         for k, v in os.environ.items()
         if k not in {"DEBUG", "SECRET_KEY", "PLATFORM_ENV", "DATABASE_URL", "REDIS_URL"}
+        and not k.startswith(("OIDC_", "STAFF_PASSWORD"))
     }
     code = f"import django; django.setup(); from django.conf import settings; print({show})"
     return subprocess.run(
@@ -69,6 +72,55 @@ def test_the_embedded_default_uses_sqlite_a_file_broker_and_a_file_outbox():
     ]
 
 
+OIDC = {"OIDC_ISSUER": "https://login.example.no/tenant/v2.0", "OIDC_CLIENT_ID": "client", "OIDC_CLIENT_SECRET": "s"}
+
+
+def _oidc_settings(**env) -> subprocess.CompletedProcess:
+    show = "settings.OIDC_ISSUER or '-', settings.AUTHENTICATION_BACKENDS[-1], settings.OIDC_GROUP_ROLES"
+    return _load_settings(show=show, **env)
+
+
+def test_the_embedded_default_signs_staff_in_without_an_identity_provider():
+    result = _oidc_settings()
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == ["-", "municipalities.access.RoleBackend"]
+
+
+def test_an_identity_provider_is_used_when_its_issuer_is_set():
+    result = _oidc_settings(
+        **OIDC, OIDC_GROUP_ROLES="g-1=survey_admin,reg-*=regional_officer:*,g-2=regional_officer:nord"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == [OIDC["OIDC_ISSUER"], "accounts.oidc.backend.OidcBackend"]
+    assert "('reg-*', 'regional_officer:*'), ('g-2', 'regional_officer:nord')" in result.stdout
+
+
+def test_oidc_settings_that_cannot_work_stop_the_start():
+    cases = [
+        ({"OIDC_ISSUER": OIDC["OIDC_ISSUER"]}, "OIDC_CLIENT_ID"),
+        ({**OIDC, "OIDC_REQUIRE_AMR": ""}, "OIDC_REQUIRE_AMR or OIDC_REQUIRE_ACR"),
+        ({**OIDC, "OIDC_GROUP_ROLES": "admins=superuser"}, "OIDC_GROUP_ROLES"),
+        ({**OIDC, "OIDC_GROUP_ROLES": "officers=regional_officer:*"}, "OIDC_GROUP_ROLES"),
+        ({"STAFF_PASSWORD_SIGN_IN": "nobody"}, "STAFF_PASSWORD_SIGN_IN"),
+        (
+            {
+                **OIDC,
+                "OIDC_ISSUER": "http://login.example.no",
+                "PLATFORM_ENV": "production",
+                "SECRET_KEY": GOOD_KEY,
+                "ALLOWED_HOSTS": "survey.example.no",
+            },
+            "https",
+        ),
+    ]
+    for env, message in cases:
+        result = _oidc_settings(**env)
+
+        assert result.returncode != 0 and message in result.stderr, (env, result.stderr[-300:])
+
+
 @pytest.mark.parametrize(
     ("key", "reason"),
     [
@@ -104,9 +156,9 @@ def test_the_deploy_check_says_why_the_example_key_will_not_do():
 def test_the_upload_caps_have_defaults_and_come_from_the_environment():
     caps = "settings.UPLOAD_MAX_BYTES, settings.UPLOAD_MAX_EXPANDED_BYTES, settings.UPLOAD_MAX_ROWS, settings.UPLOAD_MAX_XLSFORM_ROWS"
 
-    default = _load_settings(caps)
+    default = _load_settings(show=caps)
     chosen = _load_settings(
-        caps,
+        show=caps,
         UPLOAD_MAX_BYTES="1000",
         UPLOAD_MAX_EXPANDED_BYTES="2000",
         UPLOAD_MAX_ROWS="3",

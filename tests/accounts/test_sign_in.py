@@ -6,14 +6,16 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.middleware import OIDC_PAGES, OPEN_PAGES
 from accounts.models import StaffEvent
 from accounts.services import recovery_codes_create
+from tests.support import staff_paths
 
 PASSWORD = "pw-admin-123!"  # tests/conftest.py's survey_admin
 
@@ -21,35 +23,6 @@ PASSWORD = "pw-admin-123!"  # tests/conftest.py's survey_admin
 def _code(device: TOTPDevice, offset: int = 0) -> str:
     """What the authenticator app shows now (offset in 30-second steps)."""
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift + offset):06d}"
-
-
-def _staff_paths() -> list[str]:
-    """Every URL pattern under /staff/ and /admin/, with a placeholder for each parameter."""
-    paths = []
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern):
-                paths.append(route)
-
-    walk(get_resolver().url_patterns, "/")
-    filled = []
-    for route in paths:
-        if not route.startswith(("/staff/", "/admin/")) or "^" in route or "(?P" in route:
-            continue
-        for converter, value in [("<int:", "1"), ("<str:", "x"), ("<slug:", "x"), ("<path:", "x")]:
-            while converter in route:
-                start = route.index(converter)
-                route = route[:start] + value + route[route.index(">", start) + 1 :]
-        filled.append(route)
-    # the admin's model pages come from regex patterns: take every registered model's list
-    from django.contrib import admin
-
-    filled += [f"/admin/{m._meta.app_label}/{m._meta.model_name}/" for m in admin.site._registry]
-    return sorted(set(filled))
 
 
 @pytest.fixture
@@ -61,8 +34,8 @@ def signed_in_without_code(survey_admin) -> Client:
 
 
 def test_every_staff_page_asks_for_the_second_factor(signed_in_without_code, survey_admin):
-    open_pages = {reverse(name) for name in ("staff-login", "staff-verify", "staff-enrol", "staff-logout")}
-    paths = [path for path in _staff_paths() if path not in open_pages and path != "/admin/login/"]
+    open_pages = {reverse(name) for name in OPEN_PAGES + OIDC_PAGES}  # the sign-in's own pages
+    paths = [path for path in staff_paths() if path not in open_pages and path != "/admin/login/"]
     assert len(paths) > 40  # staff, analysis, reminders, registry and every admin list
 
     for path in paths:

@@ -1,0 +1,4 @@
+"""gunicorn for the test provider: quiet, and quick to stop."""
+
+graceful_timeout = 2
+loglevel = "warning"
