@@ -28,8 +28,12 @@ each trick's gain on the requests it serves:
 - forms.py, each section's form rendered by crispy-forms once per frozen questionnaire, section
   and language, then filled with a unit's answers: rendering sixty questions' fields took a
   couple of hundred milliseconds. Twin: crispy-forms rendering the form on every page.
-- pages.py, the section page drawn with Jinja2 instead of Django's template language (the
-  respondent's base and section templates, jinja2/respondent/): TODO-measured below.
+- frames.py, the section page drawn once per section, language and variant with markers in
+  place of its per-request values, and filled in per request: drawing base.html and the section's
+  template took about a millisecond of a page. Measured in one hour (bench/RESULTS.md): in full,
+  3.9x and 4.5x the ceiling (demo section, 60 questions); with a Jinja2 twin of the templates,
+  3.5x and 4.4x; framed, 2.9x and 3.8x, within the 4x target. Twin: the template drawn in full,
+  and both templates say so at their top.
 
 config/wsgi.py's gc.freeze() at a web process's start is the one trick outside this package: it
 concerns the process, not the respondent (9-13% more flows).

@@ -1,21 +1,25 @@
 """The section page: a section's questions with the unit's answers, as HTML.
 
-The plain way draws the form with crispy-forms and the page with the template. On the fast path
+The plain way draws the form with crispy-forms and the page with its template. On the fast path
 the form is the section's compiled form (surveys.fastpath.forms), kept once per frozen
-questionnaire, section and language and filled with the answers; tests hold the two to the same
-HTML.
+questionnaire, section and language and filled with the answers, and the page is its template's
+frame filled in (surveys.fastpath.frames); tests hold each to its plain twin.
 """
 
+from django.contrib import messages
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
-from operations.params import param_int
 
+from operations.params import param_int
 from surveys import fastpath
 from surveys.answers import initial_from_answer
 from surveys.fastpath.forms import section_form_compile, section_form_fill
+from surveys.fastpath.frames import render_framed
 from surveys.forms import SectionForm, section_form_render
 from surveys.models import Section
 from surveys.respondent.links import Visit, progress_text
@@ -67,6 +71,12 @@ def _progress_templates() -> dict[str, str]:
     }
 
 
+def _messages_html(request) -> str:
+    """The messages waiting for the user, drawn (and so shown once), or nothing."""
+    waiting = messages.get_messages(request)
+    return render_to_string("shared/messages.html", {"messages": waiting}, request) if len(waiting) else ""
+
+
 def section_page_render(
     request, visit: Visit, section: Section, *, form: SectionForm | None = None, conflicts=(), status: int = 200
 ) -> HttpResponse:
@@ -75,9 +85,6 @@ def section_page_render(
     context = {
         "section": section,
         "title": section.title(language),
-        "token": visit.token,
-        "municipality_name": visit.response.municipality.name,
-        "progress": visit.progress_text(section),
         "progress_templates": _progress_templates(),
         "position": index + 1,
         "section_count": len(visit.sections),
@@ -85,7 +92,24 @@ def section_page_render(
         "after": visit.sections[index + 1] if index + 1 < len(visit.sections) else None,
         "form": form,
         "conflicts": conflicts,
+    }
+    # What differs between the links that open this section in this language: the slots of the
+    # fast path's frame (surveys.fastpath.frames), and plain values of the template otherwise.
+    slots = {
+        "token": visit.token,
+        "municipality_name": visit.response.municipality.name,
+        "progress": visit.progress_text(section),
         "versions_html": versions_html(visit, section, posted=request.POST if form is not None else None),
         "form_html": section_form_html(visit, section, form=form),
+        "messages_html": _messages_html(request),
+        "csrf_token": get_token(request),
+        "next_path": request.get_full_path(),
     }
-    return render(request, "respondent/section.html", context, status=status)
+    key = form_cache_key(visit.invitation.survey.questionnaire, section.code, language)
+    if not fastpath.enabled() or key is None or form is not None or conflicts:
+        return render(request, "respondent/section.html", {**context, **slots}, status=status)
+    staff = request.user.is_authenticated and request.user.is_staff  # base.html's menu shows it
+    before, after = bool(context["before"]), bool(context["after"])
+    variant = f"{context['position']}:{context['section_count']}:{before}:{after}:{staff}:{status}"
+    html = render_framed(request, "respondent/section.html", context, key=f"frame:{key}:{variant}", slots=slots)
+    return HttpResponse(html, status=status)
