@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "municipalities",
     "surveys",
     "reminders",
+    "demo",
 ]
 
 MIDDLEWARE = [

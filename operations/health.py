@@ -21,13 +21,12 @@ import time
 from collections.abc import Callable
 
 import redis
+from celery import current_app as app  # the platform's (config/celery.py), which Django loads with its settings
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-
-from config.celery import app
 
 TIMEOUT_SECONDS = 1.0
 # A ping with no worker waits the whole timeout: the answer is shared by every web

@@ -1,8 +1,19 @@
-"""What the operations app keeps in the database: calls waiting to be handed to the broker."""
+"""What the operations app keeps in the database: calls waiting to be handed to the broker; and
+the base every table of the platform shares, which lives here, at the bottom of the house, so
+that any app may use it without importing another."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import TimestampedModel
+
+class TimestampedModel(models.Model):
+    """When a row was made and last changed."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
 
 
 class OutboxTask(TimestampedModel):

@@ -1,6 +1,6 @@
 """The personal data log, and the personal data actions on contacts, links and rounds.
 
-The actions are added to the admins of municipalities and surveys from here (as surveys.admin adds
+The actions are added to the admins of municipalities and surveys from here (as reminders.admin adds
 the reminders' action to rounds), so that everything about personal data lives in this app. Each
 action needs the permission privacy.manage_personal_data (survey admins have it) and is logged.
 """

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import TimestampedModel
+from operations.models import TimestampedModel
 
 ERASED_PSEUDONYM = "Slettet person #{number}"
 

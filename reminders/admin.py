@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -6,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from municipalities.admin import LogAdminMixin
 from reminders import services
 from reminders.models import ChaseEntry, Dispatch, Rule, Schedule
+from surveys.admin import SurveyAdmin
 
 
 class RuleInline(admin.StackedInline):
@@ -68,3 +70,22 @@ class ChaseEntryAdmin(LogAdminMixin, admin.ModelAdmin):
     list_filter = ["survey", "channel", "outcome"]
     search_fields = ["municipality__name", "municipality__number", "note"]
     list_select_related = ["municipality", "survey", "user"]
+
+
+# The round's own admin gets the reminders' action from here, so that surveys never imports reminders.
+@admin.action(
+    description=_("Send the invitation now to every active contact who has not had it"), permissions=["change"]
+)
+def send_invitations(modeladmin, request, queryset):
+    for survey in queryset:
+        try:
+            created = services.invitations_send_now(survey=survey)
+        except ValidationError as error:
+            modeladmin.message_user(request, format_html("{}: {}", survey, "; ".join(error.messages)), messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request, _("%(survey)s: %(count)s invitations are on their way.") % {"survey": survey, "count": created}
+            )
+
+
+SurveyAdmin.actions = [*SurveyAdmin.actions, send_invitations]

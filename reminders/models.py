@@ -19,7 +19,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import Contact, TimestampedModel
+from municipalities.models import Contact
+from operations.models import TimestampedModel
 
 
 class Schedule(TimestampedModel):

@@ -66,8 +66,8 @@ def render(pdf_path: Path, page: int, name: str, dpi: int) -> Path:
 
 
 def build_national(survey) -> bytes:
-    from surveys.analytics.models import AnalysisReport
     from surveys.analytics.services import analysis_report_build
+    from surveys.models.analytics import AnalysisReport
 
     report = AnalysisReport.objects.create(survey=survey)
     return bytes(analysis_report_build(report=report).pdf)

@@ -22,7 +22,6 @@ from accounts.models import StaffEvent
 from accounts.services import staff_event_record
 from municipalities.admin import LogAdminMixin
 from operations.upload_limits import UploadRefused, upload_check_size, upload_errors_head, upload_limits_for_xlsform
-from surveys.analytics.models import AnalysisBand
 from surveys.models import (
     FROZEN_MESSAGE,
     Answer,
@@ -41,6 +40,7 @@ from surveys.models import (
     SectionProgress,
     Survey,
 )
+from surveys.models.analytics import AnalysisBand
 from surveys.services import invitations as invitation_services
 from surveys.services import rounds
 from surveys.services.questionnaires import (
@@ -490,26 +490,6 @@ class SurveyAdmin(admin.ModelAdmin):
     @admin.action(description=_("Archive the selected rounds"), permissions=["change"])
     def archive_rounds(self, request, queryset):
         self._transition(request, queryset, rounds.survey_archive, _("%(survey)s is archived."))
-
-
-@admin.action(
-    description=_("Send the invitation now to every active contact who has not had it"), permissions=["change"]
-)
-def send_invitations(modeladmin, request, queryset):
-    from reminders.services import invitations_send_now
-
-    for survey in queryset:
-        try:
-            created = invitations_send_now(survey=survey)
-        except ValidationError as error:
-            modeladmin.message_user(request, format_html("{}: {}", survey, "; ".join(error.messages)), messages.ERROR)
-        else:
-            modeladmin.message_user(
-                request, _("%(survey)s: %(count)s invitations are on their way.") % {"survey": survey, "count": created}
-            )
-
-
-SurveyAdmin.actions = [*SurveyAdmin.actions, send_invitations]
 
 
 @admin.register(Invitation)

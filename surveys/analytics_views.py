@@ -20,7 +20,6 @@ from municipalities.selectors import region_scheme_active
 from operations.params import param_id
 from surveys.analytics.dataset import Districts, round_data_load
 from surveys.analytics.exports import codebook_header, codebook_rows, export_table
-from surveys.analytics.models import AnalysisExport, AnalysisJob, AnalysisReport, OpenAnswerCategory
 from surveys.analytics.open_answers import CODING_NOTE, question_coding, question_is_codable, round_codings
 from surveys.analytics.reports import frequency_entries, net_score_chart, report_context, series_chart
 from surveys.analytics.selectors import analysis_series, analysis_series_choices
@@ -44,6 +43,7 @@ from surveys.analytics.statistics import (
     response_statistics,
 )
 from surveys.models import Answer, Item, Question, Survey
+from surveys.models.analytics import AnalysisExport, AnalysisJob, AnalysisReport, OpenAnswerCategory
 
 ANALYSIS_ROLES = (StaffProfile.Role.SURVEY_ADMIN, StaffProfile.Role.ANALYST, StaffProfile.Role.REGIONAL_OFFICER)
 

@@ -10,8 +10,7 @@ from decimal import Decimal
 from django.utils.translation import gettext
 
 from surveys.forms import comment_field_name, matrix_field_name
-from surveys.models import Answer, Question
-from surveys.services.questionnaires import NOT_RELEVANT
+from surveys.models import NOT_RELEVANT, Answer, Question
 
 
 def answer_from_cleaned(question: Question, cleaned: dict) -> tuple[object, str]:

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from municipalities.models import Contact, Municipality, MunicipalityProfile, Region, StaffProfile
 from municipalities.services import staff_user_create
+from surveys.link_rule import token_hash
 from surveys.models import Answer, Invitation, Question, Response, Section, SectionProgress, Survey
-from surveys.respondent.access import token_hash
 from surveys.services.invitations import invitation_create, invitation_link
 from surveys.services.questionnaires import NOT_RELEVANT, profile_values, questionnaire_load, questionnaire_visibility
 from surveys.services.rounds import survey_close, survey_open
@@ -268,8 +268,8 @@ DEMO_ADVICE_CATEGORIES = [
 def demo_open_answers_code(*, survey: Survey, question_code: str = "Q10") -> int:
     """Categories for the advice question and its answers tagged by keyword (some get two), through the
     same services the staff page uses. Answers already tagged are left alone. Returns the answers tagged."""
-    from surveys.analytics.models import OpenAnswerCategory
     from surveys.analytics.services import open_answer_category_create, open_answer_tags_set
+    from surveys.models.analytics import OpenAnswerCategory
 
     question = Question.objects.filter(code=question_code, items__questionnaire=survey.questionnaire_id).first()
     if question is None:
@@ -318,8 +318,8 @@ def demo_respondent_link(*, survey: Survey, number: str = "4601") -> str:
 def demo_exports_request(*, survey: Survey, username: str = "admin") -> int:
     """The closed round's national exports, asked for once in the demo admin's name; the worker
     that scripts/run starts builds them, like the reports queued when the round closed."""
-    from surveys.analytics.models import AnalysisExport
     from surveys.analytics.services import analysis_export_request
+    from surveys.models.analytics import AnalysisExport
 
     user = User.objects.get(username=username)
     if AnalysisExport.objects.filter(survey=survey, requested_by=user).exists():

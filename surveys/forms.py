@@ -12,8 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import Item, Question
-from surveys.services.questionnaires import NOT_RELEVANT
+from surveys.models import NOT_RELEVANT, Item, Question
 
 ERROR_TOO_MANY = _("Choose at most %(max)s.")
 

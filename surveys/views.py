@@ -15,8 +15,8 @@ from municipalities.access import municipalities_visible_to, staff_required, sta
 from municipalities.models import StaffProfile
 from operations.params import param_id, param_int
 from surveys.forms import SectionForm
+from surveys.link_rule import CHIEF_ROLES
 from surveys.models import Questionnaire, Section, Survey
-from surveys.respondent.access import CHIEF_ROLES
 from surveys.selectors import survey_list_for_staff, survey_list_open
 from surveys.services.questionnaires import (
     condition_message,

@@ -632,8 +632,8 @@ class World:
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from reminders.services import schedule_create_default
-        from surveys.analytics.models import AnalysisExport, AnalysisReport, OpenAnswerCategory
         from surveys.models import Answer, Question, Questionnaire, Response, Scale, Section
+        from surveys.models.analytics import AnalysisExport, AnalysisReport, OpenAnswerCategory
         from surveys.services.invitations import delegation_create, invitation_create
         from surveys.services.responses import Actor, section_submit
         from tests.support import demo_round_open
@@ -754,8 +754,8 @@ class World:
         from municipalities.models import Contact
         from privacy.models import PersonalDataLog
         from reminders.models import ChaseEntry, Dispatch
-        from surveys.analytics.models import AnalysisBand
         from surveys.models import AnswerChange
+        from surveys.models.analytics import AnalysisBand
 
         seen = {"user_agent": "x", "ip_address": "10.0.0.9", "username": "x", "http_accept": "*/*", "path_info": "/"}
         makers = {

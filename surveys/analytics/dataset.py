@@ -28,7 +28,6 @@ from django.db.models.functions import Cast
 
 from municipalities.models import Municipality, MunicipalityProfile, Region
 from municipalities.selectors import region_scheme_active
-from surveys.analytics.models import AnalysisBand, Districts
 from surveys.conditions import ConditionError, condition_evaluate, condition_parse, condition_references
 from surveys.models import (
     Answer,
@@ -42,6 +41,7 @@ from surveys.models import (
     SectionProgress,
     Survey,
 )
+from surveys.models.analytics import AnalysisBand, Districts
 
 __all__ = ["Band", "Districts", "RoundData", "Unit", "round_data_load", "rounds_data_load"]
 

@@ -27,8 +27,7 @@ from django.utils.translation import gettext_noop
 from operations.spreadsheets import csv_bytes, xlsx_bytes
 from surveys.analytics.dataset import RoundData, Unit
 from surveys.analytics.statistics import NUMBER_TYPES, SCALE_TYPES, TEXT_TYPES, question_variables
-from surveys.models import Item, Question
-from surveys.services.questionnaires import NOT_RELEVANT
+from surveys.models import NOT_RELEVANT, Item, Question
 
 NOT_RELEVANT_CODE = -7
 NOT_ASKED_CODE = -8

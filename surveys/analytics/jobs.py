@@ -1,6 +1,6 @@
 """Reports and exports as jobs: one way to queue, run, fail, finish and resume them.
 
-A job row (surveys.analytics.models.AnalysisJob) is queued by a request and built by a Celery
+A job row (surveys.models.analytics.AnalysisJob) is queued by a request and built by a Celery
 task, which is named here, not imported, so the services that queue jobs and the tasks that run
 them do not import each other. A run first claims its job (queued -> running, in one UPDATE), so
 a message delivered twice, or a resumed job whose old run woke up, builds nothing twice and
@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from operations.outbox import task_enqueue_on_commit
-from surveys.analytics.models import AnalysisExport, AnalysisJob, AnalysisReport
+from surveys.models.analytics import AnalysisExport, AnalysisJob, AnalysisReport
 
 # A build reports progress at least this often (the longest step, laying out a national PDF
 # of over a hundred pages, takes well under a minute); a queued or running job that has not

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy
 
 from surveys.analytics.charts import Bar, bar_chart
 from surveys.analytics.dataset import RoundData, Unit
-from surveys.analytics.models import OpenAnswerCategory, OpenAnswerTag
 from surveys.analytics.statistics import TEXT_TYPES, percent
 from surveys.models import Answer, Item, Question
+from surveys.models.analytics import OpenAnswerCategory, OpenAnswerTag
 
 
 def question_is_codable(question: Question) -> bool:

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from municipalities.models import Region
 from surveys.analytics.jobs import JobOutput, job_request, job_run, jobs_resume
-from surveys.analytics.models import AnalysisExport, AnalysisReport, Districts, OpenAnswerCategory, OpenAnswerTag
 from surveys.analytics.open_answers import answer_codable_text, question_is_codable
 from surveys.models import Answer, Question, Survey
+from surveys.models.analytics import AnalysisExport, AnalysisReport, Districts, OpenAnswerCategory, OpenAnswerTag
 
 
 def analysis_report_request(*, survey: Survey, region: Region | None, requested_by=None) -> AnalysisReport:

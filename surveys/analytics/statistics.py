@@ -24,8 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from municipalities.models import Municipality
 from surveys.analytics.dataset import Districts, RoundData, Unit
-from surveys.models import Item, Question
-from surveys.services.questionnaires import NOT_RELEVANT
+from surveys.models import NOT_RELEVANT, Item, Question
 
 ROUNDING_NOTE = gettext_lazy("Percentages are rounded to whole numbers and need not add up to 100.")
 MULTIPLE_NOTE = gettext_lazy(

@@ -8,8 +8,8 @@ from celery import shared_task
 
 @shared_task(name="surveys.analytics.report_build", ignore_result=True)
 def analysis_report_build_task(*, report_id: int) -> None:
-    from surveys.analytics.models import AnalysisReport
     from surveys.analytics.services import analysis_report_build
+    from surveys.models.analytics import AnalysisReport
 
     analysis_report_build(report=AnalysisReport.objects.select_related("survey", "region").get(pk=report_id))
 
@@ -25,8 +25,8 @@ def analysis_reports_for_closed_round_task(*, survey_id: int) -> None:
 
 @shared_task(name="surveys.analytics.export_build", ignore_result=True)
 def analysis_export_build_task(*, export_id: int) -> None:
-    from surveys.analytics.models import AnalysisExport
     from surveys.analytics.services import analysis_export_build
+    from surveys.models.analytics import AnalysisExport
 
     analysis_export_build(export=AnalysisExport.objects.select_related("survey", "region").get(pk=export_id))
 

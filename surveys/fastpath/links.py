@@ -16,8 +16,8 @@ from surveys.fastpath.statements import (
     prepared_cursor,
     to_db,
 )
+from surveys.link_rule import token_hash
 from surveys.models import Invitation, Questionnaire, Response, SectionProgress, Survey
-from surveys.respondent.access import token_hash
 
 # The parts of link_read.sql's row, in its order (a test compares them with the statement's columns).
 LINK_PARTS = [

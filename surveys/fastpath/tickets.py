@@ -8,7 +8,7 @@ and role, its round, the round's frozen questionnaire, the municipality and the 
 conditions read, and the response. An autosave or a submit that brings a valid ticket for its
 token reads nothing of the link, on any process. The save or the submission itself asks the
 database, in the same statement, whether the link may still change that section of that response
-(surveys_link_may_change: the link rule of surveys.respondent.access), so a ticket never outlives
+(surveys_link_may_change: the link rule of surveys.link_rule), so a ticket never outlives
 its link and cannot point a link at another unit's answers; when the database refuses, the flow
 resolves the link, which says why.
 
@@ -33,8 +33,8 @@ from django.urls import reverse
 from municipalities.models import Municipality, MunicipalityProfile
 from surveys.fastpath.memory import memory
 from surveys.fastpath.statements import Columns
+from surveys.link_rule import token_hash
 from surveys.models import Invitation, Questionnaire, Survey
-from surveys.respondent.access import token_hash
 
 PROFILE_FIELDS = MunicipalityProfile.CONDITION_FIELDS
 # What a ticket makes of its link: the fields autosaves read, as the link's query reads them (a

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import surveys.analytics.models
+import surveys.models.analytics
 
 
 class Migration(migrations.Migration):
@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
                 ("progress", models.PositiveSmallIntegerField(default=0, verbose_name="progress (%)")),
                 (
                     "file",
-                    models.FileField(blank=True, upload_to=surveys.analytics.models._export_path, verbose_name="file"),
+                    models.FileField(blank=True, upload_to=surveys.models.analytics._export_path, verbose_name="file"),
                 ),
                 ("size", models.PositiveIntegerField(blank=True, null=True, verbose_name="size (bytes)")),
                 ("failure_message", models.TextField(blank=True, verbose_name="failure")),

@@ -1,9 +1,9 @@
 """The survey's models, a module each by what they are: the question bank (bank), the yearly
 questionnaires (questionnaires), rounds and their links (rounds), the municipalities' responses
 (responses), and the freeze that keeps history (freezing). The analysis' models
-(surveys.analytics.models) are imported here by name, so Django finds them with this app's."""
+(surveys.models.analytics) are imported here by name, so Django finds them with this app's."""
 
-from surveys.analytics.models import (
+from surveys.models.analytics import (
     AnalysisBand,
     AnalysisExport,
     AnalysisJob,
@@ -11,7 +11,16 @@ from surveys.analytics.models import (
     OpenAnswerCategory,
     OpenAnswerTag,
 )
-from surveys.models.bank import CODE_PATTERN, MatrixItem, Question, QuestionOption, Scale, ScalePoint, code_validator
+from surveys.models.bank import (
+    CODE_PATTERN,
+    NOT_RELEVANT,
+    MatrixItem,
+    Question,
+    QuestionOption,
+    Scale,
+    ScalePoint,
+    code_validator,
+)
 from surveys.models.freezing import FROZEN_MESSAGE, FrozenError, FrozenModel
 from surveys.models.questionnaires import Item, Questionnaire, Section
 from surveys.models.responses import Answer, AnswerChange, Response, SectionProgress, SectionReopening
@@ -21,6 +30,7 @@ from surveys.texts import text_in_language
 __all__ = [
     "CODE_PATTERN",
     "FROZEN_MESSAGE",
+    "NOT_RELEVANT",
     "AnalysisBand",
     "AnalysisExport",
     "AnalysisJob",

@@ -9,10 +9,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import TimestampedModel
+from operations.models import TimestampedModel
 from surveys.models.freezing import ChildOfQuestionQuerySet, ChildOfScaleQuerySet, FreezableQuerySet, FrozenModel
 from surveys.texts import text_in_language
 
+# The answer "not relevant", offered beside a scale's points (Question.offers_not_relevant) and kept
+# apart from them in statistics; no option or point may have this code (check constraints).
+NOT_RELEVANT = "not_relevant"
 CODE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 code_validator = RegexValidator(
     CODE_PATTERN,

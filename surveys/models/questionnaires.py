@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import TimestampedModel
+from operations.models import TimestampedModel
 from surveys.models.bank import Question, code_validator
 from surveys.models.freezing import ChildOfQuestionnaireQuerySet, FreezableQuerySet, FrozenModel
 from surveys.texts import text_in_language

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import TimestampedModel
+from operations.models import TimestampedModel
 from surveys.models.bank import Question
 from surveys.models.questionnaires import Section
 from surveys.models.rounds import Invitation, Survey

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import TimestampedModel
+from operations.models import TimestampedModel
 from surveys.models.questionnaires import Questionnaire, Section
 
 QUESTIONNAIRE_LOCKED_MESSAGE = _(

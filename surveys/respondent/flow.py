@@ -17,15 +17,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from operations.params import param_int
 
 from operations.outbox import task_record
+from operations.params import param_int
 from surveys import fastpath
 from surveys.answers import answer_display, answer_from_cleaned
 from surveys.fastpath.tickets import ticket_invitation, ticket_make
 from surveys.forms import SectionForm
+from surveys.link_rule import link_opens_section
 from surveys.models import Invitation, Section, SectionProgress
-from surveys.respondent.access import link_opens_section
 from surveys.respondent.links import Visit, answers_load, link_open, link_profile, link_response, visit_build
 from surveys.respondent.plan import rules_and_item_get
 from surveys.respondent.receipts import RECEIPT_TASK

@@ -1,7 +1,7 @@
 """A link and what a visit through it sees: the municipality's response, its answers, and the
 sections the link may open. Used by the respondent pages and by the tasks that build receipts.
 
-A link is resolved by its token, then held to the link rule (surveys.respondent.access). The
+A link is resolved by its token, then held to the link rule (surveys.link_rule). The
 plain way reads it with the ORM; the fast way (surveys.fastpath.links) reads the link, its round,
 questionnaire, unit, response and profile in one prepared query. The questionnaire's shape comes
 from the plan (surveys.respondent.plan); a visit reads the answers and the sections' progress,
@@ -20,8 +20,7 @@ from municipalities.models import MunicipalityProfile
 from surveys import fastpath
 from surveys.answers import answer_display
 from surveys.fastpath import links as fast
-from surveys.models import Answer, Invitation, Response, Section, SectionProgress
-from surveys.respondent.access import (
+from surveys.link_rule import (
     LinkInvalid,
     Refusal,
     link_check,
@@ -30,6 +29,7 @@ from surveys.respondent.access import (
     token_hash,
     token_is_wellformed,
 )
+from surveys.models import Answer, Invitation, Response, Section, SectionProgress
 from surveys.respondent.plan import (
     ItemPlan,
     PlanVisibility,

@@ -18,9 +18,9 @@ from operations.outbox import task_enqueue_on_commit
 from operations.request_log import log_context_add
 from surveys.fastpath.tickets import TICKET_COOKIE, ticket_give, ticket_make
 from surveys.forms import SectionForm
+from surveys.link_rule import LinkInvalid, Refusal
 from surveys.models import Invitation, SectionProgress
 from surveys.respondent import flow
-from surveys.respondent.access import LinkInvalid, Refusal
 from surveys.respondent.forms import DelegationForm, LostLinkForm
 from surveys.respondent.links import Visit, link_open, review_rows, visit_build
 from surveys.respondent.pages import section_page_render

@@ -1,5 +1,5 @@
 """Invitation links: create, revoke, delegate and e-mail them (a link is resolved and held to its
-rule by the respondent wing: surveys.respondent.links and surveys.respondent.access).
+rule by the respondent wing: surveys.respondent.links and surveys.link_rule).
 
 A token carries 256 bits from `secrets` and is shown once, in the e-mail; the
 database keeps only its SHA-256. A link is bound to one round, one
@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy
 
 from municipalities.models import Contact, Municipality
 from operations.outbox import task_enqueue
+from surveys.link_rule import link_is_chief, token_hash
 from surveys.models import DelegationEvent, Invitation, Section, Survey
-from surveys.respondent.access import link_is_chief, token_hash
 from surveys.services.responses import ERROR_NOT_OPEN
 
 logger = logging.getLogger(__name__)

@@ -23,9 +23,18 @@ from surveys.conditions import (
     condition_parse,
     condition_references,
 )
-from surveys.models import Item, MatrixItem, Question, Questionnaire, QuestionOption, ScalePoint, Section, Survey
+from surveys.models import (
+    NOT_RELEVANT,
+    Item,
+    MatrixItem,
+    Question,
+    Questionnaire,
+    QuestionOption,
+    ScalePoint,
+    Section,
+    Survey,
+)
 
-NOT_RELEVANT = "not_relevant"
 YES_NO_CODES = ("yes", "no")
 
 

@@ -9,7 +9,7 @@ made from an older version (someone else changed it meanwhile), then writes the 
 value and the progress. The fast way (surveys.fastpath.saves, on PostgreSQL unless
 SURVEYS_FASTPATH is off) does the same in one statement; tests run both from one table. A write
 through a link is refused when the link may not change that section of that response now (the
-link rule, surveys.respondent.access), asked of the link as the database holds it, whatever the
+link rule, surveys.link_rule), asked of the link as the database holds it, whatever the
 caller was told.
 """
 
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from municipalities.models import Municipality
 from surveys import fastpath
 from surveys.fastpath import saves as fast
+from surveys.link_rule import link_refusal
 from surveys.models import (
     Answer,
     AnswerChange,
@@ -38,7 +39,6 @@ from surveys.models import (
     SectionReopening,
     Survey,
 )
-from surveys.respondent.access import link_refusal
 
 ERROR_SUBMITTED = gettext_lazy("This section has been submitted and can no longer change.")
 ERROR_NOT_OPEN = gettext_lazy("The round is not open for answers.")

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from operations.outbox import task_enqueue_on_commit
-from surveys.analytics.tasks import analysis_reports_for_closed_round_task
 from surveys.models import Item, Question, Questionnaire, Scale, Survey
 from surveys.services.questionnaires import questionnaire_problems
 
@@ -59,7 +58,7 @@ def survey_close(*, survey: Survey) -> Survey:
     survey.status = Survey.Status.CLOSED
     survey.save(update_fields=["status", "updated_at"])
     # The national and regional reports exist the moment a round closes.
-    task_enqueue_on_commit(analysis_reports_for_closed_round_task, survey_id=survey.pk)
+    task_enqueue_on_commit("surveys.analytics.reports_for_closed_round", survey_id=survey.pk)
     return survey
 
 

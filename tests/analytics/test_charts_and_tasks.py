@@ -1,6 +1,6 @@
 from surveys.analytics.charts import Bar, StackedRow, bar_chart, stacked_bars
-from surveys.analytics.models import AnalysisReport
 from surveys.analytics.services import analysis_reports_for_closed_round
+from surveys.models.analytics import AnalysisReport
 
 
 def test_charts_are_svg_with_a_text_alternative_and_escaped_labels():

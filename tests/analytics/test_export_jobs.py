@@ -11,10 +11,10 @@ from openpyxl import load_workbook
 
 from surveys.analytics.dataset import round_data_load
 from surveys.analytics.exports import export_csv, export_table
-from surveys.analytics.models import AnalysisExport
 from surveys.analytics.services import analysis_export_build
 from surveys.analytics.tasks import analysis_export_build_task
 from surveys.models import Answer, Item, Response, Section
+from surveys.models.analytics import AnalysisExport
 from tests.support import FORMULA_PAYLOADS, assert_payloads_are_text, xlsx_typed_cells
 
 from .conftest import make_question

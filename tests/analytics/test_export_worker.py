@@ -9,8 +9,8 @@ from django.db import connection
 from django.urls import reverse
 
 from config.celery import app
-from surveys.analytics.models import AnalysisExport
 from surveys.analytics.tasks import analysis_export_build_task
+from surveys.models.analytics import AnalysisExport
 from tests.support import Worker, shared_database_url
 
 

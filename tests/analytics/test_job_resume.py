@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from surveys.analytics.jobs import JOB_STALE_AFTER
-from surveys.analytics.models import AnalysisExport, AnalysisReport
 from surveys.analytics.services import analysis_export_build, analysis_jobs_resume
+from surveys.models.analytics import AnalysisExport, AnalysisReport
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from municipalities.models import Municipality
 from surveys.analytics.dataset import round_data_load
-from surveys.analytics.models import OpenAnswerCategory, OpenAnswerTag
 from surveys.analytics.open_answers import question_coding, round_codings
 from surveys.analytics.reports import report_context
 from surveys.analytics.services import (
@@ -19,6 +18,7 @@ from surveys.analytics.services import (
     open_answer_tags_set,
 )
 from surveys.models import Answer, Question
+from surveys.models.analytics import OpenAnswerCategory, OpenAnswerTag
 
 from .conftest import SMALL, respond
 

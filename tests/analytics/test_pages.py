@@ -5,10 +5,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from municipalities.models import Municipality
-from surveys.analytics.models import AnalysisReport
 from surveys.analytics.reports import report_pdf
 from surveys.analytics.services import analysis_report_build
 from surveys.models import Item, Section
+from surveys.models.analytics import AnalysisReport
 
 from .conftest import make_question, respond
 

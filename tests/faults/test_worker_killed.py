@@ -19,9 +19,9 @@ from django.db import connection
 from django.utils import timezone
 
 from surveys.analytics.jobs import JOB_STALE_AFTER
-from surveys.analytics.models import AnalysisReport
 from surveys.analytics.services import analysis_report_request
 from surveys.analytics.tasks import analysis_jobs_resume_task, analysis_report_build_task
+from surveys.models.analytics import AnalysisReport
 from tests.analytics.conftest import answered_round, profiles_2026, quality_scale, questionnaire  # noqa: F401
 from tests.faults.conftest import free_port, wait_until, worker_env
 

@@ -19,7 +19,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from operations.backup import Manifest
-from surveys.analytics.models import AnalysisExport, AnalysisReport
+from surveys.models.analytics import AnalysisExport, AnalysisReport
 from tests.privacy.conftest import round_with_people_create
 
 ROOT = Path(__file__).resolve().parents[2]

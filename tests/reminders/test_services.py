@@ -21,8 +21,8 @@ from reminders.services import (
     schedule_pause,
     schedule_resume,
 )
+from surveys.link_rule import token_hash
 from surveys.models import Invitation
-from surveys.respondent.access import token_hash
 from tests.reminders.conftest import CLOSES, OPENS, at, rule_named, start_answering, submit
 
 

@@ -1,4 +1,4 @@
-"""The link rule is written once (surveys.respondent.access.link_refusal) and every form of it
+"""The link rule is written once (surveys.link_rule.link_refusal) and every form of it
 answers alike: its SQL form (the database function surveys_link_may_change), the fast save and
 the fast submit that ask it in their own statement, and the plain save and submit that ask the
 Python rule of the link as the database holds it. One table of cases, each run against all of
@@ -14,8 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from municipalities.models import Municipality, MunicipalityProfile
+from surveys.link_rule import Refusal, link_refusal
 from surveys.models import Invitation, Item, Question, Questionnaire, Response, Section, Survey
-from surveys.respondent.access import Refusal, link_refusal
 from surveys.services.invitations import delegation_create, invitation_create
 from surveys.services.responses import (
     Actor,

@@ -157,8 +157,8 @@ def test_a_submit_after_the_round_closed_since_its_page_says_the_round_is_not_op
 
 def test_a_ticket_signed_with_the_key_but_naming_another_units_response_saves_nothing(client, chief, other):
     # given: someone who knows the signing key makes Bergen's link's ticket name Oslo's response
+    from surveys.link_rule import token_hash
     from surveys.models import Response
-    from surveys.respondent.access import token_hash
 
     bergen_invitation, bergen_token = chief
     oslo_invitation, _oslo_token = other

@@ -1,5 +1,5 @@
 -- May this link change answers in this section of this response now? The SQL form of
--- surveys.respondent.access.link_refusal(change=True), which is the definition: the link and the
+-- surveys.link_rule.link_refusal(change=True), which is the definition: the link and the
 -- link it was given from are not revoked; its round is open and not past its closing plus the
 -- grace period; the response is the round's and the link's unit's; the section is of the round's
 -- questionnaire and one the link opens (its delegated section, every section for a chief

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import TimestampedModel
+from operations.models import TimestampedModel
 from surveys.texts import text_in_language
 
 __all__ = ["AnalysisBand", "AnalysisExport", "AnalysisJob", "AnalysisReport", "OpenAnswerCategory", "OpenAnswerTag"]
