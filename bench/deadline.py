@@ -708,7 +708,7 @@ def write_results(block: str) -> None:
 
 class Beat(threading.Thread):
     """What beat does for the receipts: hands what waits in the outbox to the broker every
-    OUTBOX_RESEND_SECONDS (operations.outbox). Beat itself is not started, as its other
+    OUTBOX_RESEND_SECONDS (config/settings.py). Beat itself is not started, as its other
     tasks (the reminders) would e-mail the units too."""
 
     def __init__(self):
@@ -716,12 +716,13 @@ class Beat(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
+        from django.conf import settings
         from django.db import connection
 
         import surveys.tasks  # noqa: F401 - the receipt's task, by name
-        from operations.outbox import OUTBOX_RESEND_SECONDS, outbox_resend
+        from operations.outbox import outbox_resend
 
-        while not self.stopping.wait(OUTBOX_RESEND_SECONDS):
+        while not self.stopping.wait(settings.OUTBOX_RESEND_SECONDS):
             outbox_resend()
         connection.close()
 

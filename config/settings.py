@@ -241,6 +241,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A receipt is written to the outbox with its submission: this is the most it waits for a worker.
+OUTBOX_RESEND_SECONDS = 10
 # Everything beat runs, in one place. django-celery-beat's DatabaseScheduler writes these entries
 # into its tables (by name) each time beat starts, where an admin can see them and pause one; a
 # change here reaches the database at beat's next start. (Before, five data migrations wrote them.)
@@ -249,10 +251,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.dispatch_due",
         "schedule": datetime.timedelta(minutes=5),
     },
-    # A receipt is written to the outbox with its submission: this is the most it waits for a worker.
     "Queue the tasks waiting in the outbox (receipts; calls the broker could not take)": {
         "task": "operations.outbox_resend",
-        "schedule": datetime.timedelta(seconds=10),
+        "schedule": datetime.timedelta(seconds=OUTBOX_RESEND_SECONDS),
     },
     "Resume report and export builds a worker left behind": {
         "task": "surveys.analytics.jobs_resume",

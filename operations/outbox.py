@@ -6,11 +6,10 @@ and beat's `operations.outbox_resend` queues it once the broker is back. The sam
 (task and arguments) is kept once: two receipts asked for during one outage become one
 receipt, and the lost-link page cannot queue more than one message per address.
 
-`task_record_sql` keeps a call in the outbox without trying the broker at all, in the
-caller's own statement: the receipt of a submission is written with the submission, so it
-commits or rolls back with it, and the respondent's request does not wait for the broker
-(a publish costs more than the submission's own statement). Beat queues it within
-OUTBOX_RESEND_SECONDS.
+`task_record` keeps a call in the outbox without trying the broker at all, in the caller's
+transaction: the receipt of a submission is written with the submission, so it commits or
+rolls back with it, and the respondent's request does not wait for the broker (a publish
+costs more than the submission itself). Beat queues it within OUTBOX_RESEND_SECONDS.
 
 What a publish may cost with the broker away is bounded in config/settings.py
 (`CELERY_BROKER_TRANSPORT_OPTIONS`, `CELERY_TASK_PUBLISH_RETRY_POLICY`): a stopped Redis
@@ -32,7 +31,7 @@ import logging
 from functools import partial
 
 from celery import current_app
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -74,44 +73,21 @@ def task_publish(task, kwargs: dict) -> bool:
     return True
 
 
-# How often beat runs `operations.outbox_resend` (migration 0003): the most a recorded
-# receipt waits for its worker.
-OUTBOX_RESEND_SECONDS = 10
-
-
 def task_key(task_name: str, kwargs: dict) -> str:
     """What makes two calls the same call: the task and its arguments (SHA-256)."""
     return hashlib.sha256(f"{task_name}:{json.dumps(kwargs, sort_keys=True)}".encode()).hexdigest()
 
 
-_RECORDED = ["task", "kwargs", "key", "attempts", "last_error", "created_at", "updated_at"]
-
-
-def task_record_sql(*, only_if: str | None = None) -> str:
-    """An INSERT that keeps a call in the outbox (the same call once), with the parameters of
-    `task_record_params`; written to be part of a caller's statement or transaction. With
-    `only_if`, a table or common table expression of the caller's, it inserts only when that
-    has a row."""
-    quote, fields = connection.ops.quote_name, OutboxTask._meta
-    columns = ", ".join(quote(fields.get_field(name).column) for name in _RECORDED)
-    key = quote(fields.get_field("key").column)
-    row = "%s, %s, %s, 0, '', %s, %s"
-    source = f"SELECT {row} FROM {only_if}" if only_if else f"VALUES ({row})"
-    return f"INSERT INTO {quote(fields.db_table)} ({columns}) {source} ON CONFLICT ({key}) DO NOTHING"
-
-
-def task_record_params(task, kwargs: dict) -> list:
-    task = task_of(task)
-    fields = OutboxTask._meta
-    now = fields.get_field("created_at").get_db_prep_save(timezone.now(), connection)
-    value = fields.get_field("kwargs").get_db_prep_save(kwargs, connection)
-    return [task.name, value, task_key(task.name, kwargs), now, now]
+def _keep(task_name: str, kwargs: dict, *, last_error: str = "") -> None:
+    OutboxTask.objects.bulk_create(
+        [OutboxTask(task=task_name, kwargs=kwargs, key=task_key(task_name, kwargs), last_error=last_error)],
+        ignore_conflicts=True,  # the same call is already waiting
+    )
 
 
 def task_record(task, **kwargs) -> None:
     """Keeps the call in the outbox, in the current transaction, for beat to queue."""
-    with connection.cursor() as cursor:
-        cursor.execute(task_record_sql(), task_record_params(task, kwargs))
+    _keep(task_of(task).name, kwargs)
 
 
 def task_enqueue(task, **kwargs) -> None:
@@ -120,10 +96,7 @@ def task_enqueue(task, **kwargs) -> None:
     task = task_of(task)
     if task_publish(task, kwargs):
         return
-    OutboxTask.objects.bulk_create(
-        [OutboxTask(task=task.name, kwargs=kwargs, key=task_key(task.name, kwargs), last_error="broker unreachable")],
-        ignore_conflicts=True,  # the same call is already waiting
-    )
+    _keep(task.name, kwargs, last_error="broker unreachable")
     logger.info("task %s kept in the outbox until the broker answers", task.name, extra={"event": "outbox"})
 
 
