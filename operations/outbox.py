@@ -78,16 +78,19 @@ def task_key(task_name: str, kwargs: dict) -> str:
     return hashlib.sha256(f"{task_name}:{json.dumps(kwargs, sort_keys=True)}".encode()).hexdigest()
 
 
-def _keep(task_name: str, kwargs: dict, *, last_error: str = "") -> None:
+def _keep(task_name: str, kwargs: dict, *, attempts: int, last_error: str = "") -> None:
+    call = OutboxTask(
+        task=task_name, kwargs=kwargs, key=task_key(task_name, kwargs), attempts=attempts, last_error=last_error
+    )
     OutboxTask.objects.bulk_create(
-        [OutboxTask(task=task_name, kwargs=kwargs, key=task_key(task_name, kwargs), last_error=last_error)],
+        [call],
         ignore_conflicts=True,  # the same call is already waiting
     )
 
 
 def task_record(task, **kwargs) -> None:
     """Keeps the call in the outbox, in the current transaction, for beat to queue."""
-    _keep(task_of(task).name, kwargs)
+    _keep(task_of(task).name, kwargs, attempts=0)  # nobody has tried the broker yet
 
 
 def task_enqueue(task, **kwargs) -> None:
@@ -96,7 +99,7 @@ def task_enqueue(task, **kwargs) -> None:
     task = task_of(task)
     if task_publish(task, kwargs):
         return
-    _keep(task.name, kwargs, last_error="broker unreachable")
+    _keep(task.name, kwargs, attempts=1, last_error="broker unreachable")
     logger.info("task %s kept in the outbox until the broker answers", task.name, extra={"event": "outbox"})
 
 
