@@ -77,9 +77,10 @@ class OidcProvider:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"{self.issuer}/.well-known/openid-configuration", timeout=2):
+                # The first request imports the provider's views: on a busy machine it may take long.
+                with urllib.request.urlopen(f"{self.issuer}/.well-known/openid-configuration", timeout=10):
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the test OpenID provider did not start:\n{self.log.read_text()}") from None
                 time.sleep(0.2)
