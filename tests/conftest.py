@@ -1,5 +1,39 @@
-"""Shared fixtures. The shipped registry is imported once per test session
-into the test database; every test runs in a transaction on top of it."""
+"""Fixtures every test folder shares. The shipped registry is imported once per test session
+into the test database; every test runs in a transaction on top of it.
+
+Where things live (tests/test_layout_of_tests.py keeps it so):
+
+- Fixtures: in conftest.py files. This one holds what several folders use (the registry's
+  regions and units, staff users per role, the signed-in `client`, the OpenID provider, the
+  quality scale, eager Celery, the collected static files); each folder's conftest.py holds its
+  own (tests/surveys: the small questionnaire and its rounds and links; tests/analytics: the
+  round answered by hand; tests/reminders: the field round, contacts, SMTP server and worker;
+  tests/privacy: the round with people; tests/operations and tests/faults: a demo round and its
+  link, private servers; tests/e2e: the browser and the live server's round). A fixture reaches
+  a test by its name: never import a fixture or anything else from a conftest.py.
+- Helpers: in plain support modules, imported by tests and conftests alike; never in a test
+  module (a test_*.py is not imported by another file).
+    tests/support.py    ROOT, free_port, port_answers, wait_until, process_group_stop,
+                        shared_database_url, SignedInClient, rows_mentioning, staff_paths,
+                        demo_round_open, Mailbox (aiosmtpd handler), Worker (celery worker),
+                        and the formula checks of exports (assert_payloads_are_text, ...)
+    tests/servers.py    servers and processes a test starts: RedisServer (+ redis_back),
+                        SmtpServer, PostgresCluster, production_env, worker_env, manage,
+                        procfile, Process, HttpClient, static_collect
+    tests/scenarios.py  built-up situations: chief_link_create, next_window, the reminder
+                        tests' field period (OPENS, CLOSES, at, start_answering, submit,
+                        rule_named), round_with_people_create (KARI, OLA, PER, SIRI, answer),
+                        the analysis tests' answered round (respond, SMALL, ...)
+    tests/factories.py  factory-boy factories: Scale/QualityScale, Question (options=, rows=),
+                        Questionnaire, Section, Item, Survey (a round)
+    tests/workbooks.py  XLSX files written by hand for the upload tests
+    tests/e2e/axe.py    assert_no_violations: axe-core in the browser page
+- Adding one: a model row a test needs -> a factory call (add a factory for a new model to
+  tests/factories.py); a situation several tests build -> a function in tests/scenarios.py,
+  and a fixture in the folder's conftest.py that calls it if tests want it by name; a tool
+  (waiting, a server, a client) -> tests/support.py or tests/servers.py. Search these before
+  writing a helper: each is written once.
+"""
 
 import contextlib
 
@@ -10,6 +44,10 @@ from django.test import Client
 
 from municipalities.models import Municipality, Region, StaffProfile
 from municipalities.services import staff_user_create
+from surveys.models import Scale
+from tests.factories import QualityScaleFactory
+from tests.servers import static_collect
+from tests.support import SignedInClient
 
 
 def pytest_collection_modifyitems(items):
@@ -191,25 +229,34 @@ def rolled_back(db):
     return example
 
 
-class SignedInClient(Client):
-    """The test client whose force_login signs a staff member in the whole way: password and
-    second factor (an authenticator app set up for them). Staff pages refuse anything less;
-    tests/accounts proves that with the plain client."""
-
-    def force_login(self, user, backend=None):
-        super().force_login(user, backend)
-        if user.is_staff or user.is_superuser:
-            from django_otp import DEVICE_ID_SESSION_KEY
-            from django_otp.plugins.otp_totp.models import TOTPDevice
-
-            device, _created = TOTPDevice.objects.get_or_create(
-                user=user, name="authenticator", defaults={"confirmed": True}
-            )
-            session = self.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
-
-
 @pytest.fixture
 def client() -> Client:
     return SignedInClient()
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks run in the test's own process when they are queued (unit tests only)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def eager_celery(celery_eager):
+    """celery_eager under the name the reminder tests know it by."""
+
+
+@pytest.fixture
+def quality_scale(db) -> Scale:
+    """quality4: very poor (1), poor, good, very good (4)."""
+    return QualityScaleFactory()
+
+
+@pytest.fixture(scope="session")
+def collected_static():
+    """The static files collected as a production deployment does (tests/servers.py)."""
+    return static_collect()

@@ -1,6 +1,8 @@
-"""Helpers the tests share: a real Celery worker process, a real SMTP server's mailbox, the
-test database's address for other processes, an open round on the demo questionnaire, and the
-checks that an export's spreadsheets hold data, never formulas."""
+"""Helpers the tests share: waiting for a condition, a free port, a real Celery worker process,
+a real SMTP server's mailbox, the test database's address for other processes, the signed-in
+test client, an open round on the demo questionnaire, and the checks that an export's
+spreadsheets hold data, never formulas. (Servers a test starts are in tests/servers.py,
+built-up situations in tests/scenarios.py, model factories in tests/factories.py.)"""
 
 import datetime
 import email
@@ -18,6 +20,7 @@ from email import policy
 from pathlib import Path
 
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -28,6 +31,57 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def port_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def wait_until(predicate, *, timeout: float = 60, what: str = "the condition", interval: float = 0.1):
+    """Asks `predicate` until it gives something true, and returns that; fails after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"waited {timeout} s for {what}")
+
+
+class SignedInClient(Client):
+    """The test client whose force_login signs a staff member in the whole way: password and
+    second factor (an authenticator app set up for them). Staff pages refuse anything less;
+    tests/accounts proves that with the plain client."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        if user.is_staff or user.is_superuser:
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device, _created = TOTPDevice.objects.get_or_create(
+                user=user, name="authenticator", defaults={"confirmed": True}
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+def rows_mentioning(text: str) -> dict[str, int]:
+    """Every table of the database, searched row by row (as text) for `text`: table -> rows found."""
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()")
+        for (table,) in cursor.fetchall():
+            cursor.execute(f'SELECT COUNT(*) FROM "{table}" AS t WHERE t::text ILIKE %s', [f"%{text}%"])
+            count = cursor.fetchone()[0]
+            if count:
+                found[table] = count
+    return found
 
 
 def staff_paths() -> list[str]:
@@ -175,15 +229,6 @@ def process_group_stop(process: subprocess.Popen | None, *, timeout: float = 30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=timeout)
-
-
-def wait_until(predicate, *, timeout: float = 60, what: str = "the condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"waited {timeout} s for {what}")
 
 
 # --- spreadsheets: exports write data, never formulas (operations/spreadsheets.py) --------------

@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from municipalities.models import Municipality, Region, StaffProfile
 from municipalities.services import staff_user_create
-from tests.conftest import SignedInClient
+from tests.support import SignedInClient
 
 ACTORS = ["anon", "other", "colleague", "own", "officer_other", "officer_own", "analyst", "admin", "super"]
 RESPONDENTS = ACTORS[:4]

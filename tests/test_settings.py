@@ -3,11 +3,11 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+
 GOOD_KEY = "k7Qx2mZp9Lw4Rt8Vb1Nc6Hj3Fd5Gs0Ay-settings-test-" + "q8Wn3Ye6Tu1Io4Pa"
 
 

@@ -472,7 +472,7 @@ def test_the_admin_shows_who_signs_in_through_the_provider(oidc, client, django_
 def test_accounts_from_the_provider_have_the_access_of_local_accounts_of_their_role(
     oidc, oidc_clients, survey_admin, analyst, officer_nord, bergen, tromso
 ):
-    from tests.conftest import SignedInClient
+    from tests.support import SignedInClient
 
     local = {}
     for user in (survey_admin, analyst, officer_nord):

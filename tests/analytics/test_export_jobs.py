@@ -15,9 +15,8 @@ from surveys.analytics.services import analysis_export_build
 from surveys.analytics.tasks import analysis_export_build_task
 from surveys.models import Answer, Item, Response, Section
 from surveys.models.analytics import AnalysisExport
+from tests.factories import QuestionFactory
 from tests.support import FORMULA_PAYLOADS, assert_payloads_are_text, xlsx_typed_cells
-
-from .conftest import make_question
 
 
 @pytest.fixture(autouse=True)
@@ -163,7 +162,7 @@ def texts_like_formulas(answered_round):
     section = Section.objects.get(questionnaire=answered_round.questionnaire, code="chief")
     tromso = Response.objects.get(survey=answered_round, municipality__number="5501")
     for number, payload in enumerate(FORMULA_PAYLOADS):
-        question = make_question(f"T{number}", "long_text", text_nb=payload, has_comment=True)
+        question = QuestionFactory(code=f"T{number}", type="long_text", text_nb=payload, has_comment=True)
         Item.objects.create(
             questionnaire=answered_round.questionnaire, section=section, position=10 + number, question=question
         )

@@ -1,7 +1,6 @@
 """An export built by a real Celery worker process that takes the task from Redis."""
 
 import os
-import time
 import uuid
 
 import pytest
@@ -11,7 +10,7 @@ from django.urls import reverse
 from config.celery import app
 from surveys.analytics.tasks import analysis_export_build_task
 from surveys.models.analytics import AnalysisExport
-from tests.support import Worker, shared_database_url
+from tests.support import Worker, shared_database_url, wait_until
 
 
 @pytest.fixture
@@ -40,11 +39,9 @@ def test_a_real_worker_builds_an_export_through_redis(
     response = client.post(reverse("analysis-export", args=[answered_round.pk, "csv"]))
 
     # then the worker builds the file; the page follows its progress and offers it
-    export = AnalysisExport.objects.get()
-    deadline = time.monotonic() + 90
-    while export.status not in ("done", "failed") and time.monotonic() < deadline:
-        time.sleep(0.5)
-        export.refresh_from_db()
+    export = wait_until(
+        lambda: AnalysisExport.objects.filter(status__in=["done", "failed"]).first(), timeout=90, what="the export"
+    )
     assert export.status == "done", export.failure_message or "the worker did not finish in time"
     status = client.get(response["Location"]).content.decode()
     download = client.get(reverse("analysis-export-download", args=[answered_round.pk, export.pk]))

@@ -16,8 +16,7 @@ from surveys.analytics.exports import (
     export_xlsx,
 )
 from surveys.models import Item, Section
-
-from .conftest import make_question
+from tests.factories import QuestionFactory
 
 
 def _rows(table):
@@ -101,7 +100,7 @@ def test_the_codebook_lists_every_variable_with_its_condition(answered_round):
 def test_the_codebook_lists_the_options_stable_codes_beside_positions_and_labels(answered_round):
     # given a single-choice question whose options are in another order than their codes
     section = Section.objects.get(questionnaire=answered_round.questionnaire, code="chief")
-    question = make_question("S1", "single_choice", options=["jobs", "housing"])
+    question = QuestionFactory(code="S1", type="single_choice", options=["jobs", "housing"])
     Item.objects.create(questionnaire=answered_round.questionnaire, section=section, position=9, question=question)
 
     table = export_table(round_data_load(survey=answered_round))

@@ -19,8 +19,7 @@ from surveys.analytics.services import (
 )
 from surveys.models import Answer, Question
 from surveys.models.analytics import OpenAnswerCategory, OpenAnswerTag
-
-from .conftest import SMALL, respond
+from tests.scenarios import SMALL, respond
 
 
 def _answer(survey, number: str, code: str) -> Answer:
@@ -221,11 +220,10 @@ def test_the_coding_page_queries_do_not_grow_with_the_answers(
 def test_the_demo_codes_its_advice_by_keyword_some_answers_twice(answered_round):
     from surveys.demo import demo_open_answers_code
     from surveys.models import Item, Section
-
-    from .conftest import make_question
+    from tests.factories import QuestionFactory
 
     chief = Section.objects.get(questionnaire=answered_round.questionnaire, code="chief")
-    question = make_question("Q10", "long_text")
+    question = QuestionFactory(code="Q10", type="long_text")
     Item.objects.create(questionnaire=answered_round.questionnaire, section=chief, position=9, question=question)
     for number, text in [
         ("5501", "Bedre kontakt med regionkontoret om bolig."),

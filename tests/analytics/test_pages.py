@@ -9,8 +9,8 @@ from surveys.analytics.reports import report_pdf
 from surveys.analytics.services import analysis_report_build
 from surveys.models import Item, Section
 from surveys.models.analytics import AnalysisReport
-
-from .conftest import make_question, respond
+from tests.factories import QuestionFactory
+from tests.scenarios import respond
 
 PAGES = ["analysis-overview", "analysis-frequencies", "analysis-net-score", "analysis-codebook", "analysis-report"]
 
@@ -62,7 +62,7 @@ def _grow(survey, extra_questions: int, extra_units: int) -> None:
     """More questions in the questionnaire and more responding municipalities."""
     section = Section.objects.get(questionnaire=survey.questionnaire, code="chief")
     for index in range(extra_questions):
-        question = make_question(f"X{index}", "single_choice", options=["a", "b", "c"])
+        question = QuestionFactory(code=f"X{index}", type="single_choice", options=["a", "b", "c"])
         Item.objects.create(
             questionnaire=survey.questionnaire,
             section=section,

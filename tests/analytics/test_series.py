@@ -5,9 +5,9 @@ from django.utils import timezone
 
 from municipalities.models import Municipality, MunicipalityProfile
 from surveys.analytics.series import current_unit_map, series_compare
-from surveys.models import Item, Questionnaire, Section
-
-from .conftest import make_question, make_round, respond
+from surveys.models import Survey
+from tests.factories import ItemFactory, QuestionFactory, SectionFactory, SurveyFactory
+from tests.scenarios import respond
 
 
 def _unit(number: str, year: int) -> Municipality:
@@ -17,16 +17,13 @@ def _unit(number: str, year: int) -> Municipality:
 @pytest.fixture
 def two_rounds(db):
     """P1 (yes/no, series S1) asked in 2019 and 2026. Askim and Hobøl merged into Indre Østfold in 2020."""
-    question = make_question("P1", "yes_no", series="S1")
+    question = QuestionFactory(code="P1", type="yes_no", series="S1")
     rounds = {}
     for year in (2019, 2026):
-        questionnaire = Questionnaire.objects.create(title="Test", year=year)
-        section = Section.objects.create(
-            questionnaire=questionnaire, position=1, code="chief", role="chief_executive", title_nb="Leder"
-        )
-        Item.objects.create(questionnaire=questionnaire, section=section, position=1, question=question)
-        opens = timezone.make_aware(datetime.datetime(year, 3, 1, 9)) if year == 2019 else None
-        rounds[year] = make_round(year, questionnaire, opens=opens)
+        section = SectionFactory(questionnaire__year=year, position=1, code="chief", title_nb="Leder")
+        ItemFactory(section=section, position=1, question=question)
+        in_march = {"opens_at": timezone.make_aware(datetime.datetime(year, 3, 1, 9))} if year == 2019 else {}
+        rounds[year] = SurveyFactory(questionnaire=section.questionnaire, status=Survey.Status.OPEN, **in_march)
     MunicipalityProfile.objects.filter(year=2019, municipality__number="0124").update(population=15000)  # Askim
     MunicipalityProfile.objects.filter(year=2019, municipality__number="0138").update(population=5000)  # Hobøl
     answers_2019 = {"0124": "yes", "0138": "no", "1902": "yes"}  # Askim, Hobøl, Tromsø; Bergen does not answer

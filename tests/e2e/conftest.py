@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from municipalities.models import Municipality
-from surveys.services.invitations import invitation_create
+from tests.scenarios import chief_link_create
 from tests.support import demo_round_open
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are still synchronous.
@@ -46,8 +46,5 @@ def open_round(live_server, settings):
 
 @pytest.fixture
 def chief_link(open_round, live_server):
-    bergen = Municipality.objects.current().get(number="4601")
-    _invitation, token = invitation_create(
-        survey=open_round, municipality=bergen, role="chief_executive", name="Kari Leder", email="kari@bergen.example"
-    )
+    _invitation, token = chief_link_create(open_round)
     return f"{live_server.url}/r/{token}/"

@@ -1,26 +1,10 @@
 """axe-core in a real browser finds no WCAG 2.1 A/AA violation on the respondent pages, in Bokmål and
 Nynorsk; the keyboard reaches the skip link first; a 360 px screen needs no sideways scrolling."""
 
-import json
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
-AXE = (Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js").read_text()
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def assert_no_violations(page, what: str) -> None:
-    # Evaluated through the DevTools protocol: the page's Content-Security-Policy rightly
-    # refuses an inline <script> tag, and axe is no part of the page.
-    page.evaluate(AXE)
-    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
-    violations = [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-    ]
-    assert violations == [], f"{what}: " + json.dumps(violations, indent=1, ensure_ascii=False)
+from tests.e2e.axe import assert_no_violations
 
 
 @pytest.mark.parametrize("language", ["nb", "nn"])

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from municipalities.models import Municipality
 from surveys.models import Response, Section
 from surveys.services.responses import Actor, section_submit
-from tests.conftest import SignedInClient
+from tests.support import SignedInClient
 
 # Collected before any page script runs; CDP-injected scripts are not subject to the page's CSP.
 RECORD_VIOLATIONS = """

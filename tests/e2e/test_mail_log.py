@@ -10,9 +10,8 @@ from municipalities.models import Contact, Municipality, Region, StaffProfile
 from municipalities.services import staff_user_create
 from reminders.models import Dispatch, Rule
 from reminders.services import dispatch_send, rule_fan_out, schedule_create_default
-from tests.conftest import SignedInClient
-from tests.e2e.test_accessibility import assert_no_violations
-from tests.support import FORMULA_PAYLOADS, xlsx_sheets_with_formulas, xlsx_typed_cells
+from tests.e2e.axe import assert_no_violations
+from tests.support import FORMULA_PAYLOADS, SignedInClient, xlsx_sheets_with_formulas, xlsx_typed_cells
 
 
 def test_a_regional_officer_downloads_the_mail_log_from_its_page(browser, open_round, live_server):

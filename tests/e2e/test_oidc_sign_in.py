@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 
 from accounts.models import OidcIdentity, StaffEvent
 from municipalities.models import Region, StaffProfile
-from tests.conftest import SignedInClient
-from tests.e2e.test_accessibility import assert_no_violations
+from tests.e2e.axe import assert_no_violations
 from tests.oidc_provider.flow import PASSWORD
+from tests.support import SignedInClient
 
 
 @pytest.fixture

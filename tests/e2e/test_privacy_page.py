@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.test_accessibility import assert_no_violations
+from tests.e2e.axe import assert_no_violations
 
 
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from municipalities.models import StaffProfile
 from municipalities.services import staff_user_create
-from tests.e2e.test_accessibility import assert_no_violations
+from tests.e2e.axe import assert_no_violations
 
 
 def _app_code(secret: str) -> str:

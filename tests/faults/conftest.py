@@ -3,64 +3,24 @@
 Never the machine's PostgreSQL or Redis (other test suites use them): a private
 redis-server on a free port, a private PostgreSQL cluster (initdb in a temporary folder,
 run as the postgres user when the tests run as root), a private SMTP server (aiosmtpd)
-and Celery workers and gunicorn processes started as subprocesses.
+and Celery workers and gunicorn processes started as subprocesses (the classes are in
+tests/servers.py; these fixtures start and stop them).
 """
 
-import contextlib
-import datetime
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-import zoneinfo
-from pathlib import Path
-
 import pytest
-from aiosmtpd.controller import Controller
-from django.utils import timezone
 
 from municipalities.models import Contact, Municipality
 from operations.cache import REDIS_CACHE
 from operations.outbox import BROKER
 from reminders.models import Rule
 from reminders.services import schedule_create_default
-from surveys.services.invitations import invitation_create
-from tests.support import Mailbox, Worker, demo_round_open, free_port
-
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"waited {timeout} s for {what}")
-
-
-def port_answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
+from surveys.models import Survey
+from tests.factories import QualityScaleFactory
+from tests.scenarios import analysis_questionnaire_create, answered_round_create, chief_link_create
+from tests.servers import PostgresCluster, RedisServer, SmtpServer, postgres_bin
+from tests.support import Worker, demo_round_open
 
 # --- a round --------------------------------------------------------------------------------------
-
-OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
-
-
-def next_window(moment: datetime.datetime) -> datetime.datetime:
-    """The first weekday 10:00 in Oslo after `moment`: inside the default send window."""
-    day = timezone.localtime(moment, OSLO).date() + datetime.timedelta(days=1)
-    while day.weekday() >= 5:
-        day += datetime.timedelta(days=1)
-    return datetime.datetime.combine(day, datetime.time(10), tzinfo=OSLO)
 
 
 @pytest.fixture
@@ -76,51 +36,28 @@ def round_with_contacts(registry_reloaded, transactional_db):
         ("1804", "bodo@example.org"),
     ]:
         Contact.objects.create(municipality=units[number], name=f"Leder {number}", role="chief_executive", email=email)
-    _invitation, token = invitation_create(
-        survey=survey,
-        municipality=units["4601"],
-        role="chief_executive",
-        name="Kari Leder",
-        email="kari@bergen.example",
-    )
+    _invitation, token = chief_link_create(survey)
     return survey, token
 
 
+@pytest.fixture
+def answered_round(transactional_db) -> Survey:
+    """The analysis tests' round answered by hand (tests/scenarios.py), committed for a worker."""
+    return answered_round_create(analysis_questionnaire_create(QualityScaleFactory()))
+
+
+@pytest.fixture
+def open_round(db) -> Survey:
+    return demo_round_open()
+
+
+@pytest.fixture
+def chief_token(open_round) -> str:
+    _invitation, token = chief_link_create(open_round)
+    return token
+
+
 # --- Redis ------------------------------------------------------------------------------------
-
-
-class RedisServer:
-    """A private redis-server that can be stopped and started again on the same port. It keeps
-    an append-only file, as a production broker should, so queued tasks survive a restart."""
-
-    def __init__(self, folder: Path):
-        self.folder, self.port = folder, free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> "RedisServer":
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"],
-            cwd=self.folder,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        wait_until(self._pong, timeout=20, what="the private redis-server")
-        return self
-
-    def _pong(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as connection:
-                connection.sendall(b"PING\r\n")
-                return connection.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-        wait_until(lambda: not port_answers(self.port), timeout=10, what="redis-server to stop")
 
 
 @pytest.fixture
@@ -167,32 +104,7 @@ def on_private_redis(private_redis, settings):
     BROKER.reset()
 
 
-def redis_back(server: RedisServer) -> None:
-    """Starts the stopped Redis again; this process learns it at once (no waiting out the pause)."""
-    server.start()
-    REDIS_CACHE.reset()
-    BROKER.reset()
-
-
 # --- SMTP ---------------------------------------------------------------------------------------
-
-
-class SmtpServer:
-    """aiosmtpd on a port chosen before it starts, so it can come up after an outage."""
-
-    def __init__(self):
-        self.mailbox, self.port = Mailbox(), free_port()
-        self.controller: Controller | None = None
-
-    def start(self) -> Mailbox:
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-        return self.mailbox
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture
@@ -203,26 +115,6 @@ def smtp():
 
 
 # --- a Celery worker ------------------------------------------------------------------------------
-
-
-def worker_env(*, redis_url: str, smtp_port: int, **extra) -> dict[str, str]:
-    """A worker on the test database, the private Redis and the private SMTP server."""
-    from django.db import connection
-
-    database = connection.settings_dict
-    env = {k: v for k, v in os.environ.items() if k not in {"CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"}}
-    return {
-        **env,
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-        "REDIS_URL": redis_url,
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_port),
-        "REMINDERS_RETRY_SECONDS": "1",
-        **extra,
-    }
 
 
 @pytest.fixture
@@ -243,57 +135,9 @@ def workers():
 # --- PostgreSQL -----------------------------------------------------------------------------------
 
 
-def _postgres_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
-    return found[-1].parent if found else None
-
-
-class PostgresCluster:
-    """A private PostgreSQL cluster in a temporary folder: trust authentication, a free port,
-    no fsync. initdb refuses to run as root, so as root everything runs as the postgres user."""
-
-    def __init__(self, bin_dir: Path):
-        self.bin_dir, self.port = bin_dir, free_port()
-        self.folder = Path(tempfile.mkdtemp(prefix="faults-pg-"))
-        self.data = self.folder / "data"
-        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.as_owner:
-            shutil.chown(self.folder, "postgres", "postgres")
-
-    def _run(self, *args: str, timeout: float = 60) -> None:
-        subprocess.run([*self.as_owner, *args], check=True, capture_output=True, timeout=timeout)
-
-    def init(self) -> "PostgresCluster":
-        self._run(str(self.bin_dir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
-        return self.start()
-
-    def _ctl(self, *args: str) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(
-            str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"), "-w",
-            "-o", options, *args,
-        )  # fmt: skip
-
-    def start(self) -> "PostgresCluster":
-        self._ctl("start")
-        return self
-
-    def stop(self) -> None:
-        """A fast shutdown, as `pg_ctl restart -m fast` does first: open transactions are rolled back."""
-        self._ctl("-m", "fast", "stop")
-
-    def url(self, database: str) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
-
-    def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self._ctl("-m", "immediate", "stop")
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
 @pytest.fixture
 def private_postgres():
-    bin_dir = _postgres_bin()
+    bin_dir = postgres_bin()
     if bin_dir is None:
         pytest.fail("needs PostgreSQL's server binaries (Debian: apt-get install postgresql)")
     cluster = PostgresCluster(bin_dir).init()

@@ -22,9 +22,8 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tests.faults.conftest import ROOT, free_port, wait_until
-from tests.operations.conftest import production_env
-from tests.operations.test_deployment import Client, Process, collected_static, procfile  # noqa: F401
+from tests.servers import HttpClient, Process, procfile, production_env
+from tests.support import ROOT, free_port, wait_until
 
 pytestmark = pytest.mark.faults
 
@@ -39,7 +38,7 @@ class Respondent:
 
     number: str
     token: str
-    client: Client
+    client: HttpClient
     form_token: str = ""
     version: int = 0
     saved: list[tuple[str, int, float]] = field(default_factory=list)  # (text, version, when)
@@ -105,7 +104,7 @@ def test_a_postgresql_restart_under_load_gives_clean_503s_recovers_and_loses_no_
     db,
     private_postgres,
     private_redis,
-    collected_static,  # noqa: F811
+    collected_static,
     tmp_path,
 ):
     # given a private cluster holding the platform's database and an open round with four links
@@ -137,7 +136,7 @@ def test_a_postgresql_restart_under_load_gives_clean_503s_recovers_and_loses_no_
     web = Process("web", procfile()["web"], env, tmp_path / "web.log")
     try:
         wait_until(lambda: _healthy(port, web), timeout=60, what="gunicorn")
-        respondents = [Respondent(number, tokens[number], Client(port, {})) for number in UNITS]
+        respondents = [Respondent(number, tokens[number], HttpClient(port, {})) for number in UNITS]
         stop = threading.Event()
         threads = [threading.Thread(target=r.run, args=(stop,), daemon=True) for r in respondents]
         for thread in threads:
@@ -200,7 +199,7 @@ def test_a_postgresql_restart_under_load_gives_clean_503s_recovers_and_loses_no_
 def _healthy(port: int, web: Process) -> bool:
     assert web.process.poll() is None, web.output()
     try:
-        response, _body = Client(port, {}).call("/health/", https=False)
+        response, _body = HttpClient(port, {}).call("/health/", https=False)
     except OSError:
         return False
     return response.status == 200

@@ -20,8 +20,9 @@ from operations.tasks import outbox_resend_task
 from reminders.models import Dispatch
 from reminders.tasks import reminders_dispatch_due_task
 from surveys.models import Answer, SectionProgress
-from tests.faults.conftest import next_window, redis_back, wait_until, worker_env
-from tests.operations.conftest import chief_token, open_round  # noqa: F401
+from tests.scenarios import next_window
+from tests.servers import redis_back, worker_env
+from tests.support import wait_until
 
 pytestmark = pytest.mark.faults
 
@@ -122,7 +123,7 @@ def test_with_redis_stopped_answers_save_and_messages_wait_then_go_out_once(
 
 
 def test_a_hung_redis_costs_a_request_a_bounded_wait_once(
-    chief_token,  # noqa: F811
+    chief_token,
     on_private_redis,
     client,
     django_capture_on_commit_callbacks,

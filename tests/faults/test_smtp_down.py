@@ -14,7 +14,9 @@ from django.utils.formats import date_format
 
 from reminders.models import Dispatch
 from reminders.tasks import reminders_dispatch_due_task
-from tests.faults.conftest import next_window, wait_until, worker_env
+from tests.scenarios import next_window
+from tests.servers import worker_env
+from tests.support import wait_until
 
 pytestmark = pytest.mark.faults
 

@@ -22,8 +22,8 @@ from surveys.analytics.jobs import JOB_STALE_AFTER
 from surveys.analytics.services import analysis_report_request
 from surveys.analytics.tasks import analysis_jobs_resume_task, analysis_report_build_task
 from surveys.models.analytics import AnalysisReport
-from tests.analytics.conftest import answered_round, profiles_2026, quality_scale, questionnaire  # noqa: F401
-from tests.faults.conftest import free_port, wait_until, worker_env
+from tests.servers import worker_env
+from tests.support import free_port, wait_until
 
 pytestmark = pytest.mark.faults
 
@@ -43,7 +43,7 @@ def _test_database() -> psycopg.Connection:
 def test_a_report_build_cut_off_by_a_killed_worker_completes_once_after_a_restart(
     registry_reloaded,
     transactional_db,
-    answered_round,  # noqa: F811
+    answered_round,
     on_private_redis,
     workers,
 ):

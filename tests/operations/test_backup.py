@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tarfile
 from contextlib import closing
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,9 +19,9 @@ from django.db import connection
 
 from operations.backup import Manifest
 from surveys.models.analytics import AnalysisExport, AnalysisReport
-from tests.privacy.conftest import round_with_people_create
+from tests.scenarios import round_with_people_create
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 COMPARED_TABLES = [
     "surveys_survey",
     "surveys_response",

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from config.celery import app
 from operations import health
-from tests.operations.conftest import ROOT
+from tests.support import ROOT
 
 CLOSED_PORT = "redis://127.0.0.1:6399/0"  # nothing listens here
 

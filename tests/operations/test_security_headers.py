@@ -7,7 +7,7 @@ from django.urls import reverse
 from municipalities.models import Municipality
 from surveys.models import Response, Section
 from surveys.services.responses import Actor, section_submit
-from tests.operations.conftest import manage, production_env
+from tests.servers import manage, production_env
 
 CSP = {
     "default-src": "'self'",

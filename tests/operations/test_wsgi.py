@@ -4,7 +4,8 @@ import json
 import subprocess
 import sys
 
-from tests.operations.conftest import ROOT, production_env
+from tests.servers import production_env
+from tests.support import ROOT
 
 PROBE = """
 import gc, json, sys

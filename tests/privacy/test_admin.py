@@ -13,7 +13,7 @@ from privacy.models import PersonalDataLog
 from reminders.services import chase_entry_create
 from surveys.models import AnswerChange
 from surveys.services.rounds import survey_archive, survey_close
-from tests.privacy.conftest import KARI, OLA, SIRI
+from tests.scenarios import KARI, OLA, SIRI
 from tests.support import FORMULA_PAYLOADS, assert_payloads_are_text, xlsx_sheets_with_formulas, xlsx_typed_cells
 
 CONTACTS = reverse("admin:municipalities_contact_changelist")

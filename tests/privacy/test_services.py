@@ -30,7 +30,8 @@ from reminders.services import dispatch_send
 from surveys.models import Answer, AnswerChange, Invitation, SectionProgress
 from surveys.services.responses import Actor
 from surveys.services.rounds import survey_archive, survey_close
-from tests.privacy.conftest import KARI, OLA, PER, SIRI, answer, rows_mentioning
+from tests.scenarios import KARI, OLA, PER, SIRI, answer
+from tests.support import rows_mentioning
 
 TESTER = Doer(name="test")
 

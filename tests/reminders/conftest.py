@@ -1,45 +1,22 @@
-"""A round on the demo questionnaire with a few contacts, a real SMTP server (aiosmtpd)
+"""A round on the demo questionnaire (tests/scenarios.py: field_round_open, and the steps `at`,
+`start_answering`, `submit`) with a few contacts, a real SMTP server (aiosmtpd)
 and a real Celery worker on the test database and Redis."""
 
-import datetime
 import os
-import zoneinfo
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from municipalities.models import Contact, Municipality
-from reminders.models import Rule
 from reminders.services import schedule_create_default
-from surveys.demo_questionnaire import demo_questionnaire_create
-from surveys.models import Section, Survey
-from surveys.services.questionnaires import questionnaire_load
-from surveys.services.responses import Actor, answer_save, response_get_or_create, section_submit
-from surveys.services.rounds import survey_open
-from tests.support import Mailbox, Worker, free_port, shared_database_url
-
-OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
-# A Monday morning: the field period runs 52 days, so opening + 14 days and closing - 3 days are Mondays too.
-OPENS = datetime.datetime(2027, 3, 1, 9, 0, tzinfo=OSLO)
-CLOSES = OPENS + datetime.timedelta(days=52)
-
-
-def at(days: float, hour: int = 10) -> datetime.datetime:
-    """A moment `days` after the round opened, at `hour` o'clock in Oslo."""
-    day = (OPENS + datetime.timedelta(days=days)).date()
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=OSLO)
+from surveys.models import Survey
+from tests.scenarios import field_round_open
+from tests.servers import SmtpServer
+from tests.support import Worker, shared_database_url
 
 
 @pytest.fixture
 def field_round(db) -> Survey:
-    survey = Survey.objects.create(
-        year=2027,
-        title="Kommuneundersøkelsen 2027",
-        questionnaire=demo_questionnaire_create(year=2027),
-        opens_at=OPENS,
-        closes_at=CLOSES,
-    )
-    return survey_open(survey=survey)
+    return field_round_open()
 
 
 @pytest.fixture
@@ -83,60 +60,14 @@ def three_rules(field_round) -> Survey:
     return field_round
 
 
-def chief_section(survey: Survey) -> Section:
-    return Section.objects.get(questionnaire=survey.questionnaire, code="settlement")
-
-
-def start_answering(survey: Survey, unit: Municipality) -> None:
-    """Someone answers one question of the chief's section: the unit has started."""
-    questionnaire = questionnaire_load(survey.questionnaire_id)
-    section = next(s for s in questionnaire.sections.all() if s.code == "settlement")
-    item = next(i for i in section.items.all() if i.question.code == "Q04")
-    answer_save(
-        response=response_get_or_create(survey=survey, municipality=unit),
-        section=section,
-        question=item.question,
-        value="yes",
-        comment="",
-        expected_version=0,
-        actor=Actor(name="Test"),
-    )
-
-
-def submit(survey: Survey, unit: Municipality) -> None:
-    section_submit(
-        response=response_get_or_create(survey=survey, municipality=unit),
-        section=chief_section(survey),
-        actor=Actor(name="Test"),
-    )
-
-
-@pytest.fixture
-def eager_celery():
-    """Tasks run in the calling process: the unit tests' stand-in for a worker (the worker
-    tests run a real one)."""
-    from config.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
-def rule_named(survey: Survey, name: str) -> Rule:
-    return Rule.objects.get(schedule__survey=survey, name=name)
-
-
 # --- a real SMTP server -----------------------------------------------------------------------
 
 
 @pytest.fixture
 def smtp_server():
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    mailbox.port = controller.port
-    yield mailbox
-    controller.stop()
+    server = SmtpServer()
+    yield server.start()
+    server.stop()
 
 
 # --- a real Celery worker ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from reminders.models import Dispatch
 from reminders.services import dispatches_enqueue, reminders_fan_out_due
 from reminders.tasks import dispatch_send_task, reminders_dispatch_due_task
-from tests.reminders.conftest import CLOSES, at, start_answering, submit
+from tests.scenarios import CLOSES, at, start_answering, submit
 from tests.support import Worker, wait_until
 
 

@@ -17,7 +17,7 @@ from reminders.models import ChaseEntry, Dispatch, Rule
 from reminders.selectors import chase_board
 from reminders.services import chase_entry_create, dispatch_send, reminders_fan_out_due, schedule_create_default
 from surveys.models import SectionProgress
-from tests.reminders.conftest import at, start_answering, submit
+from tests.scenarios import at, start_answering, submit
 from tests.support import FORMULA_PAYLOADS, assert_payloads_are_text, xlsx_typed_cells
 
 

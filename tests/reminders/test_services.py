@@ -23,7 +23,7 @@ from reminders.services import (
 )
 from surveys.link_rule import token_hash
 from surveys.models import Invitation
-from tests.reminders.conftest import CLOSES, OPENS, at, rule_named, start_answering, submit
+from tests.scenarios import CLOSES, OPENS, at, rule_named, start_answering, submit
 
 
 def _send_all(ids):

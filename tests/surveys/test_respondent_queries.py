@@ -16,7 +16,7 @@ from surveys.models import Item, Question, Questionnaire, Response, Section, Sec
 from surveys.respondent.plan import plan_get
 from surveys.services.invitations import invitation_create
 from surveys.services.rounds import survey_open
-from tests.surveys.conftest import make_question
+from tests.factories import QuestionFactory
 
 
 def _round_with(questions: int, quality_scale):
@@ -34,7 +34,7 @@ def _round_with(questions: int, quality_scale):
             extra["scale"] = quality_scale
         if kind == "matrix":
             extra["rows"] = [f"r{row}" for row in range(8)]
-        question = make_question(f"N{questions}_{number}", kind, **extra)
+        question = QuestionFactory(code=f"N{questions}_{number}", type=kind, **extra)
         Item.objects.create(questionnaire=questionnaire, section=section, position=number + 1, question=question)
     now = timezone.now()
     survey = Survey.objects.create(

@@ -14,7 +14,7 @@ from surveys.models import Answer, AnswerChange, Invitation, Item, Response, Sec
 from surveys.respondent.views import INVALID_LINK_MESSAGES
 from surveys.services.invitations import delegation_create, invitation_create, invitation_revoke
 from surveys.services.rounds import survey_close, survey_open
-from tests.surveys.conftest import make_question
+from tests.factories import QuestionFactory
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def units(db):
 def comment_question(draft_round):
     """A long-text question with a comment box in the chief's section, added before the round opens."""
     chief = draft_round.questionnaire.sections.get(code="chief")
-    question = make_question("T1", "long_text", has_comment=True)
+    question = QuestionFactory(code="T1", type="long_text", has_comment=True)
     Item.objects.create(questionnaire=draft_round.questionnaire, section=chief, position=6, question=question)
     return question
 

@@ -16,7 +16,7 @@ from surveys.models import Question, Survey
 from surveys.respondent.plan import form_cache_key, plan_get, section_items_get
 from surveys.services.questionnaires import NOT_RELEVANT
 from surveys.services.rounds import survey_open
-from tests.surveys.conftest import make_question
+from tests.factories import QuestionFactory
 
 ODD_TEXTS = ['<script>alert("x")</script>', "Bolig & arbeid", "  ", " spaces around ", "</textarea><b>", "0", "æøå"]
 
@@ -60,7 +60,7 @@ def demo_round(db):
     questionnaire = demo_questionnaire_create(year=2031)
     # one more question of every kind the demo lacks, with a comment box
     section = questionnaire.sections.get(code="directorate")
-    extra = make_question("X_TEXT", "short_text", has_comment=True)
+    extra = QuestionFactory(code="X_TEXT", type="short_text", has_comment=True)
     section.items.create(questionnaire=questionnaire, position=99, question=extra)
     survey = Survey.objects.create(
         year=2031,
