@@ -151,10 +151,13 @@ def _rows_with_numbers(
                 _("The column %(column)s is there twice.") % {"column": column}, sheet=title, row=1, column=column
             )
         seen.add(column.lower())
-    records = []
+    # One record per row from row 2, empty ones too, as pyxform's own reader gives them: the row
+    # numbers in pyxform's messages are positions in this list.
+    records: list[dict] = []
     for number, cells in rows:
         record = {column: value for column, value in zip(header, cells, strict=False) if column and value}
         if record:
+            records.extend({} for _gap in range(number - 2 - len(records)))
             record[ROW_COLUMN] = str(number)
             records.append(record)
     return [*[column for column in header if column], ROW_COLUMN], records

@@ -347,3 +347,18 @@ def test_the_result_page_is_norwegian_and_names_a_language_once(client, survey_a
     lines = re.findall(r"<li>(.*?)</li>", page.content.decode(), re.S)
     [swedish] = [line for line in lines if "Svenska" in line]
     assert swedish.startswith("survey, rad 1, kolonne label::Svenska")
+
+
+def test_an_error_pyxform_finds_names_the_row_of_the_workbook_past_empty_rows(db):
+    # given: two empty rows above a select whose list is missing
+    survey = [["type", "name", "label"], [None, None, None], [None, None, None], ["select_one nowhere", "q", "Q"]]
+    choices = [["list_name", "name", "label"], ["other", "a", "A"]]
+
+    with pytest.raises(XLSFormImportError) as error:
+        questionnaire_import_xlsform(
+            content=xlsx_bytes({"survey": survey, "choices": choices}),
+            questionnaire=Questionnaire.objects.create(title="x", year=2046),
+        )
+
+    [note] = error.value.errors
+    assert (note.sheet, note.row) == ("survey", 4) and "nowhere" in note.reason
