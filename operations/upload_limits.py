@@ -175,7 +175,7 @@ def _read_sheet(title: str, sheet, limits: UploadLimits) -> Sheet:
             while values and values[-1] in (None, ""):
                 values.pop()
             if number > last_row and (values or not limits.empty_rows_end):
-                raise _too_many_rows(title, number, limits)
+                raise upload_too_many_rows(title, number, limits)
             if not values:
                 empty_run += 1
                 if limits.empty_rows_end and empty_run >= limits.empty_rows_end:
@@ -215,7 +215,7 @@ def upload_read_csv(*, content: bytes, limits: UploadLimits) -> Sheet:
     try:
         for number, cells in enumerate(reader, start=1):
             if number > last_row:
-                raise _too_many_rows(None, number, limits)
+                raise upload_too_many_rows(None, number, limits)
             if len(cells) > MAX_COLUMNS and any(cells[MAX_COLUMNS:]):
                 raise _too_many_columns(None, number)
             values = cells[:MAX_COLUMNS]
@@ -244,7 +244,8 @@ def _check_text(values: list, sheet: str | None, row: int, header: list) -> None
             )
 
 
-def _too_many_rows(sheet: str | None, row: int, limits: UploadLimits) -> UploadRefused:
+def upload_too_many_rows(sheet: str | None, row: int, limits: UploadLimits) -> UploadRefused:
+    """The refusal of a sheet with a value beyond the row cap (readers outside this module too)."""
     return UploadRefused(
         _("More than %(max)s rows under the header; upload at most %(max)s at a time.") % {"max": limits.max_rows},
         sheet=sheet,

@@ -25,7 +25,13 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import DefinitionData, xls_to_dict, xlsx_value_to_str
 
-from operations.upload_limits import UploadRefused, upload_check_size, upload_limits_for_xlsform, upload_read_xlsx
+from operations.upload_limits import (
+    UploadRefused,
+    upload_check_size,
+    upload_limits_for_xlsform,
+    upload_read_xlsx,
+    upload_too_many_rows,
+)
 from surveys.xlsform.report import RowNote, XLSFormImportError
 
 SHEETS = ["survey", "choices", "settings", "external_choices"]
@@ -125,12 +131,7 @@ def _read_xls(content: bytes, limits) -> dict[str, tuple[list[str], list[dict]]]
         header = [str(key) for key in (book.get(f"{title}_header") or [{}])[0]]
         rows = book[title]
         if len(rows) > limits.max_rows:
-            raise UploadRefused(
-                _("More than %(max)s rows under the header; upload at most %(max)s at a time.")
-                % {"max": limits.max_rows},
-                sheet=title,
-                row=limits.max_rows + 2,
-            )
+            raise upload_too_many_rows(title, limits.max_rows + 2, limits)
         numbered = [
             (number, [str(row.get(column) or "") for column in header]) for number, row in enumerate(rows, start=2)
         ]
