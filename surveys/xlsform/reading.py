@@ -21,9 +21,6 @@ import io
 import re
 
 from django.utils.translation import gettext as _
-from pyxform.errors import PyXFormError
-from pyxform.xls2json import workbook_to_json
-from pyxform.xls2json_backends import DefinitionData, xls_to_dict, xlsx_value_to_str
 
 from operations.upload_limits import (
     UploadRefused,
@@ -47,6 +44,11 @@ XLS_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 def xlsform_read(content: bytes) -> dict:
     """The form as pyxform's JSON (its `workbook_to_json`), each element and choice with its
     `x_row`; refused with sheet, row and column where the workbook or pyxform says where."""
+    # pyxform takes most of a second to import: loaded when a form is read, not when the admin is.
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json import workbook_to_json
+    from pyxform.xls2json_backends import DefinitionData
+
     limits = upload_limits_for_xlsform()
     try:
         if content.startswith(XLS_SIGNATURE):
@@ -97,6 +99,8 @@ def _pyxform_note(message: str) -> RowNote:
 
 
 def _cell_text(value) -> str:
+    from pyxform.xls2json_backends import xlsx_value_to_str
+
     if value is None:
         return ""
     text = xlsx_value_to_str(value)
@@ -119,6 +123,8 @@ def _read_xlsx(content: bytes, limits) -> dict[str, tuple[list[str], list[dict]]
 
 
 def _read_xls(content: bytes, limits) -> dict[str, tuple[list[str], list[dict]]]:
+    from pyxform.xls2json_backends import xls_to_dict
+
     upload_check_size(size=len(content), limits=limits)
     try:
         book = xls_to_dict(io.BytesIO(content))
