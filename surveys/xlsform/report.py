@@ -38,12 +38,13 @@ class ImportReport:
     notes: list[RowNote] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)
 
+    noted: set = field(default_factory=set, repr=False, compare=False)
+
     def note(self, note: RowNote) -> None:
         """A note once: a language or a column noted on every row it appears in would bury the rest."""
-        if all(
-            (n.sheet, n.row, n.name, n.reason, n.column) != (note.sheet, note.row, note.name, note.reason, note.column)
-            for n in self.notes
-        ):
+        key = (note.sheet, note.row, note.name, note.reason, note.column)
+        if key not in self.noted:
+            self.noted.add(key)
             self.notes.append(note)
 
 
