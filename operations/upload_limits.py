@@ -13,8 +13,10 @@ parser's exception reaches the user as a server error:
 - `UPLOAD_MAX_ROWS` (5,000: the registry has about 450 units with a few contacts each) and
   `UPLOAD_MAX_XLSFORM_ROWS` (1,000 per sheet: a questionnaire has a few hundred): a sheet may
   not reach beyond that row under its header, empty rows included, so reading stops at the first
-  row too many. A sheet's own dimension is not believed (it may claim 1,048,576 rows by 16,384
-  columns); openpyxl streams the rows that are there (`read_only`).
+  row too many. An XLSForm's data ends at a run of 60 empty rows, as in pyxform, so a sheet
+  formatted down to row 1,048,576 is read to its last value. A sheet's own dimension is not
+  believed (it may claim 1,048,576 rows by 16,384 columns); openpyxl streams the rows that are
+  there (`read_only`).
 - `MAX_COLUMNS`: a value beyond the 200th column is refused; cells further right are not read.
 
 An .xlsx whose XML has a document type declaration (DTD) is refused before it is parsed: a
@@ -36,6 +38,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 MAX_COLUMNS = 200
+XLSFORM_EMPTY_ROWS_END = 60
 ERRORS_SHOWN = 50
 DOCTYPE_MARKS = tuple("<!DOCTYPE".encode(encoding) for encoding in ("ascii", "utf-16-le", "utf-16-be"))
 
@@ -45,6 +48,10 @@ class UploadLimits:
     max_bytes: int
     max_expanded_bytes: int
     max_rows: int
+    # A run of this many empty rows ends the sheet's data (None: every row is read up to the cap).
+    # XLSForm readers agree on 60 (pyxform's get_excel_rows); a sheet formatted to its last row
+    # (1,048,576) is then read to its data, not refused or read for half a minute.
+    empty_rows_end: int | None = None
 
 
 def upload_limits_for_tables() -> UploadLimits:
@@ -54,7 +61,12 @@ def upload_limits_for_tables() -> UploadLimits:
 
 def upload_limits_for_xlsform() -> UploadLimits:
     """The caps of a questionnaire in XLSForm, per sheet."""
-    return UploadLimits(settings.UPLOAD_MAX_BYTES, settings.UPLOAD_MAX_EXPANDED_BYTES, settings.UPLOAD_MAX_XLSFORM_ROWS)
+    return UploadLimits(
+        settings.UPLOAD_MAX_BYTES,
+        settings.UPLOAD_MAX_EXPANDED_BYTES,
+        settings.UPLOAD_MAX_XLSFORM_ROWS,
+        empty_rows_end=XLSFORM_EMPTY_ROWS_END,
+    )
 
 
 class UploadRefused(Exception):
@@ -153,19 +165,23 @@ def _read_sheet(title: str, sheet, limits: UploadLimits) -> Sheet:
     last_row = limits.max_rows + 1
     rows: list[tuple[int, list]] = []
     header: list = []
-    number = 0
+    number = empty_run = 0
     try:
         for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1):
-            if number > last_row:
-                raise _too_many_rows(title, number, limits)
             values = list(cells)
             if len(values) > MAX_COLUMNS and values[MAX_COLUMNS] not in (None, ""):
                 raise _too_many_columns(title, number)
             del values[MAX_COLUMNS:]
             while values and values[-1] in (None, ""):
                 values.pop()
+            if number > last_row and (values or not limits.empty_rows_end):
+                raise upload_too_many_rows(title, number, limits)
             if not values:
+                empty_run += 1
+                if limits.empty_rows_end and empty_run >= limits.empty_rows_end:
+                    break
                 continue
+            empty_run = 0
             _check_text(values, title, number, header)
             rows.append((number, values))
             if not header:
@@ -199,7 +215,7 @@ def upload_read_csv(*, content: bytes, limits: UploadLimits) -> Sheet:
     try:
         for number, cells in enumerate(reader, start=1):
             if number > last_row:
-                raise _too_many_rows(None, number, limits)
+                raise upload_too_many_rows(None, number, limits)
             if len(cells) > MAX_COLUMNS and any(cells[MAX_COLUMNS:]):
                 raise _too_many_columns(None, number)
             values = cells[:MAX_COLUMNS]
@@ -228,7 +244,8 @@ def _check_text(values: list, sheet: str | None, row: int, header: list) -> None
             )
 
 
-def _too_many_rows(sheet: str | None, row: int, limits: UploadLimits) -> UploadRefused:
+def upload_too_many_rows(sheet: str | None, row: int, limits: UploadLimits) -> UploadRefused:
+    """The refusal of a sheet with a value beyond the row cap (readers outside this module too)."""
     return UploadRefused(
         _("More than %(max)s rows under the header; upload at most %(max)s at a time.") % {"max": limits.max_rows},
         sheet=sheet,

@@ -436,12 +436,12 @@ class QuestionnaireAdmin(admin.ModelAdmin):
 
 
 class XLSFormUploadForm(forms.Form):
-    file = forms.FileField(label=_("XLSForm (.xlsx)"))
+    file = forms.FileField(label=_("XLSForm (.xlsx or .xls)"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("Upload an .xlsx file."), code="wrong_type")
+        if not upload.name.lower().endswith((".xlsx", ".xls")):
+            raise forms.ValidationError(_("Upload an .xlsx or .xls file."), code="wrong_type")
         try:
             upload_check_size(size=upload.size, limits=upload_limits_for_xlsform())
         except UploadRefused as refused:

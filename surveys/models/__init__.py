@@ -14,6 +14,7 @@ from surveys.models.analytics import (
 from surveys.models.bank import (
     CODE_PATTERN,
     NOT_RELEVANT,
+    OPTION_CODE_PATTERN,
     MatrixItem,
     Question,
     QuestionOption,
@@ -29,6 +30,7 @@ from surveys.texts import text_in_language
 
 __all__ = [
     "CODE_PATTERN",
+    "OPTION_CODE_PATTERN",
     "FROZEN_MESSAGE",
     "NOT_RELEVANT",
     "AnalysisBand",

@@ -22,6 +22,14 @@ code_validator = RegexValidator(
     _("Use letters, digits and underscores, starting with a letter (at most 40 characters)."),
     code="invalid_code",
 )
+# An option's code is the value stored for the answer, and codes are text: `1`, `2`, `99` are the
+# SPSS habit of past years' data and of forms written elsewhere, kept as they are.
+OPTION_CODE_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,40}$")
+option_code_validator = RegexValidator(
+    OPTION_CODE_PATTERN,
+    _("Use letters, digits and underscores (at most 40 characters)."),
+    code="invalid_code",
+)
 
 
 class TranslatedTextMixin(models.Model):
@@ -227,7 +235,7 @@ class _FrozenWithQuestion(FrozenModel):
 
 class QuestionOption(_FrozenWithQuestion, TranslatedTextMixin, TimestampedModel):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options", verbose_name=_("question"))
-    code = models.CharField(_("code"), max_length=40, validators=[code_validator])
+    code = models.CharField(_("code"), max_length=40, validators=[option_code_validator])
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     objects = ChildOfQuestionQuerySet.as_manager()
