@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from municipalities.models import StaffProfile
 from municipalities.services import staff_user_create
 from surveys.models import Questionnaire
-from tests.conftest import SignedInClient
-from tests.e2e.test_accessibility import assert_no_violations
+from tests.e2e.axe import assert_no_violations
+from tests.support import SignedInClient
 
 FORM = Path(__file__).resolve().parents[1] / "surveys" / "xlsforms" / "no-samtykke-og-takk.xlsx"
 
