@@ -107,7 +107,7 @@ class ScaleAdmin(admin.ModelAdmin):
 class OptionInline(FrozenInlineMixin, admin.TabularInline):
     model = QuestionOption
     extra = 0
-    fields = ["position", "code", "label_nb", "label_nn", "label_en"]
+    fields = ["position", "code", "label_nb", "label_nn", "label_en", "is_exclusive"]
 
 
 class MatrixItemInline(FrozenInlineMixin, admin.TabularInline):

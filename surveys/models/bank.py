@@ -212,6 +212,12 @@ class Question(FrozenModel, TimestampedModel):
     def has_options(self) -> bool:
         return self.type in (self.Type.SINGLE_CHOICE, self.Type.MULTIPLE_CHOICE)
 
+    def exclusive_codes(self) -> frozenset[str]:
+        """The answer codes that may only be chosen alone (multiple choice): the exclusive options."""
+        if self.type != self.Type.MULTIPLE_CHOICE:
+            return frozenset()
+        return frozenset(option.code for option in self.options.all() if option.is_exclusive)
+
 
 class _FrozenWithQuestion(FrozenModel):
     """Options and matrix items change only while their question is not frozen."""
@@ -229,6 +235,11 @@ class QuestionOption(_FrozenWithQuestion, TranslatedTextMixin, TimestampedModel)
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options", verbose_name=_("question"))
     code = models.CharField(_("code"), max_length=40, validators=[code_validator])
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_exclusive = models.BooleanField(
+        _("exclusive"),
+        default=False,
+        help_text=_("Chosen only alone, e.g. “None of these”: ticking it clears the other options."),
+    )
 
     objects = ChildOfQuestionQuerySet.as_manager()
 
@@ -243,6 +254,11 @@ class QuestionOption(_FrozenWithQuestion, TranslatedTextMixin, TimestampedModel)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.label_nb}"
+
+    def clean(self):
+        if self.is_exclusive and self.question_id and self.question.type != Question.Type.MULTIPLE_CHOICE:
+            message = _("Only the options of a multiple-choice question can be exclusive.")
+            raise ValidationError({"is_exclusive": message})
 
 
 class MatrixItem(_FrozenWithQuestion, TranslatedTextMixin, TimestampedModel):

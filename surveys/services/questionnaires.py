@@ -369,6 +369,7 @@ def question_new_version(*, question: Question, changes: dict[str, object], code
             question=new,
             code=o.code,
             position=o.position,
+            is_exclusive=o.is_exclusive,
             label_nb=o.label_nb,
             label_nn=o.label_nn,
             label_en=o.label_en,
