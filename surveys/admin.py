@@ -129,7 +129,17 @@ class QuestionAdmin(admin.ModelAdmin):
         (_("Texts"), {"fields": ["text_nb", "text_nn", "text_en", "help_nb", "help_nn", "help_en"]}),
         (
             _("Answer"),
-            {"fields": ["scale", "offers_not_relevant", "max_choices", "min_value", "max_value", "has_comment"]},
+            {
+                "fields": [
+                    "scale",
+                    "offers_not_relevant",
+                    "offers_dont_know",
+                    "max_choices",
+                    "min_value",
+                    "max_value",
+                    "has_comment",
+                ]
+            },
         ),
     ]
 

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import NOT_RELEVANT, Item, Question
+from surveys.models import DONT_KNOW, NOT_RELEVANT, Item, Question
 
 ERROR_TOO_MANY = _("Choose at most %(max)s.")
 ERROR_EXCLUSIVE = _("“%(option)s” cannot be chosen together with other answers.")
@@ -58,11 +58,20 @@ def exclusive_conflict(question: Question, codes: list[str]) -> str | None:
     return next((code for code in codes if code in exclusive), None)
 
 
+def _with_dont_know(question: Question, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The choices, and "don't know" last when the question offers it."""
+    return [*choices, (DONT_KNOW, _("Don't know"))] if question.offers_dont_know else choices
+
+
 def _scale_choices(question: Question, language: str) -> list[tuple[str, str]]:
     choices = [(point.code, point.label(language)) for point in question.scale.points.all()]
     if question.offers_not_relevant:
         choices.append((NOT_RELEVANT, _("Not relevant")))
-    return choices
+    return _with_dont_know(question, choices)
+
+
+def _option_choices(question: Question, language: str) -> list[tuple[str, str]]:
+    return _with_dont_know(question, [(option.code, option.label(language)) for option in question.options.all()])
 
 
 def question_field(question: Question, language: str) -> forms.Field:
@@ -70,10 +79,9 @@ def question_field(question: Question, language: str) -> forms.Field:
     common = {"label": question.text(language), "help_text": question.help(language), "required": False}
     kind = question.type
     if kind == Question.Type.SINGLE_CHOICE:
-        choices = [(option.code, option.label(language)) for option in question.options.all()]
-        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+        return forms.ChoiceField(choices=_option_choices(question, language), widget=forms.RadioSelect, **common)
     if kind == Question.Type.MULTIPLE_CHOICE:
-        choices = [(option.code, option.label(language)) for option in question.options.all()]
+        choices = _option_choices(question, language)
         widget = ExclusiveMarkingCheckboxes(exclusive=question.exclusive_codes())
         return DistinctChoicesField(choices=choices, widget=widget, **common)
     if kind == Question.Type.YES_NO:

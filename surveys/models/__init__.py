@@ -13,6 +13,7 @@ from surveys.models.analytics import (
 )
 from surveys.models.bank import (
     CODE_PATTERN,
+    DONT_KNOW,
     NOT_RELEVANT,
     MatrixItem,
     Question,
@@ -30,6 +31,7 @@ from surveys.texts import text_in_language
 __all__ = [
     "CODE_PATTERN",
     "FROZEN_MESSAGE",
+    "DONT_KNOW",
     "NOT_RELEVANT",
     "AnalysisBand",
     "AnalysisExport",

@@ -24,6 +24,7 @@ from surveys.conditions import (
     condition_references,
 )
 from surveys.models import (
+    DONT_KNOW,
     NOT_RELEVANT,
     Item,
     MatrixItem,
@@ -46,6 +47,10 @@ class Problem:
     message: str
 
 
+def _dont_know(question: Question) -> frozenset[str]:
+    return frozenset([DONT_KNOW]) if question.offers_dont_know else frozenset()
+
+
 def question_references(question: Question) -> dict[str, Reference]:
     """The names a question contributes to conditions, with their types.
     Expects options, matrix items and scale points prefetched."""
@@ -59,12 +64,13 @@ def question_references(question: Question) -> dict[str, Reference]:
     if kind == Question.Type.YES_NO:
         return {question.code: Reference("choice", options=frozenset(YES_NO_CODES))}
     if kind in (Question.Type.SINGLE_CHOICE, Question.Type.MULTIPLE_CHOICE):
-        codes = frozenset(option.code for option in question.options.all())
+        codes = frozenset(option.code for option in question.options.all()) | _dont_know(question)
         value_type = "choice" if kind == Question.Type.SINGLE_CHOICE else "multichoice"
         return {question.code: Reference(value_type, options=codes)}
     points = {point.code for point in question.scale.points.all()}
     if question.offers_not_relevant:
         points.add(NOT_RELEVANT)
+    points |= _dont_know(question)
     if kind == Question.Type.SCALE:
         return {question.code: Reference("choice", options=frozenset(points))}
     return {
@@ -91,9 +97,9 @@ def questionnaire_items_in_order(questionnaire: Questionnaire) -> list[Item]:
 
 
 def questionnaire_problems(questionnaire: Questionnaire) -> list[Problem]:
-    """Every reason the questionnaire cannot be opened: no sections, a code that
-    clashes with a profile variable, or a condition that does not check (unknown
-    code, later question, type mismatch, syntax), each with its position."""
+    """Every reason the questionnaire cannot be opened: no sections, a section for a role the
+    questionnaire does not define, a code that clashes with a profile variable, or a condition
+    that does not check (unknown code, later question, type mismatch, syntax), each with its position."""
     questionnaire = questionnaire_load(questionnaire.pk)
     sections = list(questionnaire.sections.all())
     if not sections:
@@ -353,6 +359,7 @@ def question_new_version(*, question: Question, changes: dict[str, object], code
             "type",
             "scale",
             "offers_not_relevant",
+            "offers_dont_know",
             "max_choices",
             "min_value",
             "max_value",
@@ -400,3 +407,32 @@ def question_new_version(*, question: Question, changes: dict[str, object], code
                 row.condition = rewritten
                 row.save(update_fields=["condition", "updated_at"])
     return new
+
+
+# --- answers kept apart: exclusive options and "don't know" (the design studio's writes) ----------
+
+
+@transaction.atomic
+def option_exclusive_set(*, option: QuestionOption, exclusive: bool) -> QuestionOption:
+    """Marks a multiple-choice option exclusive ("None of these": chosen only alone, see
+    surveys.forms.exclusive_conflict) or not. Raises ValidationError {"is_exclusive": ...} for an
+    option of another type of question, and FrozenError (a ValidationError) when its question was
+    asked in an opened round: a frozen question's answers keep their meaning."""
+    option.is_exclusive = exclusive
+    option.full_clean()
+    option.save(update_fields=["is_exclusive", "updated_at"])
+    return option
+
+
+@transaction.atomic
+def question_dont_know_set(*, question: Question, offered: bool) -> Question:
+    """Offers "don't know" (the answer code DONT_KNOW) on a choice, scale or matrix question, or stops
+    offering it. It is kept apart from the values like "not relevant": counted apart in statistics,
+    -6 in exports; on a multiple choice it is chosen only alone. Raises ValidationError
+    {"offers_dont_know": ...} for another type of question, and FrozenError when the question is
+    frozen (make a new version in the studio instead)."""
+    question.offers_dont_know = offered
+    question.full_clean()
+    question.save(update_fields=["offers_dont_know", "updated_at"])
+    return question
+

@@ -9,8 +9,10 @@ from surveys.models import Answer, QuestionOption
 
 @pytest.fixture
 def small_questionnaire(small_questionnaire):
-    """Q2 (pick at most two of housing, jobs, money) gets the exclusive option "none"."""
+    """Q2 (pick at most two of housing, jobs, money) gets the exclusive option "none" and "don't know"."""
     question = small_questionnaire.items.get(question__code="Q2").question
+    question.offers_dont_know = True
+    question.save()
     QuestionOption.objects.create(
         question=question, code="none", position=9, label_nb="Ingen av disse", is_exclusive=True
     )
@@ -60,5 +62,17 @@ def test_the_page_marks_the_exclusive_box_for_the_script(client, chief, path):
 
     boxes = [tag for tag in page.split("<input")[1:] if 'name="Q2"' in tag.split(">")[0]]
     marked = [tag.split(">")[0] for tag in boxes if "data-exclusive" in tag.split(">")[0]]
-    assert len(boxes) == 4 and len(marked) == 1 and 'value="none"' in marked[0]
+    assert len(boxes) == 5 and len(marked) == 2
+    assert 'value="none"' in marked[0] and 'value="dont_know"' in marked[1] and "Vet ikke" in page
     assert "js/exclusive-options.js" in page
+
+
+def test_dont_know_with_another_option_is_refused_and_alone_is_saved(client, chief, path):
+    _invitation, token = chief
+
+    refused = autosave(client, token, question="Q2", Q2=["dont_know", "jobs"])
+    alone = autosave(client, token, question="Q2", Q2=["dont_know"])
+
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == ["«Vet ikke» kan ikke velges sammen med andre svar."]
+    assert alone.status_code == 200 and Answer.objects.get(question__code="Q2").value == ["dont_know"]
