@@ -33,6 +33,7 @@ from surveys.models import (
     Question,
     Questionnaire,
     QuestionOption,
+    RespondentRole,
     Response,
     Scale,
     ScalePoint,
@@ -316,6 +317,14 @@ class SectionAdmin(admin.ModelAdmin):
             messages.error(request, problem)
 
 
+class RespondentRoleInline(FrozenInlineMixin, admin.TabularInline):
+    """The questionnaire's respondent roles: sections and links name them by code."""
+
+    model = RespondentRole
+    extra = 0
+    fields = ["position", "code", "name_nb", "name_nn", "name_en", "contact_role", "unit_kind", "is_chief_executive"]
+
+
 class SectionInline(FrozenInlineMixin, admin.TabularInline):
     model = Section
     formset = SectionInlineFormSet
@@ -338,7 +347,7 @@ class SectionInline(FrozenInlineMixin, admin.TabularInline):
 @admin.register(Questionnaire)
 class QuestionnaireAdmin(admin.ModelAdmin):
     list_display = ["title", "year", "is_frozen_display", "preview_link"]
-    inlines = [SectionInline]
+    inlines = [RespondentRoleInline, SectionInline]
     readonly_fields = ["copied_from", "frozen_at", "problems", "preview_link", "xlsform_links"]
     fields = ["title", "year", "copied_from", "frozen_at", "problems", "preview_link", "xlsform_links"]
 

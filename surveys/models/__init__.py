@@ -23,7 +23,7 @@ from surveys.models.bank import (
     code_validator,
 )
 from surveys.models.freezing import FROZEN_MESSAGE, FrozenError, FrozenModel
-from surveys.models.questionnaires import Item, Questionnaire, Section
+from surveys.models.questionnaires import CHIEF_ROLE_CODES, Item, Questionnaire, RespondentRole, Section
 from surveys.models.responses import Answer, AnswerChange, Response, SectionProgress, SectionReopening
 from surveys.models.rounds import DelegationEvent, Invitation, QuestionnaireLockedError, Survey
 from surveys.texts import text_in_language
@@ -49,6 +49,8 @@ __all__ = [
     "OpenAnswerTag",
     "Question",
     "QuestionOption",
+    "RespondentRole",
+    "CHIEF_ROLE_CODES",
     "Questionnaire",
     "QuestionnaireLockedError",
     "Response",

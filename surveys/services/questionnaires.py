@@ -31,6 +31,7 @@ from surveys.models import (
     Question,
     Questionnaire,
     QuestionOption,
+    RespondentRole,
     ScalePoint,
     Section,
     Survey,
@@ -106,6 +107,11 @@ def questionnaire_problems(questionnaire: Questionnaire) -> list[Problem]:
         return [Problem("", _("The questionnaire has no sections."))]
     items = questionnaire_items_in_order(questionnaire)
     problems = []
+    roles = set(questionnaire.roles.values_list("code", flat=True))
+    for section in sections:
+        if section.role not in roles:
+            message = _("%(section)s is for the role “%(role)s”, which the questionnaire does not define.")
+            problems.append(Problem(section.code, message % {"section": section.code, "role": section.role}))
     later: dict[str, Reference] = {}
     for item in items:
         if item.question.code in PROFILE_REFERENCES:
@@ -297,6 +303,20 @@ def survey_create_next(
         raise ValidationError(broken, code="condition_on_dropped")
 
     questionnaire = Questionnaire.objects.create(title=old.title, year=year, copied_from=old)
+    role_fields = (
+        "position",
+        "code",
+        "name_nb",
+        "name_nn",
+        "name_en",
+        "contact_role",
+        "unit_kind",
+        "is_chief_executive",
+    )
+    RespondentRole.objects.bulk_create(
+        RespondentRole(questionnaire=questionnaire, **{name: getattr(role, name) for name in role_fields})
+        for role in old.roles.all()
+    )
     kept_ids = {item.pk for item in kept}
     for section in old.sections.all():
         section_items = [item for item in section.items.all() if item.pk in kept_ids]
@@ -436,3 +456,39 @@ def question_dont_know_set(*, question: Question, offered: bool) -> Question:
     question.save(update_fields=["offers_dont_know", "updated_at"])
     return question
 
+
+# --- respondent roles (the design studio's writes) -------------------------------------------------
+
+
+@transaction.atomic
+def respondent_role_add(
+    *,
+    questionnaire: Questionnaire,
+    code: str,
+    name_nb: str,
+    name_nn: str = "",
+    name_en: str = "",
+    contact_role: str = "",
+    unit_kind: str = "",
+) -> RespondentRole:
+    """A new respondent role of a draft questionnaire, e.g. code "health", invited from the registry's
+    contacts with `contact_role` (a municipalities.Contact.Role value; "" invites nobody) in units
+    of `unit_kind` ("municipality", "district", or "" for both), placed last. Sections are then
+    made for it with role=code. Raises ValidationError for a code the questionnaire has or a
+    contact role another role already invites in the same units (field errors), and FrozenError
+    when the questionnaire was opened. New roles are never the chief executive's: the link rule
+    knows the chief executive's roles by code (RespondentRole.is_chief_executive, CHIEF_ROLE_CODES)."""
+    last = questionnaire.roles.order_by("-position").values_list("position", flat=True).first()
+    role = RespondentRole(
+        questionnaire=questionnaire,
+        position=0 if last is None else last + 1,
+        code=code,
+        name_nb=name_nb,
+        name_nn=name_nn,
+        name_en=name_en,
+        contact_role=contact_role,
+        unit_kind=unit_kind,
+    )
+    role.full_clean()
+    role.save()
+    return role
