@@ -19,7 +19,7 @@ from municipalities.selectors import municipality_annotate_region, region_scheme
 from reminders.models import ChaseEntry, Dispatch, Rule
 from surveys.analytics.dataset import round_universe_day
 from surveys.models import Section, SectionProgress, Survey
-from surveys.services.invitations import CONTACT_ROLE_TO_SECTION_ROLE
+from surveys.services.invitations import invited_contact_roles
 
 
 class UnitStatus(TextChoices):
@@ -35,8 +35,6 @@ class UnitProgress:
 
 
 NOT_STARTED = UnitProgress()
-
-RESPONDENT_CONTACT_ROLES = tuple(CONTACT_ROLE_TO_SECTION_ROLE)
 
 
 def audience_includes(audience: str, status: str) -> bool:
@@ -81,7 +79,7 @@ def round_units(survey: Survey) -> QuerySet[Municipality]:
 def round_contacts(*, survey: Survey, role: str = "") -> QuerySet[Contact]:
     """Active contacts of the round's units who answer for a role (or for `role` only)."""
     contacts = Contact.objects.filter(
-        is_active=True, municipality__in=round_units(survey), role__in=RESPONDENT_CONTACT_ROLES
+        is_active=True, municipality__in=round_units(survey), role__in=invited_contact_roles(survey)
     )
     if role:
         contacts = contacts.filter(role=role)
@@ -296,7 +294,7 @@ class Monitor:
 def response_monitor(*, survey: Survey, units: QuerySet[Municipality], today: datetime.date | None = None) -> Monitor:
     """The live response rate of a round over `units`: overall, by region and by county, the
     cumulative number of responding units per day of the field period, the reminder sends
-    per day, and the completion of each section. Five queries."""
+    per day, and the completion of each section with its role's name. Six queries."""
     unit_rows = list(
         municipality_annotate_region(
             round_units(survey).filter(pk__in=units.values("pk")).select_related("county"),
@@ -364,7 +362,10 @@ def response_monitor(*, survey: Survey, units: QuerySet[Municipality], today: da
             completion.get(section.pk, {}).get("started", 0),
             completion.get(section.pk, {}).get("submitted", 0),
         )
-        for section in Section.objects.filter(questionnaire_id=survey.questionnaire_id).order_by("position")
+        for section in Section.objects.filter(questionnaire_id=survey.questionnaire_id)
+        .select_related("questionnaire")
+        .prefetch_related("questionnaire__roles")
+        .order_by("position")
     ]
     return Monitor(
         overall=overall,

@@ -303,7 +303,7 @@ def dispatch_text(
             survey=survey,
             municipality=dispatch.municipality,
             contact=contact,
-            role=contact_section_role(contact) or "",
+            role=contact_section_role(contact, survey) or "",
             name=contact.name,
             email=contact.email,
         )
@@ -343,7 +343,7 @@ def _skip_reason(dispatch: Dispatch) -> str:
         validate_email(contact.email)
     except ValidationError:
         return Dispatch.SkipReason.MALFORMED
-    if contact_section_role(contact) is None:
+    if contact_section_role(contact, dispatch.survey) is None:
         return Dispatch.SkipReason.NO_ROLE
     status = (
         unit_progress(survey=dispatch.survey, municipality_ids=[dispatch.municipality_id])
@@ -406,7 +406,7 @@ def dispatch_send(*, dispatch_id: int) -> SendOutcome:
                 invitation, token = invitation_create(
                     survey=dispatch.survey,
                     municipality=dispatch.municipality,
-                    role=contact_section_role(contact),
+                    role=contact_section_role(contact, dispatch.survey),
                     name=contact.name,
                     email=contact.email,
                     contact=contact,

@@ -33,6 +33,7 @@ from surveys.models import (
     Question,
     Questionnaire,
     QuestionOption,
+    RespondentRole,
     Response,
     Scale,
     ScalePoint,
@@ -107,7 +108,7 @@ class ScaleAdmin(admin.ModelAdmin):
 class OptionInline(FrozenInlineMixin, admin.TabularInline):
     model = QuestionOption
     extra = 0
-    fields = ["position", "code", "label_nb", "label_nn", "label_en"]
+    fields = ["position", "code", "label_nb", "label_nn", "label_en", "is_exclusive"]
 
 
 class MatrixItemInline(FrozenInlineMixin, admin.TabularInline):
@@ -129,7 +130,17 @@ class QuestionAdmin(admin.ModelAdmin):
         (_("Texts"), {"fields": ["text_nb", "text_nn", "text_en", "help_nb", "help_nn", "help_en"]}),
         (
             _("Answer"),
-            {"fields": ["scale", "offers_not_relevant", "max_choices", "min_value", "max_value", "has_comment"]},
+            {
+                "fields": [
+                    "scale",
+                    "offers_not_relevant",
+                    "offers_dont_know",
+                    "max_choices",
+                    "min_value",
+                    "max_value",
+                    "has_comment",
+                ]
+            },
         ),
     ]
 
@@ -306,6 +317,14 @@ class SectionAdmin(admin.ModelAdmin):
             messages.error(request, problem)
 
 
+class RespondentRoleInline(FrozenInlineMixin, admin.TabularInline):
+    """The questionnaire's respondent roles: sections and links name them by code."""
+
+    model = RespondentRole
+    extra = 0
+    fields = ["position", "code", "name_nb", "name_nn", "name_en", "contact_role", "unit_kind", "is_chief_executive"]
+
+
 class SectionInline(FrozenInlineMixin, admin.TabularInline):
     model = Section
     formset = SectionInlineFormSet
@@ -328,7 +347,7 @@ class SectionInline(FrozenInlineMixin, admin.TabularInline):
 @admin.register(Questionnaire)
 class QuestionnaireAdmin(admin.ModelAdmin):
     list_display = ["title", "year", "is_frozen_display", "preview_link"]
-    inlines = [SectionInline]
+    inlines = [RespondentRoleInline, SectionInline]
     readonly_fields = ["copied_from", "frozen_at", "problems", "preview_link", "xlsform_links"]
     fields = ["title", "year", "copied_from", "frozen_at", "problems", "preview_link", "xlsform_links"]
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.utils.translation import gettext
 
 from surveys.forms import comment_field_name, matrix_field_name
-from surveys.models import NOT_RELEVANT, Answer, Question
+from surveys.models import DONT_KNOW, NOT_RELEVANT, Answer, Question
 
 
 def answer_from_cleaned(question: Question, cleaned: dict) -> tuple[object, str]:
@@ -78,6 +78,8 @@ def answer_display(question: Question, value: object, language: str) -> str:
     def label_of(code: str) -> str:
         if code == NOT_RELEVANT:
             return gettext("Not relevant")
+        if code == DONT_KNOW:
+            return gettext("Don't know")
         if question.type == Question.Type.YES_NO:
             return gettext("Yes") if code == "yes" else gettext("No")
         if question.type in (Question.Type.SCALE, Question.Type.MATRIX):

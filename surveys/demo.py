@@ -170,10 +170,11 @@ def _demo_value(question: Question, unit: str) -> object:
         options = [o.code for o in question.options.all()]
         return options[int(pick * len(options))]
     if kind == Question.Type.MULTIPLE_CHOICE:
-        options = [o.code for o in question.options.all()]
+        exclusive = question.exclusive_codes()
+        options = [o.code for o in question.options.all() if o.code not in exclusive]
         limit = question.max_choices or len(options)
         chosen = [o for o in options if _fraction(unit, question.code + o) < 0.4][:limit]
-        return chosen or options[:1]
+        return chosen or sorted(exclusive)[:1] or options[:1]  # "none of these" alone, as the form allows
     if kind in (Question.Type.SCALE, Question.Type.MATRIX):
         points = [p.code for p in question.scale.points.all()]
 

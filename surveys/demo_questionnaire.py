@@ -55,6 +55,9 @@ SERVICE_AREAS = [
     ("none", "Ingen av disse", "Ingen av desse", "None of these"),
 ]
 
+# Options chosen only alone (QuestionOption.is_exclusive).
+EXCLUSIVE_OPTIONS = {"none"}
+
 DIRECTORATE_AREAS = [
     ("settlement", "Bosetting", "Busetjing", "Settlement"),
     ("intro_programme", "Introduksjonsprogrammet", "Introduksjonsprogrammet", "The introduction programme"),
@@ -396,7 +399,13 @@ def _question(code: str, scales: dict[str, Scale]) -> Question:
     )
     for position, (option_code, o_nb, o_nn, o_en) in enumerate(extra.get("options", [])):
         QuestionOption.objects.create(
-            question=question, code=option_code, position=position, label_nb=o_nb, label_nn=o_nn, label_en=o_en
+            question=question,
+            code=option_code,
+            position=position,
+            label_nb=o_nb,
+            label_nn=o_nn,
+            label_en=o_en,
+            is_exclusive=option_code in EXCLUSIVE_OPTIONS and kind == Question.Type.MULTIPLE_CHOICE,
         )
     for position, (row_code, r_nb, r_nn, r_en) in enumerate(extra.get("rows", [])):
         MatrixItem.objects.create(

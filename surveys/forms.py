@@ -12,9 +12,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import NOT_RELEVANT, Item, Question
+from surveys.models import DONT_KNOW, NOT_RELEVANT, Item, Question
 
 ERROR_TOO_MANY = _("Choose at most %(max)s.")
+ERROR_EXCLUSIVE = _("“%(option)s” cannot be chosen together with other answers.")
 
 
 def comment_field_name(question: Question) -> str:
@@ -34,11 +35,43 @@ class DistinctChoicesField(forms.MultipleChoiceField):
         return list(dict.fromkeys(super().to_python(value)))
 
 
+class ExclusiveMarkingCheckboxes(forms.CheckboxSelectMultiple):
+    """Check boxes that mark the exclusive ones (data-exclusive), for static/js/exclusive-options.js."""
+
+    def __init__(self, *args, exclusive: frozenset[str] = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.exclusive = exclusive
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        if str(value) in self.exclusive:
+            option["attrs"]["data-exclusive"] = "true"
+        return option
+
+
+def exclusive_conflict(question: Question, codes: list[str]) -> str | None:
+    """The exclusive code (see Question.exclusive_codes) chosen together with another answer, or
+    None when the choice is allowed. The one rule both ways of saving ask, through SectionForm."""
+    if len(codes) < 2:
+        return None
+    exclusive = question.exclusive_codes()
+    return next((code for code in codes if code in exclusive), None)
+
+
+def _with_dont_know(question: Question, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The choices, and "don't know" last when the question offers it."""
+    return [*choices, (DONT_KNOW, _("Don't know"))] if question.offers_dont_know else choices
+
+
 def _scale_choices(question: Question, language: str) -> list[tuple[str, str]]:
     choices = [(point.code, point.label(language)) for point in question.scale.points.all()]
     if question.offers_not_relevant:
         choices.append((NOT_RELEVANT, _("Not relevant")))
-    return choices
+    return _with_dont_know(question, choices)
+
+
+def _option_choices(question: Question, language: str) -> list[tuple[str, str]]:
+    return _with_dont_know(question, [(option.code, option.label(language)) for option in question.options.all()])
 
 
 def question_field(question: Question, language: str) -> forms.Field:
@@ -46,11 +79,11 @@ def question_field(question: Question, language: str) -> forms.Field:
     common = {"label": question.text(language), "help_text": question.help(language), "required": False}
     kind = question.type
     if kind == Question.Type.SINGLE_CHOICE:
-        choices = [(option.code, option.label(language)) for option in question.options.all()]
-        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+        return forms.ChoiceField(choices=_option_choices(question, language), widget=forms.RadioSelect, **common)
     if kind == Question.Type.MULTIPLE_CHOICE:
-        choices = [(option.code, option.label(language)) for option in question.options.all()]
-        return DistinctChoicesField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+        choices = _option_choices(question, language)
+        widget = ExclusiveMarkingCheckboxes(exclusive=question.exclusive_codes())
+        return DistinctChoicesField(choices=choices, widget=widget, **common)
     if kind == Question.Type.YES_NO:
         return forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect, **common)
     if kind == Question.Type.SCALE:
@@ -81,6 +114,7 @@ class SectionForm(forms.Form):
         self.language = language
         self.hidden_codes = hidden_codes
         self.max_choices: dict[str, int] = {}
+        self.with_exclusive: dict[str, Question] = {}  # field name -> its question, when it has exclusive codes
         # Per item: the question, its matrix rows' fields and its other fields, for the layout.
         self.blocks: list[tuple[Question, list[str], list[str]]] = []
         for item in items:
@@ -98,6 +132,8 @@ class SectionForm(forms.Form):
                 self.fields[question.code] = question_field(question, language)
                 if question.max_choices:
                     self.max_choices[question.code] = question.max_choices
+                if question.exclusive_codes():
+                    self.with_exclusive[question.code] = question
                 names.append(question.code)
             if question.has_comment:
                 name = comment_field_name(question)
@@ -140,6 +176,12 @@ class SectionForm(forms.Form):
         for name, maximum in self.max_choices.items():
             if len(cleaned.get(name) or []) > maximum:
                 self.add_error(name, forms.ValidationError(ERROR_TOO_MANY, code="too_many", params={"max": maximum}))
+        for name, question in self.with_exclusive.items():
+            code = exclusive_conflict(question, cleaned.get(name) or [])
+            if code is not None:
+                label = dict(self.fields[name].choices).get(code, code)
+                error = forms.ValidationError(ERROR_EXCLUSIVE, code="exclusive", params={"option": label})
+                self.add_error(name, error)
         return cleaned
 
 

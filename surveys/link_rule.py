@@ -22,12 +22,12 @@ from enum import StrEnum
 
 from django.utils import timezone
 
-from surveys.models import Invitation, Response, Section, Survey
+from surveys.models import CHIEF_ROLE_CODES, Invitation, Response, Section, Survey
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 # The roles whose link sees and submits every section of its unit (a district's chief executive
-# is its director).
-CHIEF_ROLES = frozenset({"chief_executive", "district_director"})
+# is its director); a questionnaire's RespondentRole.is_chief_executive may mark only these.
+CHIEF_ROLES = frozenset(CHIEF_ROLE_CODES)
 
 
 class Refusal(StrEnum):

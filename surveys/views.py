@@ -58,7 +58,6 @@ class PreviewForm(forms.Form):
     municipality = forms.ChoiceField(label=_("Municipality or district"))
     role = forms.ChoiceField(
         label=_("Link of"),
-        choices=Section.Role.choices,
         required=False,
         initial=Section.Role.CHIEF_EXECUTIVE,
         help_text=_("The chief executive and the district director see every section; the others their own."),
@@ -67,10 +66,12 @@ class PreviewForm(forms.Form):
         label=_("Language"), choices=[("nb", "norsk bokmål"), ("nn", "norsk nynorsk"), ("en", "English")]
     )
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, roles, **kwargs):
         super().__init__(*args, **kwargs)
         self.units = {str(unit.pk): unit for unit in units}
         self.fields["municipality"].choices = [(key, str(unit)) for key, unit in self.units.items()]
+        self.roles = {role.code: role for role in roles}
+        self.fields["role"].choices = [(role.code, role.name()) for role in roles]
 
 
 @staff_required
@@ -79,7 +80,7 @@ def questionnaire_preview(request, pk: int):
     conditions applied, in a chosen language."""
     questionnaire = questionnaire_load(get_object_or_404(Questionnaire, pk=pk).pk)
     units = municipalities_visible_to(request.user).current().order_by("number")
-    form = PreviewForm(request.GET or None, units=units)
+    form = PreviewForm(request.GET or None, units=units, roles=list(questionnaire.roles.all()))
     context = {"questionnaire": questionnaire, "form": form, "problems": questionnaire_problems(questionnaire)}
     if form.is_valid():
         unit = form.units[form.cleaned_data["municipality"]]
@@ -100,7 +101,7 @@ def questionnaire_preview(request, pk: int):
             ]
         context.update(
             unit=unit,
-            role_label=Section.Role(role).label,
+            role_label=form.roles[role].name() if role in form.roles else role,
             profile=profile,
             language=language,
             sections=sections,

@@ -9,8 +9,10 @@ Coding (the same in every format):
 - yes/no: 1 yes, 0 no; single choice: the option's position, from 1; scale and matrix items: the
   scale value; multiple choice: one 0/1 variable per option (`<code>_<option>`); numbers as given;
   texts and comments as text.
-- missing values of coded and number variables: -7 "not relevant", -8 "not asked" (a condition hid
-  the question), -9 "not answered" (shown but not answered or not submitted). Texts are empty when missing.
+- missing values of coded and number variables: -6 "don't know" (where the question offers it; on a
+  multiple choice in every option's variable), -7 "not relevant", -8 "not asked" (a condition hid the
+  question), -9 "not answered" (shown but not answered or not submitted). Texts are empty when missing.
+  In the .sav they are user-missing: listed when at most three, else as the range -9 to -6.
 - CSV: comma-separated, UTF-8 with a byte-order mark so Excel detects the encoding, dot as the decimal mark.
 - Texts are data, never formulas (operations/spreadsheets.py): in the XLSX every text is a text cell;
   in the CSV a text starting with "=", "+", "-", "@", a tab or a carriage return has a single quote
@@ -27,8 +29,9 @@ from django.utils.translation import gettext_noop
 from operations.spreadsheets import csv_bytes, xlsx_bytes
 from surveys.analytics.dataset import RoundData, Unit
 from surveys.analytics.statistics import NUMBER_TYPES, SCALE_TYPES, TEXT_TYPES, question_variables
-from surveys.models import NOT_RELEVANT, Item, Question
+from surveys.models import DONT_KNOW, NOT_RELEVANT, Item, Question
 
+DONT_KNOW_CODE = -6
 NOT_RELEVANT_CODE = -7
 NOT_ASKED_CODE = -8
 NOT_ANSWERED_CODE = -9
@@ -36,6 +39,7 @@ NOT_ANSWERED_CODE = -9
 
 def missing_labels() -> dict[int, str]:
     return {
+        DONT_KNOW_CODE: _("Don't know"),
         NOT_RELEVANT_CODE: _("Not relevant"),
         NOT_ASKED_CODE: _("Not asked (hidden by a condition)"),
         NOT_ANSWERED_CODE: _("Not answered"),
@@ -119,6 +123,9 @@ def _question_variables(item: Item) -> list[tuple[ExportVariable, object]]:
     }
     text = question.text()
     missing = missing_labels()
+    # The missing codes of a coded variable: "don't know" and "not relevant" where offered.
+    asked_missing = [NOT_ASKED_CODE, NOT_ANSWERED_CODE]
+    choice_missing = ([DONT_KNOW_CODE] if question.offers_dont_know else []) + asked_missing
     result: list[tuple[ExportVariable, object]] = []
     if question.type == Question.Type.YES_NO:
         labels = {1: _("Yes"), 0: _("No")}
@@ -128,7 +135,7 @@ def _question_variables(item: Item) -> list[tuple[ExportVariable, object]]:
         options = list(enumerate(question.options.all(), start=1))
         labels = {position: option.label() for position, option in options}
         codes = {position: option.code for position, option in options}
-        result.append((ExportVariable(question.code, text, True, labels, [-8, -9], codes, **common), None))
+        result.append((ExportVariable(question.code, text, True, labels, choice_missing, codes, **common), None))
     elif question.type == Question.Type.MULTIPLE_CHOICE:
         for option in question.options.all():
             variable = ExportVariable(
@@ -136,7 +143,7 @@ def _question_variables(item: Item) -> list[tuple[ExportVariable, object]]:
                 f"{text}: {option.label()}",
                 True,
                 {1: _("Chosen"), 0: _("Not chosen")},
-                [-8, -9],
+                list(choice_missing),
                 {1: option.code},
                 **common,
             )
@@ -145,7 +152,7 @@ def _question_variables(item: Item) -> list[tuple[ExportVariable, object]]:
         points = list(question.scale.points.all())
         labels = {point.value: point.label() for point in points}
         point_codes = {point.value: point.code for point in points}
-        codes = [-7, -8, -9] if question.offers_not_relevant else [-8, -9]
+        codes = sorted(([NOT_RELEVANT_CODE] if question.offers_not_relevant else []) + choice_missing, reverse=True)
         for variable_def in question_variables(question):
             label = text if variable_def.item_code is None else f"{text}: {variable_def.label}"
             variable = ExportVariable(variable_def.name, label, True, dict(labels), codes, dict(point_codes), **common)
@@ -180,6 +187,8 @@ def _coded(item: Item, variable: ExportVariable, key: object, unit: Unit) -> obj
         return NOT_ANSWERED_CODE
     if question.type == Question.Type.YES_NO:
         return {"yes": 1, "no": 0}.get(value, NOT_ANSWERED_CODE)
+    if value == DONT_KNOW or value == [DONT_KNOW]:
+        return DONT_KNOW_CODE
     if question.type == Question.Type.SINGLE_CHOICE:
         positions = {option.code: position for position, option in enumerate(question.options.all(), start=1)}
         return positions.get(value, NOT_ANSWERED_CODE)
@@ -190,6 +199,8 @@ def _coded(item: Item, variable: ExportVariable, key: object, unit: Unit) -> obj
             value = value.get(key) if isinstance(value, dict) else None
         if value == NOT_RELEVANT:
             return NOT_RELEVANT_CODE
+        if value == DONT_KNOW:
+            return DONT_KNOW_CODE
         points = {point.code: point.value for point in question.scale.points.all()}
         return points.get(value, NOT_ANSWERED_CODE)
     if question.type in NUMBER_TYPES:
@@ -270,6 +281,14 @@ def codebook_rows(table: ExportTable) -> list[list[object]]:
     return _codebook_rows(table)
 
 
+def _sav_missing(codes: list[int]) -> list:
+    """SPSS declares at most three discrete missing values, or a range and one more: four codes
+    (-6 to -9, all below every valid value) become their range."""
+    if len(codes) <= 3:
+        return [float(code) for code in codes]
+    return [{"lo": float(min(codes)), "hi": float(max(codes))}]
+
+
 def export_sav(table: ExportTable, *, file_label: str = "") -> bytes:
     """SPSS with variable labels, value labels and the three missing-value codes declared as user-missing."""
     import pandas as pd  # imported late: only exports need them
@@ -298,9 +317,7 @@ def export_sav(table: ExportTable, *, file_label: str = "") -> bytes:
                 if variable.numeric and variable.value_labels
             },
             missing_ranges={
-                variable.name: [float(code) for code in variable.missing]
-                for variable in table.variables
-                if variable.missing
+                variable.name: _sav_missing(variable.missing) for variable in table.variables if variable.missing
             },
         )
         with open(path, "rb") as handle:

@@ -64,6 +64,7 @@ class SeriesPoint:
     categories: list[Category] = field(default_factory=list)
     mean: float | None = None
     not_relevant: int = 0
+    dont_know: int = 0
 
 
 @dataclass
@@ -96,14 +97,20 @@ def _point(question: Question, variable: VariableDef, year: int, values: list[ob
         return SeriesPoint(year, question.code, sum(1 for value in values if value is not None))
     distribution = distribution_of(question, variable, values)
     return SeriesPoint(
-        year, question.code, distribution.n, distribution.categories, distribution.mean, distribution.not_relevant
+        year,
+        question.code,
+        distribution.n,
+        distribution.categories,
+        distribution.mean,
+        distribution.not_relevant,
+        distribution.dont_know,
     )
 
 
 def _answered(value: object) -> bool:
-    from surveys.services.questionnaires import NOT_RELEVANT
+    from surveys.services.questionnaires import DONT_KNOW, NOT_RELEVANT
 
-    return value is not None and value != NOT_RELEVANT and value != [] and value != ""
+    return value not in (None, NOT_RELEVANT, DONT_KNOW, [DONT_KNOW], [], "")
 
 
 def series_compare(

@@ -5,7 +5,7 @@ Definitions (see docs/analysis.md):
 - N of a question is the number of responding units that were shown it and answered it;
   a unit that a condition hid the question from is not in N ("not asked");
 - "not relevant" is counted apart and left out of N, percentages, means and net scores
-  of scale and matrix questions;
+  of scale and matrix questions; "don't know" (scale, matrix and choice questions) likewise;
 - multiple choice: the share of the question's respondents who chose each option;
 - the net score of a scale item: the two lowest points count -2 and -1, the two highest
   +1 and +2 (points in between 0), summed over the item's respondents and divided by
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from municipalities.models import Municipality
 from surveys.analytics.dataset import Districts, RoundData, Unit
-from surveys.models import NOT_RELEVANT, Item, Question
+from surveys.models import DONT_KNOW, NOT_RELEVANT, Item, Question
 
 ROUNDING_NOTE = gettext_lazy("Percentages are rounded to whole numbers and need not add up to 100.")
 MULTIPLE_NOTE = gettext_lazy(
@@ -279,6 +279,7 @@ class Distribution:
     categories: list[Category]
     not_relevant: int = 0
     mean: float | None = None  # mean scale value, for scale points
+    dont_know: int = 0
 
     @property
     def label(self) -> str:
@@ -346,7 +347,7 @@ def distribution_of(question: Question, variable: VariableDef, values: list[obje
     values), then each distinct value is classified once."""
     categories = question_categories(question)
     by_code = {category.code: category for category in categories}
-    not_relevant = 0
+    not_relevant = dont_know = 0
     n = 0
     present = [value for value in values if value is not None]
     try:
@@ -358,6 +359,9 @@ def distribution_of(question: Question, variable: VariableDef, values: list[obje
             not_relevant += weight
             continue
         chosen = value if isinstance(value, tuple) else (value,)
+        if DONT_KNOW in chosen:  # alone: a multiple choice refuses it with another option
+            dont_know += weight
+            continue
         known = [code for code in chosen if isinstance(code, str) and code in by_code]
         if not known:
             continue
@@ -369,7 +373,7 @@ def distribution_of(question: Question, variable: VariableDef, values: list[obje
     mean = None
     if question.type in SCALE_TYPES and n:
         mean = sum(c.value * c.count for c in categories if c.value is not None) / n
-    return Distribution(variable, n, categories, not_relevant, mean)
+    return Distribution(variable, n, categories, not_relevant, mean, dont_know)
 
 
 def _hashable(value: object) -> object:
@@ -543,6 +547,7 @@ class NetScore:
     positive: int  # positive points
     negative: int  # negative points
     not_relevant: int
+    dont_know: int = 0
 
     @property
     def score(self) -> float | None:
@@ -578,6 +583,8 @@ def net_scores(data: RoundData, *, filter_units: Callable[[Unit], bool] | None =
                 value = unit_value(unit, question, variable)
                 if value == NOT_RELEVANT:
                     score.not_relevant += 1
+                elif value == DONT_KNOW:
+                    score.dont_know += 1
                 elif value in weights:
                     score.n += 1
                     weight = weights[value]

@@ -13,6 +13,7 @@ from surveys.models.analytics import (
 )
 from surveys.models.bank import (
     CODE_PATTERN,
+    DONT_KNOW,
     NOT_RELEVANT,
     OPTION_CODE_PATTERN,
     MatrixItem,
@@ -23,7 +24,7 @@ from surveys.models.bank import (
     code_validator,
 )
 from surveys.models.freezing import FROZEN_MESSAGE, FrozenError, FrozenModel
-from surveys.models.questionnaires import Item, Questionnaire, Section
+from surveys.models.questionnaires import CHIEF_ROLE_CODES, Item, Questionnaire, RespondentRole, Section
 from surveys.models.responses import Answer, AnswerChange, Response, SectionProgress, SectionReopening
 from surveys.models.rounds import DelegationEvent, Invitation, QuestionnaireLockedError, Survey
 from surveys.texts import text_in_language
@@ -32,6 +33,7 @@ __all__ = [
     "CODE_PATTERN",
     "OPTION_CODE_PATTERN",
     "FROZEN_MESSAGE",
+    "DONT_KNOW",
     "NOT_RELEVANT",
     "AnalysisBand",
     "AnalysisExport",
@@ -49,6 +51,8 @@ __all__ = [
     "OpenAnswerTag",
     "Question",
     "QuestionOption",
+    "RespondentRole",
+    "CHIEF_ROLE_CODES",
     "Questionnaire",
     "QuestionnaireLockedError",
     "Response",

@@ -16,6 +16,10 @@ from surveys.texts import text_in_language
 # The answer "not relevant", offered beside a scale's points (Question.offers_not_relevant) and kept
 # apart from them in statistics; no option or point may have this code (check constraints).
 NOT_RELEVANT = "not_relevant"
+# The answer "don't know", offered beside the options or points of a choice or scale question
+# (Question.offers_dont_know) and kept apart from them exactly as "not relevant" is; reserved too.
+DONT_KNOW = "dont_know"
+RESERVED_CODES = (NOT_RELEVANT, DONT_KNOW)
 CODE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 code_validator = RegexValidator(
     CODE_PATTERN,
@@ -30,6 +34,10 @@ option_code_validator = RegexValidator(
     _("Use letters, digits and underscores (at most 40 characters)."),
     code="invalid_code",
 )
+
+
+# The types that may offer "don't know" (a check constraint on Question).
+DONT_KNOW_TYPES = ("single_choice", "multiple_choice", "scale", "matrix")
 
 
 class TranslatedTextMixin(models.Model):
@@ -89,7 +97,7 @@ class ScalePoint(FrozenModel, TranslatedTextMixin, TimestampedModel):
         constraints = [
             models.UniqueConstraint(fields=["scale", "value"], name="scale_point_value_unique"),
             models.UniqueConstraint(fields=["scale", "code"], name="scale_point_code_unique"),
-            models.CheckConstraint(condition=~Q(code="not_relevant"), name="scale_point_code_not_reserved"),
+            models.CheckConstraint(condition=~Q(code__in=RESERVED_CODES), name="scale_point_code_not_reserved"),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +162,11 @@ class Question(FrozenModel, TimestampedModel):
     offers_not_relevant = models.BooleanField(
         _("offers “not relevant”"), default=False, help_text=_("Not counted as a scale value.")
     )
+    offers_dont_know = models.BooleanField(
+        _("offers “don't know”"),
+        default=False,
+        help_text=_("Counted apart, like “not relevant”; on a multiple-choice question it is chosen only alone."),
+    )
     max_choices = models.PositiveSmallIntegerField(
         _("maximum number of choices"), null=True, blank=True, help_text=_("E.g. 3 for “pick the three biggest”.")
     )
@@ -171,6 +184,9 @@ class Question(FrozenModel, TimestampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(scale__isnull=False) | ~Q(type__in=["scale", "matrix"]), name="scale_questions_have_a_scale"
+            ),
+            models.CheckConstraint(
+                condition=Q(offers_dont_know=False) | Q(type__in=DONT_KNOW_TYPES), name="dont_know_only_on_choices"
             ),
             models.CheckConstraint(
                 condition=Q(max_choices__isnull=True) | Q(type="multiple_choice", max_choices__gte=1),
@@ -191,6 +207,8 @@ class Question(FrozenModel, TimestampedModel):
             errors["scale"] = _("A scale or matrix question needs a scale.")
         if self.type not in (self.Type.SCALE, self.Type.MATRIX) and self.offers_not_relevant:
             errors["offers_not_relevant"] = _("“Not relevant” is offered only on scale and matrix questions.")
+        if self.type not in DONT_KNOW_TYPES and self.offers_dont_know:
+            errors["offers_dont_know"] = _("“Don't know” is offered only on choice, scale and matrix questions.")
         if self.max_choices is not None and self.type != self.Type.MULTIPLE_CHOICE:
             errors["max_choices"] = _("Only multiple-choice questions have a maximum number of choices.")
         if (self.min_value is not None or self.max_value is not None) and self.type not in (
@@ -220,6 +238,16 @@ class Question(FrozenModel, TimestampedModel):
     def has_options(self) -> bool:
         return self.type in (self.Type.SINGLE_CHOICE, self.Type.MULTIPLE_CHOICE)
 
+    def exclusive_codes(self) -> frozenset[str]:
+        """The answer codes that may only be chosen alone (multiple choice): the exclusive options
+        and "don't know" when offered."""
+        if self.type != self.Type.MULTIPLE_CHOICE:
+            return frozenset()
+        codes = {option.code for option in self.options.all() if option.is_exclusive}
+        if self.offers_dont_know:
+            codes.add(DONT_KNOW)
+        return frozenset(codes)
+
 
 class _FrozenWithQuestion(FrozenModel):
     """Options and matrix items change only while their question is not frozen."""
@@ -237,6 +265,11 @@ class QuestionOption(_FrozenWithQuestion, TranslatedTextMixin, TimestampedModel)
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options", verbose_name=_("question"))
     code = models.CharField(_("code"), max_length=40, validators=[option_code_validator])
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_exclusive = models.BooleanField(
+        _("exclusive"),
+        default=False,
+        help_text=_("Chosen only alone, e.g. “None of these”: ticking it clears the other options."),
+    )
 
     objects = ChildOfQuestionQuerySet.as_manager()
 
@@ -246,11 +279,16 @@ class QuestionOption(_FrozenWithQuestion, TranslatedTextMixin, TimestampedModel)
         verbose_name_plural = _("options")
         constraints = [
             models.UniqueConstraint(fields=["question", "code"], name="option_code_unique_in_question"),
-            models.CheckConstraint(condition=~Q(code="not_relevant"), name="option_code_not_reserved"),
+            models.CheckConstraint(condition=~Q(code__in=RESERVED_CODES), name="option_code_not_reserved"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code}: {self.label_nb}"
+
+    def clean(self):
+        if self.is_exclusive and self.question_id and self.question.type != Question.Type.MULTIPLE_CHOICE:
+            message = _("Only the options of a multiple-choice question can be exclusive.")
+            raise ValidationError({"is_exclusive": message})
 
 
 class MatrixItem(_FrozenWithQuestion, TranslatedTextMixin, TimestampedModel):

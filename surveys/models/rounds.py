@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from operations.models import TimestampedModel
-from surveys.models.questionnaires import Questionnaire, Section
+from surveys.models.questionnaires import Questionnaire, Section, role_name
 
 QUESTIONNAIRE_LOCKED_MESSAGE = _(
     "The questionnaire of %(survey)s cannot be swapped because the round has been opened: its answers belong "
@@ -124,7 +124,9 @@ class Invitation(TimestampedModel):
         related_name="invitations",
         verbose_name=_("municipality"),
     )
-    role = models.CharField(_("role"), max_length=30, choices=Section.Role.choices)
+    role = models.CharField(
+        _("role"), max_length=30, help_text=_("The code of a respondent role of the round's questionnaire.")
+    )
     section = models.ForeignKey(
         Section,
         on_delete=models.PROTECT,
@@ -163,7 +165,10 @@ class Invitation(TimestampedModel):
         indexes = [models.Index(fields=["survey", "municipality"], name="invitation_survey_unit_idx")]
 
     def __str__(self) -> str:
-        return f"{self.municipality} – {self.get_role_display()} ({self.email})"
+        return f"{self.municipality} – {self.role} ({self.email})"
+
+    def get_role_display(self) -> str:
+        return role_name(self.survey.questionnaire_id, self.role)
 
 
 class DelegationEvent(models.Model):

@@ -26,29 +26,41 @@ from django.utils.translation import gettext_lazy
 from municipalities.models import Contact, Municipality
 from operations.outbox import task_enqueue
 from surveys.link_rule import link_is_chief, token_hash
-from surveys.models import DelegationEvent, Invitation, Section, Survey
+from surveys.models import DelegationEvent, Invitation, RespondentRole, Section, Survey
 from surveys.services.responses import ERROR_NOT_OPEN
 
 logger = logging.getLogger(__name__)
-
-# Contact roles -> the role a link answers for; district directors are the chief executives of districts.
-CONTACT_ROLE_TO_SECTION_ROLE = {
-    Contact.Role.CHIEF_EXECUTIVE: Section.Role.CHIEF_EXECUTIVE,
-    Contact.Role.INTRODUCTION_PROGRAMME: Section.Role.INTRODUCTION_PROGRAMME,
-    Contact.Role.SCHOOLS: Section.Role.SCHOOLS,
-}
 
 
 def invitation_link(token: str) -> str:
     return f"{settings.SITE_URL}{reverse('respondent-landing', args=[token])}"
 
 
-def contact_section_role(contact: Contact) -> str | None:
-    """The role a contact answers for; a district's chief executive is its district director."""
-    role = CONTACT_ROLE_TO_SECTION_ROLE.get(contact.role)
-    if role == Section.Role.CHIEF_EXECUTIVE and contact.municipality.kind == Municipality.Kind.DISTRICT:
-        return Section.Role.DISTRICT_DIRECTOR
-    return role
+def survey_roles(survey: Survey) -> list[RespondentRole]:
+    """The respondent roles of the round's questionnaire, read once per Survey instance."""
+    if "_respondent_roles" not in survey.__dict__:
+        roles = (
+            RespondentRole.objects.filter(questionnaire_id=survey.questionnaire_id) if survey.questionnaire_id else []
+        )
+        survey.__dict__["_respondent_roles"] = list(roles)
+    return survey.__dict__["_respondent_roles"]
+
+
+def invited_contact_roles(survey: Survey) -> list[str]:
+    """The registry's contact roles the round invites (RespondentRole.contact_role)."""
+    return sorted({role.contact_role for role in survey_roles(survey) if role.contact_role})
+
+
+def contact_section_role(contact: Contact, survey: Survey) -> str | None:
+    """The role a contact answers for in the round: the questionnaire's role that invites the
+    contact's role in the contact's kind of unit (so a district's chief executive is its district
+    director), before one that invites it in every kind of unit; None when no role invites it."""
+    kind = contact.municipality.kind
+    matches = [
+        role for role in survey_roles(survey) if role.contact_role == contact.role and role.unit_kind in ("", kind)
+    ]
+    matches.sort(key=lambda role: role.unit_kind == "")
+    return matches[0].code if matches else None
 
 
 @transaction.atomic
@@ -300,7 +312,7 @@ def lost_link_send(*, email: str) -> int:
     ).select_related("municipality")
     for survey in Survey.objects.filter(status=Survey.Status.OPEN):
         for contact in contacts:
-            role = contact_section_role(contact)
+            role = contact_section_role(contact, survey)
             if role is None:
                 continue
             with transaction.atomic():

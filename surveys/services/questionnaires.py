@@ -24,12 +24,14 @@ from surveys.conditions import (
     condition_references,
 )
 from surveys.models import (
+    DONT_KNOW,
     NOT_RELEVANT,
     Item,
     MatrixItem,
     Question,
     Questionnaire,
     QuestionOption,
+    RespondentRole,
     ScalePoint,
     Section,
     Survey,
@@ -46,6 +48,10 @@ class Problem:
     message: str
 
 
+def _dont_know(question: Question) -> frozenset[str]:
+    return frozenset([DONT_KNOW]) if question.offers_dont_know else frozenset()
+
+
 def question_references(question: Question) -> dict[str, Reference]:
     """The names a question contributes to conditions, with their types.
     Expects options, matrix items and scale points prefetched."""
@@ -59,12 +65,13 @@ def question_references(question: Question) -> dict[str, Reference]:
     if kind == Question.Type.YES_NO:
         return {question.code: Reference("choice", options=frozenset(YES_NO_CODES))}
     if kind in (Question.Type.SINGLE_CHOICE, Question.Type.MULTIPLE_CHOICE):
-        codes = frozenset(option.code for option in question.options.all())
+        codes = frozenset(option.code for option in question.options.all()) | _dont_know(question)
         value_type = "choice" if kind == Question.Type.SINGLE_CHOICE else "multichoice"
         return {question.code: Reference(value_type, options=codes)}
     points = {point.code for point in question.scale.points.all()}
     if question.offers_not_relevant:
         points.add(NOT_RELEVANT)
+    points |= _dont_know(question)
     if kind == Question.Type.SCALE:
         return {question.code: Reference("choice", options=frozenset(points))}
     return {
@@ -91,15 +98,20 @@ def questionnaire_items_in_order(questionnaire: Questionnaire) -> list[Item]:
 
 
 def questionnaire_problems(questionnaire: Questionnaire) -> list[Problem]:
-    """Every reason the questionnaire cannot be opened: no sections, a code that
-    clashes with a profile variable, or a condition that does not check (unknown
-    code, later question, type mismatch, syntax), each with its position."""
+    """Every reason the questionnaire cannot be opened: no sections, a section for a role the
+    questionnaire does not define, a code that clashes with a profile variable, or a condition
+    that does not check (unknown code, later question, type mismatch, syntax), each with its position."""
     questionnaire = questionnaire_load(questionnaire.pk)
     sections = list(questionnaire.sections.all())
     if not sections:
         return [Problem("", _("The questionnaire has no sections."))]
     items = questionnaire_items_in_order(questionnaire)
     problems = []
+    roles = set(questionnaire.roles.values_list("code", flat=True))
+    for section in sections:
+        if section.role not in roles:
+            message = _("%(section)s is for the role “%(role)s”, which the questionnaire does not define.")
+            problems.append(Problem(section.code, message % {"section": section.code, "role": section.role}))
     later: dict[str, Reference] = {}
     for item in items:
         if item.question.code in PROFILE_REFERENCES:
@@ -291,6 +303,20 @@ def survey_create_next(
         raise ValidationError(broken, code="condition_on_dropped")
 
     questionnaire = Questionnaire.objects.create(title=old.title, year=year, copied_from=old)
+    role_fields = (
+        "position",
+        "code",
+        "name_nb",
+        "name_nn",
+        "name_en",
+        "contact_role",
+        "unit_kind",
+        "is_chief_executive",
+    )
+    RespondentRole.objects.bulk_create(
+        RespondentRole(questionnaire=questionnaire, **{name: getattr(role, name) for name in role_fields})
+        for role in old.roles.all()
+    )
     kept_ids = {item.pk for item in kept}
     for section in old.sections.all():
         section_items = [item for item in section.items.all() if item.pk in kept_ids]
@@ -353,6 +379,7 @@ def question_new_version(*, question: Question, changes: dict[str, object], code
             "type",
             "scale",
             "offers_not_relevant",
+            "offers_dont_know",
             "max_choices",
             "min_value",
             "max_value",
@@ -369,6 +396,7 @@ def question_new_version(*, question: Question, changes: dict[str, object], code
             question=new,
             code=o.code,
             position=o.position,
+            is_exclusive=o.is_exclusive,
             label_nb=o.label_nb,
             label_nn=o.label_nn,
             label_en=o.label_en,
@@ -399,3 +427,68 @@ def question_new_version(*, question: Question, changes: dict[str, object], code
                 row.condition = rewritten
                 row.save(update_fields=["condition", "updated_at"])
     return new
+
+
+# --- answers kept apart: exclusive options and "don't know" (the design studio's writes) ----------
+
+
+@transaction.atomic
+def option_exclusive_set(*, option: QuestionOption, exclusive: bool) -> QuestionOption:
+    """Marks a multiple-choice option exclusive ("None of these": chosen only alone, see
+    surveys.forms.exclusive_conflict) or not. Raises ValidationError {"is_exclusive": ...} for an
+    option of another type of question, and FrozenError (a ValidationError) when its question was
+    asked in an opened round: a frozen question's answers keep their meaning."""
+    option.is_exclusive = exclusive
+    option.full_clean()
+    option.save(update_fields=["is_exclusive", "updated_at"])
+    return option
+
+
+@transaction.atomic
+def question_dont_know_set(*, question: Question, offered: bool) -> Question:
+    """Offers "don't know" (the answer code DONT_KNOW) on a choice, scale or matrix question, or stops
+    offering it. It is kept apart from the values like "not relevant": counted apart in statistics,
+    -6 in exports; on a multiple choice it is chosen only alone. Raises ValidationError
+    {"offers_dont_know": ...} for another type of question, and FrozenError when the question is
+    frozen (make a new version in the studio instead)."""
+    question.offers_dont_know = offered
+    question.full_clean()
+    question.save(update_fields=["offers_dont_know", "updated_at"])
+    return question
+
+
+# --- respondent roles (the design studio's writes) -------------------------------------------------
+
+
+@transaction.atomic
+def respondent_role_add(
+    *,
+    questionnaire: Questionnaire,
+    code: str,
+    name_nb: str,
+    name_nn: str = "",
+    name_en: str = "",
+    contact_role: str = "",
+    unit_kind: str = "",
+) -> RespondentRole:
+    """A new respondent role of a draft questionnaire, e.g. code "health", invited from the registry's
+    contacts with `contact_role` (a municipalities.Contact.Role value; "" invites nobody) in units
+    of `unit_kind` ("municipality", "district", or "" for both), placed last. Sections are then
+    made for it with role=code. Raises ValidationError for a code the questionnaire has or a
+    contact role another role already invites in the same units (field errors), and FrozenError
+    when the questionnaire was opened. New roles are never the chief executive's: the link rule
+    knows the chief executive's roles by code (RespondentRole.is_chief_executive, CHIEF_ROLE_CODES)."""
+    last = questionnaire.roles.order_by("-position").values_list("position", flat=True).first()
+    role = RespondentRole(
+        questionnaire=questionnaire,
+        position=0 if last is None else last + 1,
+        code=code,
+        name_nb=name_nb,
+        name_nn=name_nn,
+        name_en=name_en,
+        contact_role=contact_role,
+        unit_kind=unit_kind,
+    )
+    role.full_clean()
+    role.save()
+    return role

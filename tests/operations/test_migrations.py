@@ -108,6 +108,7 @@ def test_todays_migrations_keep_every_row_of_the_released_demo_and_what_it_hande
     rows_after = _rows(released_demo, tables_before)
     lost = {table: len(rows - rows_after[table]) for table, rows in rows_before.items() if rows - rows_after[table]}
     assert not lost, f"rows changed or gone, by table: {lost}"
+    _assert_the_four_roles_became_rows(released_demo)
 
     handed_out = HANDED_OUT.read_text()
     token = re.search(r"/r/([\w-]+)/", handed_out).group(1)
@@ -132,3 +133,29 @@ def test_todays_migrations_keep_every_row_of_the_released_demo_and_what_it_hande
     }
     assert seen["closed"]["responses"] == 304 and seen["closed"]["submitted_sections"] > 0
     assert seen["beat"] == sorted(settings.CELERY_BEAT_SCHEDULE)
+
+
+def _assert_the_four_roles_became_rows(url: str) -> None:
+    """Migration 0015: the roles fixed in code until then are rows of every questionnaire, and every
+    role a section or a link holds is one of its questionnaire's rows."""
+    with psycopg.connect(url) as db:
+        questionnaires = {row[0] for row in db.execute("SELECT id FROM surveys_questionnaire")}
+        roles = db.execute(
+            "SELECT questionnaire_id, code, contact_role, unit_kind, is_chief_executive FROM surveys_respondentrole"
+        ).fetchall()
+        used = set(
+            db.execute(
+                "SELECT questionnaire_id, role FROM surveys_section UNION SELECT s.questionnaire_id, i.role"
+                " FROM surveys_invitation i JOIN surveys_survey s ON s.id = i.survey_id"
+            ).fetchall()
+        )
+    expected = {
+        ("chief_executive", "chief_executive", "municipality", True),
+        ("introduction_programme", "introduction_programme", "", False),
+        ("schools", "schools", "", False),
+        ("district_director", "chief_executive", "district", True),
+    }
+    assert questionnaires and used
+    for questionnaire in questionnaires:
+        assert {tuple(row[1:]) for row in roles if row[0] == questionnaire} == expected
+    assert used <= {(row[0], row[1]) for row in roles}
