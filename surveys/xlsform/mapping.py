@@ -162,6 +162,7 @@ class _PlannedQuestion:
     scale_values: dict[str, int] = field(default_factory=dict)
     condition: str = ""
     option_rows: list[int] = field(default_factory=list)
+    exclusive: set[str] = field(default_factory=set)  # option codes chosen only alone (x_exclusive)
 
 
 @dataclass
@@ -493,6 +494,7 @@ class _Planner:
                 planned.scale_points, planned.scale_values = options, values
             else:
                 planned.options = options
+                planned.exclusive = self.exclusive_codes(element, options)
         self.constraint(element, planned)
         self.not_kept(element, row, name)
         return planned
@@ -515,6 +517,17 @@ class _Planner:
             "help_en": hints.get("en", ""),
             "offers_not_relevant": str(element.get("x_not_relevant", "")).lower() == "yes",
             "has_comment": str(element.get("x_comment", "")).lower() == "yes",
+            "offers_dont_know": str(element.get("x_dont_know", "")).lower() == "yes",
+        }
+
+    @staticmethod
+    def exclusive_codes(element: dict, options: list[tuple[str, dict]]) -> set[str]:
+        """The codes of the choices marked `x_exclusive` (in the order `options` kept them)."""
+        kept = [choice for choice in element.get("choices", []) if _row(choice)]
+        return {
+            code
+            for (code, _labels), choice in zip(options, kept, strict=False)
+            if str(choice.get("x_exclusive", "")).lower() == "yes"
         }
 
     def options(self, element: dict) -> tuple[list[tuple[str, dict]], dict[str, int]]:
@@ -883,7 +896,13 @@ def _create_question(planned: _PlannedQuestion) -> Question:
         )
     question = _saved(Question(code=planned.code, **fields), planned.row, planned.code)
     for position, (code, labels) in enumerate(planned.options):
-        option = QuestionOption(question=question, code=code, position=position, **_labels_kwargs(labels, code))
+        option = QuestionOption(
+            question=question,
+            code=code,
+            position=position,
+            is_exclusive=code in planned.exclusive,
+            **_labels_kwargs(labels, code),
+        )
         _saved(option, planned.row, planned.code)
     for position, (code, labels) in enumerate(planned.rows):
         item = MatrixItem(question=question, code=code, position=position, **_labels_kwargs(labels, code))

@@ -41,6 +41,7 @@ EXTENSIONS = [
     "x_scale",
     "x_scale_name",
     "x_not_relevant",
+    "x_dont_know",
     "x_max_choices",
     "x_min",
     "x_max",
@@ -86,19 +87,22 @@ def questionnaire_export_xlsform(*, questionnaire: Questionnaire) -> bytes:
     questionnaire = questionnaire_load(questionnaire.pk)
     survey: list[list[object]] = [list(SURVEY_COLUMNS)]
     choices: list[list[object]] = [
-        ["list_name", "name"] + [f"label::{name}" for _code, name in LANGUAGES] + ["x_value"]
+        ["list_name", "name"] + [f"label::{name}" for _code, name in LANGUAGES] + ["x_value", "x_exclusive"]
     ]
     lists_written: set[str] = set()
 
     def put_row(values: dict) -> None:
         survey.append([values.get(column, "") for column in SURVEY_COLUMNS])
 
-    def write_list(name: str, entries: list[tuple], values: dict[str, int] | None = None) -> None:
+    def write_list(
+        name: str, entries: list[tuple], values: dict[str, int] | None = None, exclusive: frozenset = frozenset()
+    ) -> None:
         if name in lists_written:
             return
         lists_written.add(name)
         for code, labels in entries:
-            choices.append([name, code, *labels, str(values[code]) if values and code in values else ""])
+            value = str(values[code]) if values and code in values else ""
+            choices.append([name, code, *labels, value, "yes" if code in exclusive else ""])
 
     def scale_list(question: Question) -> str:
         points = [(p.code, _labels(p, "label")) for p in question.scale.points.all()]
@@ -125,6 +129,7 @@ def questionnaire_export_xlsform(*, questionnaire: Questionnaire) -> bytes:
                 "x_classification": question.classification,
                 "x_theme": question.theme,
                 "x_comment": "yes" if question.has_comment else "",
+                "x_dont_know": "yes" if question.offers_dont_know else "",
             }
             for (_code, name), text, hint in zip(
                 LANGUAGES, _labels(question, "text"), _labels(question, "help"), strict=True
@@ -162,7 +167,12 @@ def questionnaire_export_xlsform(*, questionnaire: Questionnaire) -> bytes:
                 elif kind in (Question.Type.SINGLE_CHOICE, Question.Type.MULTIPLE_CHOICE):
                     verb = "select_one" if kind == Question.Type.SINGLE_CHOICE else "select_multiple"
                     base["type"] = f"{verb} {question.code}"
-                    write_list(question.code, [(o.code, _labels(o, "label")) for o in question.options.all()])
+                    options = question.options.all()
+                    write_list(
+                        question.code,
+                        [(o.code, _labels(o, "label")) for o in options],
+                        exclusive=frozenset(o.code for o in options if o.is_exclusive),
+                    )
                     if question.max_choices:
                         base["constraint"] = f"count-selected(.) <= {question.max_choices}"
                         base["x_max_choices"] = str(question.max_choices)

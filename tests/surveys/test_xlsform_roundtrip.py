@@ -64,7 +64,7 @@ def _question_snapshot(question: Question) -> dict:
         "type": question.type,
         "texts": _labels(question, "text"),
         "help": _labels(question, "help"),
-        "options": [(o.code, _labels(o)) for o in question.options.order_by("position", "pk")],
+        "options": [(o.code, _labels(o), o.is_exclusive) for o in question.options.order_by("position", "pk")],
         "matrix items": [(m.code, _labels(m)) for m in question.matrix_items.order_by("position", "pk")],
         "scale": None
         if scale is None
@@ -74,6 +74,7 @@ def _question_snapshot(question: Question) -> dict:
         "max": question.max_value,
         "has_comment": question.has_comment,
         "offers_not_relevant": question.offers_not_relevant,
+        "offers_dont_know": question.offers_dont_know,
     }
 
 
@@ -110,6 +111,8 @@ def test_a_questionnaire_comes_back_field_for_field_into_an_empty_bank(db, small
             has_comment=True,
         )
         QuestionOption.objects.filter(question__code="Q2").update(label_nn="Val", label_en="Choice")
+        Question.objects.filter(code__in=["Q3", "Q4"]).update(offers_dont_know=True)
+        QuestionOption.objects.filter(question__code="Q2", code="money").update(is_exclusive=True)
         Section.objects.filter(questionnaire=original).update(title_nn="Tittel", title_en="Title")
         ScalePoint.objects.filter(scale__code="quality4").update(value=F("value") + 10, label_en="Point")
     before = _snapshot(original)
