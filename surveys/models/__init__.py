@@ -22,6 +22,7 @@ from surveys.models.bank import (
     code_validator,
 )
 from surveys.models.freezing import FROZEN_MESSAGE, FrozenError, FrozenModel
+from surveys.models.past_rounds import PastRoundImport
 from surveys.models.questionnaires import Item, Questionnaire, Section
 from surveys.models.responses import Answer, AnswerChange, Response, SectionProgress, SectionReopening
 from surveys.models.rounds import DelegationEvent, Invitation, QuestionnaireLockedError, Survey
@@ -45,6 +46,7 @@ __all__ = [
     "MatrixItem",
     "OpenAnswerCategory",
     "OpenAnswerTag",
+    "PastRoundImport",
     "Question",
     "QuestionOption",
     "Questionnaire",

@@ -1,0 +1,223 @@
+"""The import of a past round, all or nothing, and its removal as a whole.
+
+The import writes the dry run's plan (surveys.past_rounds.dry_run) in one transaction: the new
+bank questions, a questionnaire of one section holding the mapped questions in the file's order,
+a closed round of that year, and for every matched unit with an answer a response with its section submitted,
+its answers and their first entries in the audit trail, each kind of row in one bulk insert (the
+number of queries does not grow with the rows). The round records where it came from
+(`PastRoundImport`) and the staff log says who imported it.
+
+An imported questionnaire is not frozen: freezing is forever (the database refuses to delete
+frozen rows), and an import must stay removable. Its round is closed, so nobody answers it, and
+the questions it reuses from the bank are frozen already when a round that opened asked them.
+"""
+
+import datetime
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import StaffEvent
+from accounts.services import staff_event_record
+from operations.outbox import task_enqueue_on_commit
+from surveys.models import (
+    Answer,
+    AnswerChange,
+    Item,
+    OpenAnswerTag,
+    PastRoundImport,
+    Question,
+    Questionnaire,
+    QuestionOption,
+    Response,
+    Section,
+    SectionProgress,
+    Survey,
+)
+from surveys.past_rounds.dry_run import Plan, past_round_plan
+from surveys.past_rounds.reading import DataFile
+
+IMPORT_SECTION_CODE = "imported"
+IMPORTED_BY_ACTOR = "Import: %(file)s"
+
+
+class PastRoundRefused(ValidationError):
+    """The dry run found problems: nothing was written. `plan` holds the report."""
+
+    def __init__(self, plan: Plan):
+        super().__init__(plan.problems, code="past_round_refused")
+        self.plan = plan
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+@transaction.atomic
+def past_round_import(*, data_file: DataFile, mapping: dict, imported_by: User | None) -> Survey:
+    """Imports the file by the mapping as a closed round of its year, or raises `PastRoundRefused`
+    with the dry run's report and writes nothing."""
+    plan = past_round_plan(data_file=data_file, mapping=mapping)
+    if not plan.ok:
+        raise PastRoundRefused(plan)
+    now = timezone.now()
+    who = imported_by.get_username() if imported_by is not None else "manage.py"
+    created_questions = _questions_create(plan)
+    questions = {question.code: question for question in plan.questions} | created_questions
+    questionnaire = Questionnaire.objects.create(
+        title=_("Imported: %(file)s") % {"file": data_file.name}, year=plan.year
+    )
+    section = Section.objects.create(
+        questionnaire=questionnaire,
+        position=1,
+        code=IMPORT_SECTION_CODE,
+        role=Section.Role.CHIEF_EXECUTIVE,
+        title_nb=f"Kommuneundersøkelsen {plan.year}",
+        title_nn=f"Kommuneundersøkinga {plan.year}",
+        title_en=f"The municipal survey {plan.year}",
+    )
+    Item.objects.bulk_create(
+        [
+            Item(questionnaire=questionnaire, section=section, position=position, question=questions[code])
+            for position, code in enumerate(plan.question_order, start=1)
+        ]
+    )
+    opens_at = _local_midnight(plan.reference_day)
+    survey = Survey.objects.create(
+        year=plan.year,
+        title=f"Kommuneundersøkelsen {plan.year}",
+        questionnaire=questionnaire,
+        opens_at=opens_at,
+        closes_at=opens_at + datetime.timedelta(days=1),
+        status=Survey.Status.CLOSED,
+    )
+    PastRoundImport.objects.create(
+        survey=survey,
+        file_name=data_file.name[:255],
+        sha256=data_file.sha256,
+        imported_by=imported_by,
+        imported_by_name=who,
+        imported_at=now,
+        reference_day=plan.reference_day,
+        rows=len(data_file.rows),
+        mapping={key: value for key, value in mapping.items() if key != "suggested_because"},
+        created_question_ids=sorted(question.pk for question in created_questions.values()),
+    )
+    _answers_write(plan, survey, section, questions, imported_by, opens_at)
+    staff_event_record(
+        request=None,
+        kind=StaffEvent.Kind.PAST_ROUND_IMPORTED,
+        user=imported_by,
+        username=who,
+        what=f"{plan.year}: {data_file.name} sha256 {data_file.sha256}",
+    )
+    # Reports exist for every closed round (as survey_close gives them to a round answered online).
+    task_enqueue_on_commit("surveys.analytics.reports_for_closed_round", survey_id=survey.pk)
+    return survey
+
+
+def _questions_create(plan: Plan) -> dict[str, Question]:
+    created = {}
+    options = []
+    for column in plan.by_action("new"):
+        new = column.new
+        question = Question(
+            code=new["code"],
+            series=new.get("series") or new["code"],
+            classification=new["classification"],
+            theme=new.get("theme", "")[:120],
+            type=new["type"],
+            text_nb=new.get("text") or column.column.label or column.column.name,
+        )
+        question.full_clean()
+        question.save()
+        created[question.code] = question
+        for position, (code, label, _raw) in enumerate(new.get("options", [])):
+            options.append(QuestionOption(question=question, code=code, position=position, label_nb=label[:300]))
+    for option in options:
+        option.full_clean(exclude=["question"])
+    QuestionOption.objects.bulk_create(options)
+    return created
+
+
+def _answers_write(plan, survey, section, questions, imported_by, answered_at) -> None:
+    units = [match.unit for match in plan.respondents]
+    responses = Response.objects.bulk_create([Response(survey=survey, municipality_id=unit.id) for unit in units])
+    actor = (IMPORTED_BY_ACTOR % {"file": plan.data_file.name})[:200]
+    SectionProgress.objects.bulk_create(
+        [
+            SectionProgress(
+                response=response,
+                section=section,
+                status=SectionProgress.Status.SUBMITTED,
+                last_worked_by=actor,
+                last_worked_at=answered_at,
+                submitted_at=answered_at,
+                submitted_by=actor,
+            )
+            for response in responses
+        ]
+    )
+    answers = [
+        Answer(response=response, question=questions[code], value=value)
+        for response, unit in zip(responses, units, strict=True)
+        for code, value in plan.answers.get(unit.id, {}).items()
+    ]
+    Answer.objects.bulk_create(answers, batch_size=5000)
+    AnswerChange.objects.bulk_create(
+        [
+            AnswerChange(answer=answer, user=imported_by, actor_name=actor, new_value=answer.value, version=1)
+            for answer in answers
+        ],
+        batch_size=5000,
+    )
+
+
+REMOVE_REFUSED_CODED = _(
+    "Analysts have coded open answers of this round; removing it would lose their work. Remove the codes first."
+)
+
+
+def past_round_removal_blockers(*, survey: Survey) -> list[str]:
+    """Why the imported round cannot be removed (nothing: it can)."""
+    blockers = []
+    if not PastRoundImport.objects.filter(survey=survey).exists():
+        blockers.append(_("Only an imported round can be removed; a round answered online keeps its history."))
+    if OpenAnswerTag.objects.filter(answer__response__survey=survey).exists():
+        blockers.append(str(REMOVE_REFUSED_CODED))
+    return blockers
+
+
+@transaction.atomic
+def past_round_remove(*, survey: Survey, removed_by: User | None) -> None:
+    """Removes an imported round as a whole: its answers and their audit entries, responses, round,
+    questionnaire, its reports and exports, and the bank questions it created that nothing else uses."""
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    blockers = past_round_removal_blockers(survey=survey)
+    if blockers:
+        raise ValidationError(blockers, code="past_round_removal_refused")
+    provenance = survey.past_round_import
+    description = f"{survey.year}: {provenance.file_name} sha256 {provenance.sha256}"
+    created_ids = list(provenance.created_question_ids)
+    AnswerChange.objects.filter(answer__response__survey=survey).delete()
+    Answer.objects.filter(response__survey=survey).delete()
+    SectionProgress.objects.filter(response__survey=survey).delete()
+    Response.objects.filter(survey=survey).delete()
+    questionnaire_id = survey.questionnaire_id
+    survey.delete()  # with it the provenance, reports and exports (their foreign keys cascade)
+    Questionnaire.objects.filter(pk=questionnaire_id).delete()
+    unused = Question.objects.filter(
+        pk__in=created_ids, items__isnull=True, answers__isnull=True, frozen_at__isnull=True
+    )
+    QuestionOption.objects.filter(question__in=unused).delete()
+    unused.delete()
+    staff_event_record(
+        request=None,
+        kind=StaffEvent.Kind.PAST_ROUND_REMOVED,
+        user=removed_by,
+        username=removed_by.get_username() if removed_by is not None else "manage.py",
+        what=description,
+    )
