@@ -6,35 +6,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('surveys', '0012_fastpath_functions'),
+        ("surveys", "0012_fastpath_functions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PastRoundImport',
+            name="PastRoundImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('file_name', models.CharField(max_length=255, verbose_name='file name')),
-                ('sha256', models.CharField(max_length=64, verbose_name='checksum (SHA-256)')),
-                ('imported_by_name', models.CharField(max_length=150, verbose_name='imported by (name)')),
-                ('imported_at', models.DateTimeField(verbose_name='imported')),
-                ('reference_day', models.DateField(help_text='The units valid on this day took part.', verbose_name='registry day')),
-                ('rows', models.PositiveIntegerField(verbose_name='rows')),
-                ('mapping', models.JSONField(verbose_name='mapping')),
-                ('created_question_ids', models.JSONField(default=list, verbose_name='questions the import created')),
-                ('imported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='imported by')),
-                ('survey', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='past_round_import', to='surveys.survey', verbose_name='round')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("file_name", models.CharField(max_length=255, verbose_name="file name")),
+                ("sha256", models.CharField(max_length=64, verbose_name="checksum (SHA-256)")),
+                ("imported_by_name", models.CharField(max_length=150, verbose_name="imported by (name)")),
+                ("imported_at", models.DateTimeField(verbose_name="imported")),
+                (
+                    "reference_day",
+                    models.DateField(help_text="The units valid on this day took part.", verbose_name="registry day"),
+                ),
+                ("rows", models.PositiveIntegerField(verbose_name="rows")),
+                ("mapping", models.JSONField(verbose_name="mapping")),
+                ("created_question_ids", models.JSONField(default=list, verbose_name="questions the import created")),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="imported by",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="past_round_import",
+                        to="surveys.survey",
+                        verbose_name="round",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'imported past round',
-                'verbose_name_plural': 'imported past rounds',
-                'ordering': ['-survey__year'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('sha256__regex', '^[0-9a-f]{64}$')), name='past_round_sha256_is_hex')],
+                "verbose_name": "imported past round",
+                "verbose_name_plural": "imported past rounds",
+                "ordering": ["-survey__year"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("sha256__regex", "^[0-9a-f]{64}$")), name="past_round_sha256_is_hex"
+                    )
+                ],
             },
         ),
     ]
