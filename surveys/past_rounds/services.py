@@ -166,13 +166,12 @@ def _answers_write(plan, survey, section, questions, imported_by, answered_at) -
         for response, unit in zip(responses, units, strict=True)
         for code, value in plan.answers.get(unit.id, {}).items()
     ]
-    Answer.objects.bulk_create(answers, batch_size=5000)
+    Answer.objects.bulk_create(answers)
     AnswerChange.objects.bulk_create(
         [
             AnswerChange(answer=answer, user=imported_by, actor_name=actor, new_value=answer.value, version=1)
             for answer in answers
-        ],
-        batch_size=5000,
+        ]
     )
 
 
