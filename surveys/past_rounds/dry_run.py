@@ -225,7 +225,7 @@ def _plan_units(plan: Plan, registry: Registry) -> None:
             for match in unmatched
         ]
         plan.problems.append(
-            _("%(count)s rows match no unit valid on %(day)s: %(rows)s")
+            _("Rows that match no unit valid on %(day)s (%(count)s): %(rows)s")
             % {"count": len(unmatched), "day": plan.reference_day.isoformat(), "rows": _listed(described)}
         )
         better = _better_year(plan, registry)
@@ -441,7 +441,7 @@ def _plan_answers(plan: Plan, bank: dict[str, Question]) -> None:
                 answers[code] = stored
         if column_plan.unmatched:
             plan.problems.append(
-                _("%(column)s: %(count)s values match no code of %(target)s: %(values)s.")
+                _("%(column)s: values that match no code of %(target)s (%(count)s): %(values)s.")
                 % {
                     "column": column_plan.column.name,
                     "count": sum(column_plan.unmatched.values()),

@@ -187,18 +187,27 @@ def units_match(
         number = unit_number(raw_number)
         if number is not None and number in valid:
             match.unit, match.how = valid[number], "number"
+        elif raw_number:
+            # A number that is there but wrong is an error, never overruled by the name beside it.
+            _explain_number(match, number, registry)
         elif raw_name and words(raw_name) in confirmed and confirmed[words(raw_name)] in valid:
             match.unit, match.how = valid[confirmed[words(raw_name)]], "confirmed"
         elif raw_name:
             _match_by_name(match, raw_name, by_name, any_time, registry, ids, day)
-        if match.unit is None and number is not None:
-            elsewhere = [unit for unit in registry.units if unit.number == number]
-            if elsewhere:
-                spans = ", ".join(_span(unit) for unit in elsewhere)
-                match.note = f"{number} {elsewhere[0].name} is in the registry only for {spans}"
         matches.append(match)
     counts = Counter(match.unit.number for match in matches if match.unit is not None)
     return matches, dict(counts)
+
+
+def _explain_number(match: UnitMatch, number: str | None, registry: Registry) -> None:
+    elsewhere = [unit for unit in registry.units if unit.number == number] if number else []
+    if elsewhere:
+        spans = ", ".join(_span(unit) for unit in elsewhere)
+        match.note = f"{number} {elsewhere[0].name} is in the registry only for {spans}"
+    else:
+        match.note = f"{match.raw_number} is no unit number of the registry"
+    if match.raw_name:
+        match.note += f" (the row names “{match.raw_name}”)"
 
 
 def _span(unit: RegistryUnit) -> str:
