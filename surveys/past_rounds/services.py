@@ -13,10 +13,11 @@ the questions it reuses from the bank are frozen already when a round that opene
 """
 
 import datetime
+import json
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -120,8 +121,11 @@ def past_round_import(*, data_file: DataFile, mapping: dict, imported_by: User |
 
 
 def _questions_create(plan: Plan) -> dict[str, Question]:
-    created = {}
-    options = []
+    """The new bank questions and their options, each kind in one insert. Their fields are validated
+    here; that their codes are free the dry run checked against the bank (and the database's unique
+    constraints stand behind it)."""
+    questions = []
+    options_of: list[list[QuestionOption]] = []
     for column in plan.by_action("new"):
         new = column.new
         question = Question(
@@ -132,15 +136,21 @@ def _questions_create(plan: Plan) -> dict[str, Question]:
             type=new["type"],
             text_nb=new.get("text") or column.column.label or column.column.name,
         )
-        question.full_clean()
-        question.save()
-        created[question.code] = question
-        for position, (code, label, _raw) in enumerate(new.get("options", [])):
-            options.append(QuestionOption(question=question, code=code, position=position, label_nb=label[:300]))
-    for option in options:
-        option.full_clean(exclude=["question"])
-    QuestionOption.objects.bulk_create(options)
-    return created
+        question.full_clean(validate_unique=False, validate_constraints=False)
+        questions.append(question)
+        options = [
+            QuestionOption(code=code, position=position, label_nb=label[:300])
+            for position, (code, label, _raw) in enumerate(new.get("options", []))
+        ]
+        for option in options:
+            option.full_clean(exclude=["question"], validate_unique=False, validate_constraints=False)
+        options_of.append(options)
+    Question.objects.bulk_create(questions)
+    for question, options in zip(questions, options_of, strict=True):
+        for option in options:
+            option.question = question
+    QuestionOption.objects.bulk_create([option for options in options_of for option in options])
+    return {question.code: question for question in questions}
 
 
 def _answers_write(plan, survey, section, questions, imported_by, answered_at) -> None:
@@ -161,18 +171,34 @@ def _answers_write(plan, survey, section, questions, imported_by, answered_at) -
             for response in responses
         ]
     )
-    answers = [
-        Answer(response=response, question=questions[code], value=value)
-        for response, unit in zip(responses, units, strict=True)
-        for code, value in plan.answers.get(unit.id, {}).items()
-    ]
-    Answer.objects.bulk_create(answers)
-    AnswerChange.objects.bulk_create(
+    # A hundred thousand answers would take the ORM half a minute to build as objects, and as many
+    # INSERTs as long (bench/past_rounds.py): they go to the database as one JSON document that it
+    # unpacks itself, and their first entries in the audit trail are copied from them.
+    answer_table, change_table = Answer._meta.db_table, AnswerChange._meta.db_table
+    document = json.dumps(
         [
-            AnswerChange(answer=answer, user=imported_by, actor_name=actor, new_value=answer.value, version=1)
-            for answer in answers
+            [response.pk, questions[code].pk, value]
+            for response, unit in zip(responses, units, strict=True)
+            for code, value in plan.answers.get(unit.id, {}).items()
         ]
     )
+    if connection.vendor == "postgresql":
+        unpacked = "SELECT (x->>0)::bigint, (x->>1)::bigint, x->2, '', 1, %s, %s FROM jsonb_array_elements(%s::jsonb) x"
+    else:  # SQLite, the embedded default
+        unpacked = "SELECT x.value->>'$[0]', x.value->>'$[1]', x.value->'$[2]', '', 1, %s, %s FROM json_each(%s) x"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {answer_table} (response_id, question_id, value, comment, version, created_at, updated_at) "
+            + unpacked,
+            [answered_at, answered_at, document],
+        )
+        cursor.execute(
+            f"INSERT INTO {change_table} (answer_id, invitation_id, user_id, actor_name, old_value, new_value,"
+            f" old_comment, new_comment, version, created_at)"
+            f" SELECT a.id, NULL, %s, %s, NULL, a.value, '', '', 1, %s FROM {answer_table} a"
+            f" JOIN {Response._meta.db_table} r ON r.id = a.response_id WHERE r.survey_id = %s",
+            [imported_by.pk if imported_by is not None else None, actor, answered_at, survey.pk],
+        )
 
 
 REMOVE_REFUSED_CODED = _(
