@@ -22,7 +22,7 @@ from surveys.models.bank import (
     code_validator,
 )
 from surveys.models.freezing import FROZEN_MESSAGE, FrozenError, FrozenModel
-from surveys.models.past_rounds import PastRoundImport
+from surveys.models.past_rounds import PastRoundImport, PastRoundUpload
 from surveys.models.questionnaires import Item, Questionnaire, Section
 from surveys.models.responses import Answer, AnswerChange, Response, SectionProgress, SectionReopening
 from surveys.models.rounds import DelegationEvent, Invitation, QuestionnaireLockedError, Survey
@@ -47,6 +47,7 @@ __all__ = [
     "OpenAnswerCategory",
     "OpenAnswerTag",
     "PastRoundImport",
+    "PastRoundUpload",
     "Question",
     "QuestionOption",
     "Questionnaire",

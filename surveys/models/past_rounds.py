@@ -43,3 +43,25 @@ class PastRoundImport(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.survey} ← {self.file_name}"
+
+
+class PastRoundUpload(TimestampedModel):
+    """A data file on its way in: uploaded, its mapping being confirmed in the workspace. Deleted
+    when it is imported or dropped; it holds the file itself, so the dry run reads what is imported."""
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("file"))
+    sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64)
+    year = models.PositiveSmallIntegerField(_("year"))
+    mapping = models.JSONField(_("mapping"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("uploaded by")
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("past round upload")
+        verbose_name_plural = _("past round uploads")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.year})"

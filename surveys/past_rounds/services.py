@@ -30,6 +30,7 @@ from surveys.models import (
     Item,
     OpenAnswerTag,
     PastRoundImport,
+    PastRoundUpload,
     Question,
     Questionnaire,
     QuestionOption,
@@ -39,7 +40,8 @@ from surveys.models import (
     Survey,
 )
 from surveys.past_rounds.dry_run import Plan, past_round_plan
-from surveys.past_rounds.reading import DataFile
+from surveys.past_rounds.matching import bank_load, mapping_suggest, new_question_proposal, values_suggest
+from surveys.past_rounds.reading import DataFile, past_round_file_read
 
 IMPORT_SECTION_CODE = "imported"
 IMPORTED_BY_ACTOR = "Import: %(file)s"
@@ -246,3 +248,72 @@ def past_round_remove(*, survey: Survey, removed_by: User | None) -> None:
         username=removed_by.get_username() if removed_by is not None else "manage.py",
         what=description,
     )
+
+
+def past_round_upload_create(
+    *, name: str, content: bytes, year: int, reference_day: datetime.date | None, previous: dict | None, uploaded_by
+) -> PastRoundUpload:
+    """Reads the file (refusing what cannot be read, `UploadRefused`) and keeps it with the suggested
+    mapping, starting from an earlier year's when given."""
+    data_file = past_round_file_read(name=name, content=content)
+    mapping = mapping_suggest(data_file=data_file, year=year, reference_day=reference_day, previous=previous)
+    return PastRoundUpload.objects.create(
+        file_name=data_file.name[:255],
+        content=content,
+        sha256=data_file.sha256,
+        year=year,
+        mapping=mapping,
+        uploaded_by=uploaded_by,
+    )
+
+
+def past_round_upload_file(upload: PastRoundUpload) -> DataFile:
+    return past_round_file_read(name=upload.file_name, content=bytes(upload.content))
+
+
+@transaction.atomic
+def past_round_upload_map(*, upload: PastRoundUpload, columns: dict[str, dict]) -> PastRoundUpload:
+    """The admin's decisions per column (action, question, item, option); a column whose decision
+    changed gets its values suggested again, the others keep theirs."""
+    data_file = past_round_upload_file(upload)
+    mapping = dict(upload.mapping)
+    entries = dict(mapping.get("columns") or {})
+    bank = {question.code.lower(): question for question in bank_load()}
+    for index, column in enumerate(data_file.columns):
+        decision = columns.get(column.name)
+        if decision is None:
+            continue
+        entry = dict(entries.get(column.name) or {"action": "ignore"})
+        before = (entry.get("action"), entry.get("question"), entry.get("item"), entry.get("option"))
+        entry["action"] = decision["action"]
+        for key in ("question", "item", "option"):
+            if decision.get(key):
+                entry[key] = decision[key]
+            else:
+                entry.pop(key, None)
+        if entry["action"] == "new" and "new" not in entry:
+            entry["new"] = new_question_proposal(column, data_file.values(index))
+        after = (entry.get("action"), entry.get("question"), entry.get("item"), entry.get("option"))
+        if before != after or "values" not in entry:
+            entry["values"] = (
+                values_suggest(entry, column, data_file.values(index), bank) if entry["action"] != "ignore" else {}
+            )
+        entries[column.name] = entry
+        mapping["suggested_because"] = {
+            **(mapping.get("suggested_because") or {}),
+            **({column.name: "confirmed"} if before != after else {}),
+        }
+    mapping["columns"] = entries
+    upload.mapping = mapping
+    upload.save(update_fields=["mapping", "updated_at"])
+    return upload
+
+
+def past_round_upload_import(*, upload: PastRoundUpload, imported_by: User) -> Survey:
+    """Imports the upload by its mapping (all or nothing) and lets the upload go."""
+    with transaction.atomic():
+        survey = past_round_import(
+            data_file=past_round_upload_file(upload), mapping=upload.mapping, imported_by=imported_by
+        )
+        upload.delete()
+    return survey
