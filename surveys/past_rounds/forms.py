@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import PastRoundImport
+from surveys.models import PastRoundImport, Question
+from surveys.past_rounds.matching import NEW_QUESTION_TYPES
 
 
 class PastRoundUploadForm(forms.Form):
@@ -48,13 +49,33 @@ class PastRoundMappingForm(forms.Form):
                     initial=entry.get(key, ""),
                     label=_("%(what)s for %(c)s") % {"what": text, "c": label},
                 )
+            # A new question's code, type, classification and theme are the admin's to choose.
+            new = entry.get("new") or {}
+            new_names = {key: f"new_{key}_{index}" for key in ("code", "type", "classification", "theme")}
+            types = [(value, label) for value, label in Question.Type.choices if value in NEW_QUESTION_TYPES]
+            self.fields[new_names["code"]] = forms.CharField(
+                required=False, max_length=40, initial=new.get("code", ""), label=_("New question's code")
+            )
+            self.fields[new_names["type"]] = forms.ChoiceField(
+                required=False, choices=[("", "—"), *types], initial=new.get("type", ""), label=_("Type")
+            )
+            self.fields[new_names["classification"]] = forms.ChoiceField(
+                required=False,
+                choices=[("", "—"), *Question.Classification.choices],
+                initial=new.get("classification", ""),
+                label=_("Classification"),
+            )
+            self.fields[new_names["theme"]] = forms.CharField(
+                required=False, max_length=120, initial=new.get("theme", ""), label=_("Theme")
+            )
             self.rows.append(
                 {
                     "column": column,
                     "because": because.get(column.name, ""),
                     "new": entry.get("new"),
                     "fields": [self[names[key]] for key in ("action", "question", "item", "option")],
-                    "names": names,
+                    "new_fields": [self[name] for name in new_names.values()],
+                    "names": names | {f"new_{key}": name for key, name in new_names.items()},
                 }
             )
 

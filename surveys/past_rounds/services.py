@@ -284,16 +284,32 @@ def past_round_upload_map(*, upload: PastRoundUpload, columns: dict[str, dict]) 
         if decision is None:
             continue
         entry = dict(entries.get(column.name) or {"action": "ignore"})
-        before = (entry.get("action"), entry.get("question"), entry.get("item"), entry.get("option"))
+
+        def shape(entry: dict) -> tuple:
+            return (
+                entry.get("action"),
+                entry.get("question"),
+                entry.get("item"),
+                entry.get("option"),
+                (entry.get("new") or {}).get("type"),
+            )
+
+        before = shape(entry)
         entry["action"] = decision["action"]
         for key in ("question", "item", "option"):
             if decision.get(key):
                 entry[key] = decision[key]
             else:
                 entry.pop(key, None)
-        if entry["action"] == "new" and "new" not in entry:
-            entry["new"] = new_question_proposal(column, data_file.values(index))
-        after = (entry.get("action"), entry.get("question"), entry.get("item"), entry.get("option"))
+        if entry["action"] == "new":
+            new = dict(entry.get("new") or new_question_proposal(column, data_file.values(index)))
+            for key in ("code", "type", "classification", "theme"):
+                if decision.get(f"new_{key}"):
+                    new[key] = decision[f"new_{key}"]
+            if decision.get("new_code"):
+                new["series"] = decision["new_code"]  # a new question starts its own series
+            entry["new"] = new
+        after = shape(entry)
         if before != after or "values" not in entry:
             entry["values"] = (
                 values_suggest(entry, column, data_file.values(index), bank) if entry["action"] != "ignore" else {}
