@@ -23,6 +23,8 @@ class StaffEvent(models.Model):
         ACCOUNT_CREATED = "account_created", _("account created at a first sign-in through the identity provider")
         ROLE_CHANGED = "role_changed", _("role changed")
         ACCOUNT_DEACTIVATED = "account_deactivated", _("account deactivated")
+        PAST_ROUND_IMPORTED = "past_round_imported", _("past round imported from a data file")
+        PAST_ROUND_REMOVED = "past_round_removed", _("imported past round removed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -384,6 +384,8 @@ UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(2 * 1024 * 1024)))
 UPLOAD_MAX_EXPANDED_BYTES = int(os.environ.get("UPLOAD_MAX_EXPANDED_BYTES", str(10 * 1024 * 1024)))
 UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "5000"))
 UPLOAD_MAX_XLSFORM_ROWS = int(os.environ.get("UPLOAD_MAX_XLSFORM_ROWS", "1000"))
+# A past round's data file (surveys/past_rounds): 443 rows by 300 variables is about 1.5 MB as .sav.
+UPLOAD_MAX_PAST_ROUND_BYTES = int(os.environ.get("UPLOAD_MAX_PAST_ROUND_BYTES", str(20 * 1024 * 1024)))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

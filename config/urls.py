@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/outbox/", outbox, name="outbox"),
     path("staff/reminders/", include("reminders.urls")),
     path("staff/analysis/", include("surveys.analytics_urls")),
+    path("staff/design/past-rounds/", include("surveys.past_rounds.urls")),
 ]
 
 # A database that does not answer gives a friendly 503, every other error the plain 500.

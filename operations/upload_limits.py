@@ -17,7 +17,8 @@ parser's exception reaches the user as a server error:
   formatted down to row 1,048,576 is read to its last value. A sheet's own dimension is not
   believed (it may claim 1,048,576 rows by 16,384 columns); openpyxl streams the rows that are
   there (`read_only`).
-- `MAX_COLUMNS`: a value beyond the 200th column is refused; cells further right are not read.
+- `MAX_COLUMNS`: a value beyond the 200th column is refused; cells further right are not read (a past
+  round's data file, one variable a column, may have 1,000: `upload_limits_for_past_rounds`).
 
 An .xlsx whose XML has a document type declaration (DTD) is refused before it is parsed: a
 workbook never needs one, and entities are how XML bombs and external references work (openpyxl
@@ -39,6 +40,7 @@ from openpyxl.utils import get_column_letter
 
 MAX_COLUMNS = 200
 XLSFORM_EMPTY_ROWS_END = 60
+PAST_ROUND_MAX_COLUMNS = 1000
 ERRORS_SHOWN = 50
 DOCTYPE_MARKS = tuple("<!DOCTYPE".encode(encoding) for encoding in ("ascii", "utf-16-le", "utf-16-be"))
 
@@ -52,11 +54,23 @@ class UploadLimits:
     # XLSForm readers agree on 60 (pyxform's get_excel_rows); a sheet formatted to its last row
     # (1,048,576) is then read to its data, not refused or read for half a minute.
     empty_rows_end: int | None = None
+    max_columns: int = MAX_COLUMNS
 
 
 def upload_limits_for_tables() -> UploadLimits:
     """The caps of a profile or contact file."""
     return UploadLimits(settings.UPLOAD_MAX_BYTES, settings.UPLOAD_MAX_EXPANDED_BYTES, settings.UPLOAD_MAX_ROWS)
+
+
+def upload_limits_for_past_rounds() -> UploadLimits:
+    """The caps of a past round's data file (.sav, .xlsx or .csv): one row per unit, so the rows are
+    the registry's (about 450), but a decade-old questionnaire may have several hundred variables."""
+    return UploadLimits(
+        settings.UPLOAD_MAX_PAST_ROUND_BYTES,
+        settings.UPLOAD_MAX_EXPANDED_BYTES * 5,
+        settings.UPLOAD_MAX_ROWS,
+        max_columns=PAST_ROUND_MAX_COLUMNS,
+    )
 
 
 def upload_limits_for_xlsform() -> UploadLimits:
@@ -167,11 +181,12 @@ def _read_sheet(title: str, sheet, limits: UploadLimits) -> Sheet:
     header: list = []
     number = empty_run = 0
     try:
-        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1):
+        max_columns = limits.max_columns
+        for number, cells in enumerate(sheet.iter_rows(max_col=max_columns + 1, values_only=True), start=1):
             values = list(cells)
-            if len(values) > MAX_COLUMNS and values[MAX_COLUMNS] not in (None, ""):
-                raise _too_many_columns(title, number)
-            del values[MAX_COLUMNS:]
+            if len(values) > max_columns and values[max_columns] not in (None, ""):
+                raise _too_many_columns(title, number, max_columns)
+            del values[max_columns:]
             while values and values[-1] in (None, ""):
                 values.pop()
             if number > last_row and (values or not limits.empty_rows_end):
@@ -216,9 +231,9 @@ def upload_read_csv(*, content: bytes, limits: UploadLimits) -> Sheet:
         for number, cells in enumerate(reader, start=1):
             if number > last_row:
                 raise upload_too_many_rows(None, number, limits)
-            if len(cells) > MAX_COLUMNS and any(cells[MAX_COLUMNS:]):
-                raise _too_many_columns(None, number)
-            values = cells[:MAX_COLUMNS]
+            if len(cells) > limits.max_columns and any(cells[limits.max_columns :]):
+                raise _too_many_columns(None, number, limits.max_columns)
+            values = cells[: limits.max_columns]
             if not any(value.strip() for value in values):
                 continue
             _check_text(values, None, number, header)
@@ -253,10 +268,10 @@ def upload_too_many_rows(sheet: str | None, row: int, limits: UploadLimits) -> U
     )
 
 
-def _too_many_columns(sheet: str | None, row: int) -> UploadRefused:
+def _too_many_columns(sheet: str | None, row: int, max_columns: int) -> UploadRefused:
     return UploadRefused(
-        _("A value beyond column %(max)s; a table here has fewer columns.") % {"max": MAX_COLUMNS},
+        _("A value beyond column %(max)s; a table here has fewer columns.") % {"max": max_columns},
         sheet=sheet,
         row=row,
-        column=get_column_letter(MAX_COLUMNS + 1),
+        column=get_column_letter(max_columns + 1),
     )

@@ -94,6 +94,45 @@ def survey(world, actor):
     return {"survey_id": world.survey.pk}
 
 
+def past_round_upload(world, actor):
+    """A file waiting for its mapping, of a year the registry cannot place (so its import is refused)."""
+    from surveys.models import PastRoundUpload
+
+    if not hasattr(world, "past_round_upload"):
+        world.past_round_upload = PastRoundUpload.objects.create(
+            file_name="round.csv",
+            content=b"knr,q1\n0301,1\n",
+            sha256="0" * 64,
+            year=2010,
+            mapping={"year": 2010, "unit_column": "knr", "columns": {"q1": {"action": "ignore"}}},
+            uploaded_by=world.users["admin"],
+        )
+    return {"pk": world.past_round_upload.pk}
+
+
+def imported_round(world, actor):
+    import datetime
+
+    from surveys.models import PastRoundImport, Survey
+
+    if not hasattr(world, "imported_round"):
+        opens = timezone.make_aware(datetime.datetime(2013, 12, 1))
+        world.imported_round = Survey.objects.create(
+            year=2013, title="Kommuneundersøkelsen 2013", opens_at=opens, closes_at=opens + datetime.timedelta(1)
+        )
+        PastRoundImport.objects.create(
+            survey=world.imported_round,
+            file_name="round.sav",
+            sha256="0" * 64,
+            imported_by_name="admin",
+            imported_at=opens,
+            reference_day=opens.date(),
+            rows=1,
+            mapping={},
+        )
+    return {"survey_id": world.imported_round.pk}
+
+
 def survey_and(**more):
     return lambda world, actor: {"survey_id": world.survey.pk, **{k: v(world) for k, v in more.items()}}
 
@@ -243,6 +282,31 @@ URLS: dict[str, Row] = {
         get="login login login login 403 403 403 200 200",
         post="login login login login 403 403 403 200 200",
         kwargs=lambda world, actor: {"pk": world.survey.pk},
+    ),
+    # --- past rounds: the survey admins' workspace for importing data files ---
+    "past-rounds": Row(
+        get="login login login login 403 403 403 200 200",
+        post="login login login login 403 403 403 200 200",
+    ),
+    "past-round-mapping": Row(
+        get="login login login login 403 403 403 200 200",
+        post="login login login login 403 403 403 200 200",
+        kwargs=past_round_upload,
+    ),
+    "past-round-mapping-download": Row(
+        get="login login login login 403 403 403 200 200",
+        post="login login login login 403 403 403 200 200",
+        kwargs=past_round_upload,
+    ),
+    "past-round-dry-run": Row(
+        get="login login login login 403 403 403 200 200",
+        post="login login login login 403 403 403 200 200",
+        kwargs=past_round_upload,
+    ),
+    "past-round-remove": Row(
+        get="login login login login 403 403 403 200 200",
+        post="login login login login 403 403 403 302 302",
+        kwargs=imported_round,
     ),
     "outbox": Row(
         get="login login login login 403 403 403 200 200",

@@ -24,6 +24,7 @@ from surveys.models.bank import (
     code_validator,
 )
 from surveys.models.freezing import FROZEN_MESSAGE, FrozenError, FrozenModel
+from surveys.models.past_rounds import PastRoundImport, PastRoundUpload
 from surveys.models.questionnaires import CHIEF_ROLE_CODES, Item, Questionnaire, RespondentRole, Section
 from surveys.models.responses import Answer, AnswerChange, Response, SectionProgress, SectionReopening
 from surveys.models.rounds import DelegationEvent, Invitation, QuestionnaireLockedError, Survey
@@ -49,6 +50,8 @@ __all__ = [
     "MatrixItem",
     "OpenAnswerCategory",
     "OpenAnswerTag",
+    "PastRoundImport",
+    "PastRoundUpload",
     "Question",
     "QuestionOption",
     "RespondentRole",

@@ -4,12 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.demo import demo_second_factors_ensure
 from reminders.demo import demo_followup_ensure
 from surveys import demo
+from surveys.past_rounds.demo import demo_past_rounds_ensure
 
 
 class Command(BaseCommand):
     help = (
         "Load demo data on top of the imported registry (made-up contacts and profile attributes, staff "
-        "accounts, survey rounds with their reminders and chase log) and print the demo logins. Refuses to run "
+        "accounts, survey rounds with their reminders and chase log, two earlier rounds imported from generated SPSS "
+        "files) and print the demo logins. Refuses to run "
         "with PLATFORM_ENV=production."
     )
 
@@ -24,6 +26,7 @@ class Command(BaseCommand):
         demo.demo_profiles_fill(years=[2024, 2025, 2026])
         demo.demo_contacts_ensure()
         earlier, current = demo.demo_rounds_ensure()
+        imported = demo_past_rounds_ensure(years=[earlier.year - 2, earlier.year - 1])
         demo.demo_open_answers_code(survey=earlier)
         demo.demo_exports_request(survey=earlier)
         for survey in (earlier, current):
@@ -46,6 +49,11 @@ class Command(BaseCommand):
             f"Earlier round: {earlier.title}, closed, with {earlier.responses.count()} generated responses; its"
             f" reports and exports (built by the worker): {base}/staff/analysis/{earlier.pk}/report/ and"
             f" {base}/staff/analysis/{earlier.pk}/codebook/"
+        )
+        self.stdout.write(
+            f"Imported earlier rounds (from generated SPSS files, docs/past-rounds.md): {earlier.year - 2} and"
+            f" {earlier.year - 1}{' (imported now)' if imported else ''}; their time series run on to {current.year}:"
+            f" {base}/staff/design/past-rounds/"
         )
         self.stdout.write(
             f"Response rate and chase board, {current.title}: {base}/staff/reminders/{current.pk}/monitor/"
