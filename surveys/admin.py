@@ -277,7 +277,8 @@ class SectionAdmin(admin.ModelAdmin):
     form = SectionAdminForm
 
     class Media:
-        js = ["js/condition-check.js"]
+        # Deferred: the admin puts media in <head>, before the fields the script looks for exist.
+        js = [forms.Script("js/condition-check.js", defer=True)]
 
     list_display = ["__str__", "code", "questionnaire", "role", "condition"]
     list_filter = ["questionnaire", "role"]
@@ -467,7 +468,7 @@ class SurveyAdmin(admin.ModelAdmin):
         if not survey.pk or not survey.questionnaire_id:
             return "–"
         return format_html(
-            '<a href="{}">{}</a>', reverse("survey-next", args=[survey.pk]), _("Create next year's round")
+            '<a href="{}">{}</a>', reverse("studio-round-next", args=[survey.pk]), _("Create next year's round")
         )
 
     def _transition(self, request, queryset, service, done):

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from studio import views
+
+urlpatterns = [
+    path("", views.studio_home, name="studio-home"),
+    path("questionnaires/<int:pk>/", views.questionnaire_page, name="studio-questionnaire"),
+    path("questionnaires/<int:pk>/move/", views.questionnaire_move, name="studio-move"),
+    path("questionnaires/<int:pk>/bank/", views.bank, name="studio-bank"),
+    path("questionnaires/<int:pk>/add/", views.item_add, name="studio-item-add"),
+    path("questionnaires/<int:pk>/test-run/", views.questionnaire_tryout, name="studio-tryout"),
+    path("items/<int:pk>/remove/", views.item_remove, name="studio-item-remove"),
+    path("rounds/<int:pk>/next/", views.round_next, name="studio-round-next"),
+    path("rounds/<int:pk>/open/", views.round_open, name="studio-round-open"),
+    path("rounds/<int:pk>/schedule/", views.round_schedule_add, name="studio-round-schedule"),
+]

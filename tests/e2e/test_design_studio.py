@@ -1,0 +1,142 @@
+"""A survey admin in a real browser makes next year's questionnaire from this year's, adds a rotating
+question from the bank, moves it by keyboard, test-runs the questionnaire as a municipality that
+settles no refugees in Nynorsk, and opens the round through its checklist. Every click and form
+fill past the sign-in is counted (the issue's aim: at most 15), and axe-core checks every studio
+page on the way. With STUDIO_SCREENSHOTS=1 the pages are saved to docs/design-studio/."""
+
+import datetime
+import os
+from pathlib import Path
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from municipalities.models import Contact, Municipality, MunicipalityProfile, StaffProfile
+from municipalities.services import staff_user_create
+from reminders.services import schedule_create_default
+from surveys.demo_questionnaire import demo_questionnaire_create
+from surveys.models import Survey
+from surveys.services.rounds import survey_close
+from tests.conftest import SignedInClient
+from tests.e2e.test_accessibility import assert_no_violations
+from tests.support import demo_round_open
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "design-studio"
+MAX_ACTIONS = 15
+
+
+class Counted:
+    """The survey admin's hands: each click, fill, choice and key press counts one action."""
+
+    def __init__(self, page):
+        self.page = page
+        self.actions: list[str] = []
+
+    def click(self, locator, what: str) -> None:
+        locator.click()
+        self.actions.append(f"click {what}")
+
+    def fill(self, locator, value: str) -> None:
+        locator.fill(value)
+        self.actions.append(f"fill {value}")
+
+    def choose(self, locator, value: str) -> None:
+        locator.select_option(value)
+        self.actions.append(f"choose {value}")
+
+    def press(self, locator, key: str, what: str) -> None:
+        locator.press(key)
+        self.actions.append(f"{key} on {what}")
+
+
+def screenshot(page, name: str) -> None:
+    if os.environ.get("STUDIO_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_a_survey_admin_makes_next_years_round_and_opens_it_within_fifteen_actions(browser, live_server, settings):
+    # given: this year's round, opened a year ago less two days and closed, with its schedule; the
+    # 2025 questionnaire's rotating questions in the bank; every unit with its contacts; Tromsø
+    # settles no refugees
+    from django.core.management import call_command
+
+    if not Municipality.objects.exists():
+        call_command("import_registry", verbosity=0)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    demo_questionnaire_create(year=2025, earlier=True)
+    this_year = demo_round_open(year=2026, days_open=362, days_left=-300)
+    schedule_create_default(survey=this_year)
+    survey_close(survey=this_year)
+    units = list(Municipality.objects.valid_on(timezone.now().date()))
+    for role in (Contact.Role.CHIEF_EXECUTIVE, Contact.Role.INTRODUCTION_PROGRAMME):
+        Contact.objects.bulk_create(
+            Contact(municipality=unit, name="Kontakt", role=role, email=f"{role}@{unit.number}.example")
+            for unit in units
+        )
+    tromso = Municipality.objects.current().get(number="5501")
+    MunicipalityProfile.objects.update_or_create(municipality=tromso, year=2026, defaults={"settles_refugees": False})
+    admin = staff_user_create(username="designer", password="pw-design-123!", role=StaffProfile.Role.SURVEY_ADMIN)
+    signed_in = SignedInClient()
+    signed_in.force_login(admin)
+    context = browser.new_context(locale="nb-NO", viewport={"width": 1100, "height": 900})
+    context.add_cookies([{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}])
+    page = context.new_page()
+    hands = Counted(page)
+    page.goto(f"{live_server.url}/staff/")  # where the sign-in ends
+
+    # when: the studio, next year's round with one rotating question kept
+    hands.click(page.get_by_role("link", name="Skjemaverksted: spørreskjemaer og åpning av runder"), "studio")
+    assert_no_violations(page, "studio home")
+    hands.click(page.get_by_role("link", name="Lag neste års (2026)"), "make next year's")
+    expect(page.locator("#id_title")).to_have_value("Kommuneundersøkelsen 2027")
+    assert_no_violations(page, "next year's")
+    hands.click(page.get_by_label("R25_1", exact=False), "keep R25_1")
+    hands.click(page.get_by_role("button", name="Lag utkastet"), "make the draft")
+    expect(page.locator("h1")).to_contain_text("Kommuneundersøkelsen 2027")
+
+    # a rotating question from the bank, last in the first section, then one up by keyboard
+    hands.fill(page.get_by_label("Søk i spørsmålsbanken"), "bolig")
+    expect(page.locator("#bank-results")).to_contain_text("R24_1")
+    expect(page.locator("#bank-results")).to_contain_text("Aldri stilt i en runde")
+    assert_no_violations(page, "questionnaire with bank results")
+    hands.click(page.get_by_role("button", name="Legg til R24_1"), "add R24_1")
+    expect(page.locator("#questionnaire-body")).to_contain_text("R24_1")
+    up = page.get_by_role("button", name="Flytt R24_1 opp")
+    up.focus()
+    hands.press(up, "Enter", "move R24_1 up")
+    expect(page.locator(".studio-section").first.locator(".studio-item").last).to_contain_text("R25_1")
+    # the focus stays on the button, so the key works again
+    assert page.evaluate("document.activeElement.id").startswith("up-item-")
+    screenshot(page, "questionnaire")
+
+    # a test run in Nynorsk as Tromsø: Q02 (only where refugees are settled) is hidden
+    hands.click(page.get_by_role("link", name="Prøvekjøring"), "test run")
+    hands.choose(page.locator("#id_municipality"), str(tromso.pk))
+    hands.choose(page.locator("#id_language"), "nn")
+    hands.click(page.get_by_role("button", name="Start prøvekjøringen"), "start")
+    expect(page.locator("#tryout-hidden")).to_contain_text("Q02")
+    expect(page.locator("#item-Q02")).to_be_hidden()
+    expect(page.locator("#tryout-form")).to_contain_text("Busetjing og tenester")
+    assert_no_violations(page, "test run")
+
+    # and the round opened through its checklist
+    hands.click(page.get_by_role("link", name="Sjekkliste og åpning"), "checklist")
+    expect(page.locator(".studio-check-refusal")).to_have_count(0)
+    expect(page.locator(".studio-check-warning")).to_have_count(0)
+    assert_no_violations(page, "checklist")
+    screenshot(page, "checklist")
+    hands.click(page.get_by_role("button", name="Åpne runden"), "open the round")
+
+    # then
+    expect(page.locator(".alert-success")).to_contain_text("er åpen")
+    next_year = Survey.objects.get(year=2027)
+    assert next_year.status == Survey.Status.OPEN
+    assert next_year.questionnaire.title == "Kommuneundersøkelsen 2027"
+    codes = list(
+        next_year.questionnaire.items.filter(section__code="settlement").values_list("question__code", flat=True)
+    )
+    assert codes[-2:] == ["R24_1", "R25_1"]
+    assert abs(next_year.opens_at - this_year.opens_at - datetime.timedelta(weeks=52)) < datetime.timedelta(minutes=1)
+    print(f"\ndesign studio: {len(hands.actions)} actions past the sign-in: " + "; ".join(hands.actions))
+    assert len(hands.actions) <= MAX_ACTIONS, hands.actions
