@@ -1,12 +1,15 @@
 """The studio's forms: they validate, the services write."""
 
 import datetime
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import Item, Question, Section, Survey
+from studio.conditions import OPERATORS, Variable, condition_clause, operators_for
+from surveys.models import Item, Question, Section, Survey, code_validator
+from surveys.services.questionnaires import REVISABLE_FIELDS
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 LOCAL_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT)
@@ -124,3 +127,88 @@ class NextRoundForm(forms.Form):
 
 class OpenRoundForm(forms.Form):
     warnings_read = forms.BooleanField(label=_("I have read the warnings above"), required=False)
+
+
+JOINERS = [("and", _("and")), ("or", _("or"))]
+
+
+class ConditionForm(forms.Form):
+    """An item's condition as text, and the builder that writes one clause into it at a time."""
+
+    condition = forms.CharField(
+        label=_("Condition"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control font-monospace", "spellcheck": "false"}),
+        help_text=_("Empty: always shown. Values may be written as their codes or their labels, e.g. 'ja'."),
+    )
+    variable = forms.ChoiceField(label=_("Question or profile variable"), required=False)
+    operator = forms.ChoiceField(label=_("Operator"), required=False)
+    value = forms.CharField(label=_("Value"), required=False, max_length=200)
+    joiner = forms.ChoiceField(label=_("Combine with"), choices=JOINERS, required=False)
+
+    def __init__(self, *args, variables, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.variables = {variable.name: variable for variable in variables}
+        self.fields["variable"].choices = [(v.name, v.label) for v in variables]
+        chosen = self.chosen_variable()
+        self.fields["operator"].choices = [(op, OPERATORS[op]) for op in operators_for(chosen)] if chosen else []
+        if chosen and chosen.options:
+            self.fields["value"] = forms.ChoiceField(label=_("Value"), required=False, choices=chosen.options)
+
+    def chosen_variable(self) -> Variable | None:
+        name = (self.data.get("variable") if self.is_bound else None) or next(iter(self.variables), None)
+        return self.variables.get(name)
+
+    def clause(self) -> str:
+        """The clause the builder's fields describe; a ValidationError when they do not."""
+        variable = self.variables.get(self.cleaned_data.get("variable"))
+        value = str(self.cleaned_data.get("value") or "").strip()
+        if variable is None or not value or not self.cleaned_data.get("operator"):
+            raise forms.ValidationError(_("Choose a question, an operator and a value."), code="incomplete")
+        if variable.type == "number":
+            try:
+                Decimal(value)
+            except InvalidOperation:
+                raise forms.ValidationError(_("The value must be a number."), code="not_a_number") from None
+        return condition_clause(variable=variable, operator=self.cleaned_data["operator"], value=value)
+
+
+QUESTION_TEXT_FIELDS = ["text_nb", "text_nn", "text_en", "help_nb", "help_nn", "help_en"]
+QUESTION_ANSWER_FIELDS = ["scale", "offers_not_relevant", "max_choices", "min_value", "max_value", "has_comment"]
+
+
+class QuestionForm(forms.ModelForm):
+    """A bank question's texts side by side in three languages and its answer settings. A frozen
+    question keeps all but its texts, theme and comment box: a change there becomes a new version."""
+
+    class Meta:
+        model = Question
+        fields = ["classification", "theme", "type", *QUESTION_TEXT_FIELDS, *QUESTION_ANSWER_FIELDS]
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in QUESTION_TEXT_FIELDS}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.is_frozen:
+            for name, field in self.fields.items():
+                if name not in REVISABLE_FIELDS:
+                    field.disabled = True
+
+    def _post_clean(self):
+        # The service validates the whole question (full_clean) when it saves; the form keeps to fields.
+        pass
+
+
+class OptionForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        validators=[code_validator],
+        help_text=_("Used in conditions and exports; Norwegian words are fine, e.g. bolig."),
+    )
+    label_nb = forms.CharField(label=_("Label (Bokmål)"), max_length=300)
+    label_nn = forms.CharField(label=_("Label (Nynorsk)"), max_length=300, required=False)
+    label_en = forms.CharField(label=_("Label (English)"), max_length=300, required=False)
+
+
+OptionFormSet = forms.formset_factory(OptionForm, extra=2, can_delete=True)

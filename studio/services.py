@@ -15,10 +15,19 @@ from django.db.models import Case, Max, Value, When
 from django.utils.translation import gettext as _
 
 from reminders.services import schedule_copy
+from studio.conditions import condition_with_codes
 from studio.selectors import round_checklist
 from surveys.conditions import condition_parse, condition_references
-from surveys.models import FrozenError, Item, Question, Questionnaire, Section, Survey
-from surveys.services.questionnaires import question_references, questionnaire_problems, survey_create_next
+from surveys.models import FrozenError, Item, Question, Questionnaire, QuestionOption, Section, Survey
+from surveys.services.questionnaires import (
+    REVISABLE_FIELDS,
+    condition_message,
+    question_new_version,
+    question_references,
+    questionnaire_problems,
+    references_for_condition,
+    survey_create_next,
+)
 from surveys.services.rounds import survey_open
 
 # Positions are unique per section (per questionnaire for sections): rows are first parked above
@@ -178,3 +187,55 @@ def survey_open_checked(*, survey: Survey, warnings_accepted: bool) -> Survey:
     if checklist.warnings and not warnings_accepted:
         raise ValidationError(_("Read the warnings and tick that you have before opening."), code="warnings_unread")
     return survey_open(survey=survey)
+
+
+def item_condition_message(*, item: Item, text: str) -> tuple[str, str | None]:
+    """(the condition with codes written for labels, None when it checks at the item's place or
+    else the message with its position) for the live check and for saving alike."""
+    text = condition_with_codes(text, item=item)
+    section_items = list(item.section.items.select_related("question").order_by("position"))
+    references = references_for_condition(
+        questionnaire=item.questionnaire,
+        section_position=item.section.position,
+        section_questions=[placed.question for placed in section_items],
+        row_index=[placed.pk for placed in section_items].index(item.pk),
+        exclude_section_id=item.section_id,
+    )
+    return text, condition_message(text, references)
+
+
+@transaction.atomic
+def item_condition_set(*, item: Item, condition: str) -> Item:
+    """Saves the condition under which a question shows, checked at its place."""
+    _refuse_frozen(item.questionnaire)
+    condition, message = item_condition_message(item=item, text=condition)
+    if message:
+        raise ValidationError(message, code="condition")
+    item.condition = condition.strip()
+    item.save(update_fields=["condition", "updated_at"])
+    return item
+
+
+@transaction.atomic
+def question_edit(*, question: Question, changes: dict, options: list[dict] | None) -> Question:
+    """Saves a bank question's texts and answer settings, and its options in the order given.
+    A frozen question was asked in an opened round: its changed texts become a new version in
+    the same series (surveys.services.questionnaires.question_new_version), which takes its
+    place in draft questionnaires; the rest of it stays as asked."""
+    if question.is_frozen:
+        revised = {name: value for name, value in changes.items() if name in REVISABLE_FIELDS}
+        revised = {name: value for name, value in revised.items() if getattr(question, name) != value}
+        return question_new_version(question=question, changes=revised) if revised else question
+    for name, value in changes.items():
+        setattr(question, name, value)
+    question.full_clean()
+    question.save()
+    if options is not None and question.has_options:
+        codes = [option["code"] for option in options]
+        if len(set(codes)) != len(codes):
+            raise ValidationError(_("Each option needs a code of its own."), code="option_code_twice")
+        question.options.all().delete()
+        QuestionOption.objects.bulk_create(
+            QuestionOption(question=question, position=position, **option) for position, option in enumerate(options)
+        )
+    return question

@@ -6,18 +6,31 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from municipalities.access import municipalities_visible_to, staff_required
+from operations.params import param_id
 from reminders.services import schedule_create_default
 from studio import services
 from studio.access import studio_check_change, studio_may_change, studio_may_read
-from studio.forms import BankSearchForm, ItemAddForm, MoveForm, NextRoundForm, OpenRoundForm
+from studio.conditions import condition_extend, condition_vocabulary
+from studio.forms import (
+    BankSearchForm,
+    ConditionForm,
+    ItemAddForm,
+    MoveForm,
+    NextRoundForm,
+    OpenRoundForm,
+    OptionFormSet,
+    QuestionForm,
+)
 from studio.selectors import bank_search, questionnaire_overview, round_checklist
 from studio.tryout import tryout_build
-from surveys.models import Item, Questionnaire, Section, Survey
+from surveys.models import Item, Question, Questionnaire, Section, Survey
 from surveys.services.questionnaires import questionnaire_load, survey_clone_plan
 from surveys.views import PreviewForm
+
+LANGUAGES = [("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English")]
 
 
 def studio_page(view):
@@ -243,3 +256,110 @@ def questionnaire_tryout(request, pk: int):
             ),
         )
     return render(request, "studio/tryout.html", context)
+
+
+@studio_page
+def item_condition(request, pk: int):
+    """The condition of one question: typed, or built a clause at a time; checked as it is typed
+    and again on saving. A POST with action "choose" or "add" only redraws the builder."""
+    item = get_object_or_404(Item.objects.select_related("question", "section", "questionnaire"), pk=pk)
+    variables = condition_vocabulary(item=item)
+    editable = studio_may_change(request.user) and not item.questionnaire.is_frozen
+    data = request.POST if request.method == "POST" else None
+    if data is not None and not editable:
+        raise PermissionDenied
+    form = ConditionForm(data, variables=variables, initial={"condition": item.condition})
+    action = request.POST.get("action", "save")
+    if data is not None and form.is_valid():
+        text = form.cleaned_data["condition"]
+        if action == "add":
+            try:
+                text = condition_extend(text, form.clause(), form.cleaned_data["joiner"] or "and")
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                form = ConditionForm({**data.dict(), "condition": text, "value": ""}, variables=variables, initial={})
+                form.is_valid()
+        elif action == "save":
+            try:
+                services.item_condition_set(item=item, condition=text)
+            except ValidationError as error:
+                form.add_error("condition", error)
+            else:
+                messages.success(request, _("The condition of %(code)s is saved.") % {"code": item.question.code})
+                return redirect(reverse("studio-questionnaire", args=[item.questionnaire_id]) + f"#item-{item.pk}")
+    written, message = services.item_condition_message(item=item, text=form["condition"].value() or "")
+    context = {"item": item, "form": form, "editable": editable, "written": written, "message": message}
+    if request.htmx and action in ("add", "choose"):
+        return render(request, "studio/_condition_editor.html", context)
+    return render(request, "studio/item_condition.html", context)
+
+
+@studio_page
+@require_GET
+def item_condition_check(request, pk: int):
+    """The live check while a condition is typed: the message with its position, or that it holds."""
+    item = get_object_or_404(Item.objects.select_related("question", "section", "questionnaire"), pk=pk)
+    written, message = services.item_condition_message(item=item, text=request.GET.get("condition", "")[:2000])
+    text = request.GET.get("condition", "")
+    return render(
+        request, "studio/_condition_check.html", {"message": message, "written": written, "typed": text.strip()}
+    )
+
+
+@studio_page
+def question_edit(request, pk: int):
+    """A bank question: texts and help in three languages side by side, options, limits."""
+    question = get_object_or_404(Question.objects.prefetch_related("options"), pk=pk)
+    editable = studio_may_change(request.user)
+    data = request.POST if request.method == "POST" else None
+    if data is not None and not editable:
+        raise PermissionDenied
+    form = QuestionForm(data, instance=question)
+    options = OptionFormSet(
+        data,
+        prefix="options",
+        initial=[
+            {"code": o.code, "label_nb": o.label_nb, "label_nn": o.label_nn, "label_en": o.label_en}
+            for o in question.options.all()
+        ],
+    )
+    back = param_id(request.GET.get("questionnaire"))
+    if data is not None and form.is_valid() and (question.is_frozen or options.is_valid()):
+        kept = None
+        if not question.is_frozen:
+            kept = [f.cleaned_data for f in options.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            kept = [{k: v for k, v in option.items() if k != "DELETE"} for option in kept]
+        try:
+            saved = services.question_edit(
+                question=Question.objects.get(pk=question.pk),
+                changes={name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data},
+                options=kept,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            if saved.pk != question.pk:
+                messages.warning(
+                    request,
+                    _("%(old)s was asked in an opened round, so the changes are a new question %(new)s in its series.")
+                    % {"old": question.code, "new": saved.code},
+                )
+            else:
+                messages.success(request, _("%(code)s is saved.") % {"code": saved.code})
+            if back:
+                return redirect("studio-questionnaire", back)
+            return redirect("studio-question", saved.pk)
+    context = {
+        "question": question,
+        "form": form,
+        "options": options,
+        "editable": editable,
+        "back": back,
+        "text_fields": [(f"text_{lang}", f"help_{lang}", label) for lang, label in LANGUAGES],
+    }
+    return render(request, "studio/question.html", context)

@@ -266,6 +266,22 @@ URLS: dict[str, Row] = {
         kwargs=lambda world, actor: {"pk": world.survey.questionnaire_id},
         query="?municipality={bergen}&role=chief_executive&language=nn",
     ),
+    "studio-item-condition": Row(
+        get="login login login login 403 403 200 200 200",
+        post="login login login login 403 403 403 302 302",
+        kwargs=lambda world, actor: {"pk": world.draft_item.pk},
+    ),
+    "studio-condition-check": Row(
+        get="login login login login 403 403 200 200 200",
+        post="login login login login 403 403 405 405 405",
+        kwargs=lambda world, actor: {"pk": world.draft_item.pk},
+        query="?condition=%24%7Bsettles_refugees%7D+%3D+true",
+    ),
+    "studio-question": Row(
+        get="login login login login 403 403 200 200 200",
+        post="login login login login 403 403 403 200 200",
+        kwargs=lambda world, actor: {"pk": world.draft_question.pk},
+    ),
     "studio-move": Row(
         get="login login login login 403 403 405 405 405",
         post="login login login login 403 403 403 302 302",
