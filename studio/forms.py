@@ -43,7 +43,8 @@ class MoveForm(forms.Form):
         cleaned["moved"] = moved
         if cleaned["kind"] == "section":
             if cleaned.get("direction"):
-                cleaned["index"] = max(0, moved.position - 1 + DIRECTIONS[cleaned["direction"]])
+                siblings = Section.objects.filter(questionnaire=self.questionnaire)
+                cleaned["index"] = self._step(siblings, moved, cleaned["direction"])
             return cleaned
         target = moved.section
         if cleaned.get("section"):
@@ -52,8 +53,14 @@ class MoveForm(forms.Form):
                 raise forms.ValidationError(_("That is not part of this questionnaire."), code="unknown")
         cleaned["target"] = target
         if cleaned.get("direction"):
-            cleaned["index"] = max(0, moved.position - 1 + DIRECTIONS[cleaned["direction"]])
+            cleaned["index"] = self._step(Item.objects.filter(section=moved.section), moved, cleaned["direction"])
         return cleaned
+
+    @staticmethod
+    def _step(siblings, moved, direction: str) -> int:
+        """The place one step up or down, counted in the order shown (positions may have gaps)."""
+        order = list(siblings.order_by("position").values_list("pk", flat=True))
+        return max(0, order.index(moved.pk) + DIRECTIONS[direction])
 
 
 class BankSearchForm(forms.Form):

@@ -239,11 +239,6 @@ URLS: dict[str, Row] = {
         kwargs=lambda world, actor: {"pk": world.survey.questionnaire_id},
         query="?section={section}&text=%24%7Bsettles_refugees%7D+%3D+true",
     ),
-    "survey-next": Row(
-        get="login login login login 403 403 403 200 200",
-        post="login login login login 403 403 403 200 200",
-        kwargs=lambda world, actor: {"pk": world.survey.pk},
-    ),
     # --- the design studio: survey admins change, analysts read ---
     "studio-home": Row(
         get="login login login login 403 403 200 200 200",

@@ -166,3 +166,46 @@ def test_a_survey_admin_makes_next_years_round_and_opens_it_within_fifteen_actio
     assert abs(next_year.opens_at - this_year.opens_at - datetime.timedelta(weeks=52)) < datetime.timedelta(minutes=1)
     print(f"\ndesign studio: {len(hands.actions)} actions past the sign-in: " + "; ".join(hands.actions))
     assert len(hands.actions) <= MAX_ACTIONS, hands.actions
+
+
+def test_the_studio_pages_a_journey_does_not_pass_have_no_accessibility_violations(browser, open_round, live_server):
+    # given: this year's round open (its questionnaire frozen), next year's draft without a schedule
+    from studio.services import survey_make_next
+
+    draft = survey_make_next(
+        source=open_round,
+        year=open_round.year + 1,
+        title="Neste runde",
+        opens_at=open_round.opens_at + datetime.timedelta(weeks=52),
+        closes_at=open_round.closes_at + datetime.timedelta(weeks=52),
+        keep_question_ids=set(),
+        copy_schedule=False,
+    )
+    admin = staff_user_create(username="designer", password="pw-design-123!", role=StaffProfile.Role.SURVEY_ADMIN)
+    signed_in = SignedInClient()
+    signed_in.force_login(admin)
+    context = browser.new_context(locale="nb-NO", reduced_motion="reduce")
+    context.add_cookies([{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}])
+    page = context.new_page()
+    frozen = open_round.questionnaire
+    frozen_item = frozen.items.get(question__code="Q02")
+    base = f"{live_server.url}/staff/design"
+
+    pages = {
+        "the frozen questionnaire, read-only": f"{base}/questionnaires/{frozen.pk}/",
+        "the bank without JavaScript's help": f"{base}/questionnaires/{draft.questionnaire_id}/bank/?q=Q0",
+        "a frozen question in the editor": f"{base}/questions/{frozen_item.question_id}/",
+        "a frozen item's condition": f"{base}/items/{frozen_item.pk}/condition/",
+        "the test run before it starts": f"{base}/questionnaires/{draft.questionnaire_id}/test-run/",
+        "a checklist that refuses": f"{base}/rounds/{draft.pk}/open/",
+    }
+    for what, url in pages.items():
+        page.goto(url)
+        expect(page.locator("h1")).to_be_visible()
+        assert_no_violations(page, what)
+
+    # the refusing checklist offers the standard schedule in one click, then lets the round open
+    expect(page.locator("[data-check=schedule]")).to_contain_text("Må rettes")
+    page.get_by_role("button", name="Legg til standard purreplan").click()
+    expect(page.locator("[data-check=schedule]")).to_contain_text("I orden")
+    assert_no_violations(page, "the checklist with its warnings")

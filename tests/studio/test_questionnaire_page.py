@@ -143,3 +143,15 @@ def test_a_test_run_in_nynorsk_fires_conditions_as_answered_and_saves_nothing(
     assert "Ikkje relevant" in first and "Ikke relevant" not in first
     assert "tryout-intro" not in first
     assert not Response.objects.exists() and not Answer.objects.exists()
+
+
+def test_the_up_button_counts_places_as_shown_even_when_positions_have_gaps(client, survey_admin, small_questionnaire):
+    # given: positions 10, 20, 30, 40, 50, as another path may leave them
+    for item in Item.objects.filter(section__code="chief").order_by("-position"):
+        Item.objects.filter(pk=item.pk).update(position=item.position * 10)
+    client.force_login(survey_admin)
+    q2 = Item.objects.get(question__code="Q2")
+
+    client.post(reverse("studio-move", args=[small_questionnaire.pk]), {"kind": "item", "id": q2.pk, "direction": "up"})
+
+    assert codes(small_questionnaire)[:3] == ["Q2", "Q1", "Q3"]
