@@ -10,7 +10,7 @@ from accounts.selectors import staff_user_list_waiting
 from municipalities.access import municipalities_visible_to, staff_required, staff_role
 from municipalities.models import StaffProfile
 from operations.params import param_id, param_int
-from surveys.forms import SectionForm
+from surveys.forms import SectionForm, section_form_render
 from surveys.link_rule import CHIEF_ROLES
 from surveys.models import Questionnaire, Section
 from surveys.selectors import survey_list_for_staff, survey_list_open
@@ -88,7 +88,8 @@ def questionnaire_preview(request, pk: int):
                 {
                     "section": section,
                     "title": section.title(language),
-                    "form": SectionForm(items=visibility.items[section.pk], language=language),
+                    # Drawn here, inside the language: the form's own words ("Not relevant") are lazy texts.
+                    "html": section_form_render(SectionForm(items=visibility.items[section.pk], language=language)),
                 }
                 for section in for_role
             ]

@@ -33,3 +33,12 @@ def test_the_live_condition_check_is_deferred_so_it_finds_the_fields(client, sur
 
     assert 'src="/static/js/condition-check.js" defer' in page
     assert 'id="id_questionnaire"' in page
+
+
+def test_the_admin_opens_no_round_it_sends_to_the_checklist(client, survey_admin, draft_round):
+    client.force_login(survey_admin)
+
+    page = client.get(reverse("admin:surveys_survey_changelist"))
+
+    assert "open_rounds" not in page.content.decode()
+    assert reverse("studio-round-open", args=[draft_round.pk]) in page.content.decode()

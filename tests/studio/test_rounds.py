@@ -177,3 +177,14 @@ def test_the_home_page_lists_only_rounds_in_their_field_period(ready_round):
 
     Survey.objects.filter(pk=ready_round.pk).update(opens_at=NOW - datetime.timedelta(days=1))
     assert list(survey_list_open()) == [ready_round]
+
+
+def test_a_paused_schedule_warns_and_one_without_an_active_invitation_is_refused(ready_round):
+    schedule = Schedule.objects.get(survey=ready_round)
+    Schedule.objects.filter(pk=schedule.pk).update(paused_at=NOW)
+    assert levels(ready_round)["schedule"] == "warning"
+
+    schedule.rules.filter(kind="invitation").update(is_active=False)
+
+    assert levels(ready_round)["schedule"] == "refusal"
+    assert round_checklist(survey=ready_round).invitations == 0

@@ -218,6 +218,8 @@ def test_the_preview_shows_the_questionnaire_as_the_municipality_sees_it(client,
     assert 'id="section-intro"' in as_settling and 'id="section-intro"' not in as_other
     assert 'name="Q3__advice"' in as_settling and 'name="Q2" value="housing"' in as_settling
     assert 'lang="nn"' in as_settling
+    # the form's own words in the preview's language too, not the page's
+    assert "Ikkje relevant" in as_settling and "Ikke relevant" not in as_settling
 
 
 def test_the_admin_refuses_a_section_condition_on_its_own_or_later_questions(client, survey_admin, small_questionnaire):
