@@ -90,6 +90,10 @@ def test_a_survey_admin_makes_next_years_round_and_opens_it_within_fifteen_actio
     context = browser.new_context(locale="nb-NO", viewport={"width": 1100, "height": 800}, reduced_motion="reduce")
     context.add_cookies([{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}])
     page = context.new_page()
+    refused = []  # the browser reports each thing the Content-Security-Policy blocks on the console
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     hands = Counted(page)
     page.goto(f"{live_server.url}/staff/")  # where the sign-in ends
 
@@ -164,6 +168,8 @@ def test_a_survey_admin_makes_next_years_round_and_opens_it_within_fifteen_actio
     assert codes[-2:] == ["R24_1", "Q07"]
     assert next_year.questionnaire.items.get(question__code="R24_1").condition == "${settles_refugees} = true"
     assert abs(next_year.opens_at - this_year.opens_at - datetime.timedelta(weeks=52)) < datetime.timedelta(minutes=1)
+    # htmx and SortableJS work within the Content-Security-Policy: nothing was blocked on the way
+    assert refused == []
     print(f"\ndesign studio: {len(hands.actions)} actions past the sign-in: " + "; ".join(hands.actions))
     assert len(hands.actions) <= MAX_ACTIONS, hands.actions
 
