@@ -6,7 +6,9 @@
   let focusId = null;
 
   function post(body, params) {
+    // From the list itself, so the request carries the CSRF header the page sets on its wrapper (hx-headers).
     window.htmx.ajax("POST", body.dataset.moveUrl, {
+      source: body,
       target: "#questionnaire-body",
       swap: "outerHTML",
       values: params,
@@ -23,6 +25,8 @@
         handle: ".studio-handle",
         draggable: ".studio-section",
         animation: 150,
+        // Mouse and touch events rather than the browser's own drag and drop: the same in every browser.
+        forceFallback: true,
         onEnd: (event) => {
           if (event.oldIndex !== event.newIndex) {
             post(body, { kind: "section", id: event.item.dataset.id, index: event.newIndex });
@@ -36,6 +40,7 @@
         handle: ".studio-handle",
         draggable: ".studio-item",
         animation: 150,
+        forceFallback: true,
         onEnd: (event) => {
           if (event.from === event.to && event.oldIndex === event.newIndex) {
             return;

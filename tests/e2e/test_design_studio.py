@@ -215,3 +215,44 @@ def test_the_studio_pages_a_journey_does_not_pass_have_no_accessibility_violatio
     page.get_by_role("button", name="Legg til standard purreplan").click()
     expect(page.locator("[data-check=schedule]")).to_contain_text("I orden")
     assert_no_violations(page, "the checklist with its warnings")
+
+
+def test_dragging_a_question_by_its_handle_moves_it_as_the_buttons_do(browser, open_round, live_server):
+    # given: next year's draft, whose first section begins Q01, Q02
+    from studio.services import survey_make_next
+
+    draft = survey_make_next(
+        source=open_round,
+        year=open_round.year + 1,
+        title="Neste runde",
+        opens_at=open_round.opens_at + datetime.timedelta(weeks=52),
+        closes_at=open_round.closes_at + datetime.timedelta(weeks=52),
+        keep_question_ids=set(),
+        copy_schedule=False,
+    )
+    admin = staff_user_create(username="designer", password="pw-design-123!", role=StaffProfile.Role.SURVEY_ADMIN)
+    signed_in = SignedInClient()
+    signed_in.force_login(admin)
+    context = browser.new_context(locale="nb-NO", reduced_motion="reduce")
+    context.add_cookies([{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/staff/design/questionnaires/{draft.questionnaire_id}/")
+    items = page.locator(".studio-section").first.locator(".studio-item")
+    expect(items.nth(0)).to_contain_text("Q01")
+
+    # when: Q03's handle is dragged onto Q01
+    handle = items.nth(2).locator(".studio-handle")
+    target = items.nth(0)
+    box, goal = handle.bounding_box(), target.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(goal["x"] + goal["width"] / 2, box["y"] + (goal["y"] + 5 - box["y"]) * step / 10)
+    with page.expect_response(lambda response: response.url.endswith("/move/")) as moved:
+        page.mouse.up()
+
+    # then: the page is drawn again from the server with Q03 first, and the database agrees
+    assert moved.value.status == 200
+    expect(page.locator(".studio-section").first.locator(".studio-item").nth(0)).to_contain_text("Q03")
+    codes = draft.questionnaire.items.filter(section__code="settlement").order_by("position")
+    assert list(codes.values_list("question__code", flat=True))[:3] == ["Q03", "Q01", "Q02"]
