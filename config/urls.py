@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/registry/", include("municipalities.urls")),
     path("staff/outbox/", outbox, name="outbox"),
     path("staff/reminders/", include("reminders.urls")),
+    path("staff/design/", include("studio.urls")),
     path("staff/analysis/", include("surveys.analytics_urls")),
     path("staff/design/past-rounds/", include("surveys.past_rounds.urls")),
 ]

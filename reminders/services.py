@@ -149,6 +149,42 @@ def schedule_create_default(*, survey: Survey) -> Schedule:
     return schedule
 
 
+# The rule's own settings: what a copy for another round carries over (never its round or state).
+RULE_COPIED_FIELDS = (
+    "name",
+    "kind",
+    "anchor",
+    "offset_days",
+    "audience",
+    "contact_role",
+    "subject_nb",
+    "subject_nn",
+    "body_nb",
+    "body_nn",
+    "window_start",
+    "window_end",
+    "weekdays_only",
+    "is_active",
+)
+SCHEDULE_COPIED_FIELDS = ("personal_subject_nb", "personal_subject_nn", "personal_body_nb", "personal_body_nn")
+
+
+@transaction.atomic
+def schedule_copy(*, source: Schedule, survey: Survey) -> Schedule:
+    """Another round's schedule for a new round: the same rules and texts. Rules count days from
+    the round's opening, closing or a submission, so their dates follow the new round's dates."""
+    if Schedule.objects.filter(survey=survey).exists():
+        raise ValidationError(_("The round already has a reminder schedule."), code="schedule_exists")
+    schedule = Schedule.objects.create(
+        survey=survey, **{name: getattr(source, name) for name in SCHEDULE_COPIED_FIELDS}
+    )
+    for rule in source.rules.all():
+        copy = Rule(schedule=schedule, **{name: getattr(rule, name) for name in RULE_COPIED_FIELDS})
+        copy.full_clean()
+        copy.save()
+    return schedule
+
+
 @transaction.atomic
 def schedule_pause(*, schedule: Schedule, user: User) -> Schedule:
     """Holds every rule and every pending message of the round until it is resumed."""

@@ -288,7 +288,8 @@ class SectionAdmin(admin.ModelAdmin):
     form = SectionAdminForm
 
     class Media:
-        js = ["js/condition-check.js"]
+        # Deferred: the admin puts media in <head>, before the fields the script looks for exist.
+        js = [forms.Script("js/condition-check.js", defer=True)]
 
     list_display = ["__str__", "code", "questionnaire", "role", "condition"]
     list_filter = ["questionnaire", "role"]
@@ -470,11 +471,12 @@ class XLSFormUploadForm(forms.Form):
 
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
-    list_display = ["year", "title", "status", "opens_at", "closes_at", "next_round_link"]
+    list_display = ["year", "title", "status", "opens_at", "closes_at", "next_round_link", "opening_link"]
     list_filter = ["status"]
     search_fields = ["title"]
-    readonly_fields = ["status", "next_round_link"]
-    actions = ["open_rounds", "close_rounds", "archive_rounds"]
+    readonly_fields = ["status", "next_round_link", "opening_link"]
+    # A round opens only through the design studio's checklist and confirmation (studio-round-open).
+    actions = ["close_rounds", "archive_rounds"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != Survey.Status.DRAFT:
@@ -486,7 +488,15 @@ class SurveyAdmin(admin.ModelAdmin):
         if not survey.pk or not survey.questionnaire_id:
             return "–"
         return format_html(
-            '<a href="{}">{}</a>', reverse("survey-next", args=[survey.pk]), _("Create next year's round")
+            '<a href="{}">{}</a>', reverse("studio-round-next", args=[survey.pk]), _("Create next year's round")
+        )
+
+    @admin.display(description=_("opening"))
+    def opening_link(self, survey):
+        if not survey.pk or survey.status != Survey.Status.DRAFT:
+            return "–"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("studio-round-open", args=[survey.pk]), _("Checklist and opening")
         )
 
     def _transition(self, request, queryset, service, done):
@@ -497,10 +507,6 @@ class SurveyAdmin(admin.ModelAdmin):
                 self.message_user(request, format_html("{}: {}", survey, "; ".join(error.messages)), messages.ERROR)
             else:
                 self.message_user(request, done % {"survey": survey})
-
-    @admin.action(description=_("Open the selected rounds (freezes their questionnaires)"), permissions=["change"])
-    def open_rounds(self, request, queryset):
-        self._transition(request, queryset, rounds.survey_open, _("%(survey)s is open."))
 
     @admin.action(description=_("Close the selected rounds"), permissions=["change"])
     def close_rounds(self, request, queryset):

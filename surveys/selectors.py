@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from municipalities.models import Municipality
 from surveys.answers import answer_display
@@ -11,7 +12,10 @@ from surveys.services.questionnaires import profile_values, questionnaire_load, 
 
 
 def survey_list_open() -> QuerySet[Survey]:
-    return Survey.objects.filter(status=Survey.Status.OPEN).order_by("closes_at")
+    """Rounds open for answers now: opened, and within their field period (a round opened ahead
+    of its date, or left open past its closing, is not offered on the public pages)."""
+    now = timezone.now()
+    return Survey.objects.filter(status=Survey.Status.OPEN, opens_at__lte=now, closes_at__gt=now).order_by("closes_at")
 
 
 def survey_list_for_staff() -> QuerySet[Survey]:

@@ -7,5 +7,4 @@ urlpatterns = [
     path("staff/", views.staff_home, name="staff-home"),
     path("staff/questionnaires/<int:pk>/preview/", views.questionnaire_preview, name="questionnaire-preview"),
     path("staff/questionnaires/<int:pk>/check-condition/", views.condition_check_live, name="condition-check"),
-    path("staff/surveys/<int:pk>/next/", views.survey_next, name="survey-next"),
 ]

@@ -1,12 +1,8 @@
-import datetime
-
 from django import forms
 from django.conf import settings
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.oidc.provider import oidc_enabled
@@ -14,9 +10,9 @@ from accounts.selectors import staff_user_list_waiting
 from municipalities.access import municipalities_visible_to, staff_required, staff_role
 from municipalities.models import StaffProfile
 from operations.params import param_id, param_int
-from surveys.forms import SectionForm
+from surveys.forms import SectionForm, section_form_render
 from surveys.link_rule import CHIEF_ROLES
-from surveys.models import Questionnaire, Section, Survey
+from surveys.models import Questionnaire, Section
 from surveys.selectors import survey_list_for_staff, survey_list_open
 from surveys.services.questionnaires import (
     condition_message,
@@ -25,8 +21,6 @@ from surveys.services.questionnaires import (
     questionnaire_problems,
     questionnaire_visibility,
     references_for_condition,
-    survey_clone_plan,
-    survey_create_next,
 )
 
 PARAMETERS_NOT_NUMBERS = _("The section and the position must be whole numbers.")
@@ -95,7 +89,8 @@ def questionnaire_preview(request, pk: int):
                 {
                     "section": section,
                     "title": section.title(language),
-                    "form": SectionForm(items=visibility.items[section.pk], language=language),
+                    # Drawn here, inside the language: the form's own words ("Not relevant") are lazy texts.
+                    "html": section_form_render(SectionForm(items=visibility.items[section.pk], language=language)),
                 }
                 for section in for_role
             ]
@@ -110,69 +105,6 @@ def questionnaire_preview(request, pk: int):
             hidden_items=visibility.hidden_items,
         )
     return render(request, "surveys/questionnaire_preview.html", context)
-
-
-class NextRoundForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    title = forms.CharField(label=_("Title"), max_length=200)
-    opens_at = forms.DateTimeField(label=_("Opens"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    closes_at = forms.DateTimeField(label=_("Closes"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    keep = forms.MultipleChoiceField(
-        label=_("Rotating and current-affairs questions to keep"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, optional_items, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["keep"].choices = [
-            (
-                str(item.question_id),
-                f"{item.question.code} ({item.question.get_classification_display()}"
-                f"{', ' + item.question.theme if item.question.theme else ''}): {item.question.text_nb[:90]}",
-            )
-            for item in optional_items
-        ]
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("opens_at") and cleaned.get("closes_at") and cleaned["closes_at"] <= cleaned["opens_at"]:
-            self.add_error("closes_at", forms.ValidationError(_("The round must close after it opens."), code="order"))
-        return cleaned
-
-
-@staff_required
-def survey_next(request, pk: int):
-    """Next year's draft round from this one: recurring questions kept, the rest chosen."""
-    if staff_role(request.user) != StaffProfile.Role.SURVEY_ADMIN:
-        raise PermissionDenied
-    source = get_object_or_404(Survey, pk=pk, questionnaire__isnull=False)
-    plan = survey_clone_plan(source=source)
-    year = source.year + 1
-    initial = {
-        "year": year,
-        "title": source.title.replace(str(source.year), str(year)),
-        "opens_at": timezone.localtime(source.opens_at) + datetime.timedelta(days=364),
-        "closes_at": timezone.localtime(source.closes_at) + datetime.timedelta(days=364),
-    }
-    form = NextRoundForm(request.POST or None, initial=initial, optional_items=plan.optional)
-    if request.method == "POST" and form.is_valid():
-        try:
-            survey = survey_create_next(
-                source=source,
-                year=form.cleaned_data["year"],
-                title=form.cleaned_data["title"],
-                opens_at=form.cleaned_data["opens_at"],
-                closes_at=form.cleaned_data["closes_at"],
-                keep_question_ids={int(value) for value in form.cleaned_data["keep"]},
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
-            messages.success(request, _("Created the draft round %(survey)s.") % {"survey": survey})
-            return redirect("admin:surveys_survey_change", survey.pk)
-    return render(request, "surveys/survey_next.html", {"source": source, "plan": plan, "form": form})
 
 
 @staff_required

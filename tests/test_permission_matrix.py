@@ -278,9 +278,73 @@ URLS: dict[str, Row] = {
         kwargs=lambda world, actor: {"pk": world.survey.questionnaire_id},
         query="?section={section}&text=%24%7Bsettles_refugees%7D+%3D+true",
     ),
-    "survey-next": Row(
+    # --- the design studio: survey admins change, analysts read ---
+    "studio-home": Row(
+        get="login login login login 403 403 200 200 200",
+        post="login login login login 403 403 200 200 200",
+    ),
+    "studio-questionnaire": Row(
+        get="login login login login 403 403 200 200 200",
+        post="login login login login 403 403 200 200 200",
+        kwargs=lambda world, actor: {"pk": world.draft_questionnaire.pk},
+    ),
+    "studio-bank": Row(
+        get="login login login login 403 403 200 200 200",
+        post="login login login login 403 403 200 200 200",
+        kwargs=lambda world, actor: {"pk": world.draft_questionnaire.pk},
+        query="?q=DRAFT",
+    ),
+    "studio-tryout": Row(
+        get="login login login login 403 403 200 200 200",
+        post="login login login login 403 403 200 200 200",
+        kwargs=lambda world, actor: {"pk": world.survey.questionnaire_id},
+        query="?municipality={bergen}&role=chief_executive&language=nn",
+    ),
+    "studio-item-condition": Row(
+        get="login login login login 403 403 200 200 200",
+        post="login login login login 403 403 403 302 302",
+        kwargs=lambda world, actor: {"pk": world.draft_item.pk},
+    ),
+    "studio-condition-check": Row(
+        get="login login login login 403 403 200 200 200",
+        post="login login login login 403 403 405 405 405",
+        kwargs=lambda world, actor: {"pk": world.draft_item.pk},
+        query="?condition=%24%7Bsettles_refugees%7D+%3D+true",
+    ),
+    "studio-question": Row(
+        get="login login login login 403 403 200 200 200",
+        post="login login login login 403 403 403 200 200",
+        kwargs=lambda world, actor: {"pk": world.draft_question.pk},
+    ),
+    "studio-move": Row(
+        get="login login login login 403 403 405 405 405",
+        post="login login login login 403 403 403 302 302",
+        kwargs=lambda world, actor: {"pk": world.draft_questionnaire.pk},
+        data=lambda actor: {"kind": "section", "id": "999999", "direction": "up"},
+    ),
+    "studio-item-add": Row(
+        get="login login login login 403 403 405 405 405",
+        post="login login login login 403 403 403 302 302",
+        kwargs=lambda world, actor: {"pk": world.draft_questionnaire.pk},
+    ),
+    "studio-item-remove": Row(
+        get="login login login login 403 403 405 405 405",
+        post="login login login login 403 403 403 302 302",
+        kwargs=lambda world, actor: {"pk": world.draft_item.pk},
+    ),
+    "studio-round-next": Row(
         get="login login login login 403 403 403 200 200",
         post="login login login login 403 403 403 200 200",
+        kwargs=lambda world, actor: {"pk": world.survey.pk},
+    ),
+    "studio-round-open": Row(
+        get="login login login login 403 403 200 200 200",
+        post="login login login login 403 403 403 200 200",
+        kwargs=lambda world, actor: {"pk": world.survey.pk},
+    ),
+    "studio-round-schedule": Row(
+        get="login login login login 403 403 405 405 405",
+        post="login login login login 403 403 403 302 302",
         kwargs=lambda world, actor: {"pk": world.survey.pk},
     ),
     # --- past rounds: the survey admins' workspace for importing data files ---
@@ -696,7 +760,7 @@ class World:
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from reminders.services import schedule_create_default
-        from surveys.models import Answer, Question, Questionnaire, Response, Scale, Section
+        from surveys.models import Answer, Item, Question, Questionnaire, Response, Scale, Section
         from surveys.models.analytics import AnalysisExport, AnalysisReport, OpenAnswerCategory
         from surveys.services.invitations import delegation_create, invitation_create
         from surveys.services.responses import Actor, section_submit
@@ -745,6 +809,12 @@ class World:
         Scale.objects.create(code="draft_scale", name="Utkast")
         self.draft_question = Question.objects.create(
             code="DRAFT1", series="DRAFT1", classification="rotating", type="yes_no", text_nb="Utkast?"
+        )
+        self.draft_item = Item.objects.create(
+            questionnaire=self.draft_questionnaire,
+            section=self.draft_questionnaire.sections.get(),
+            position=1,
+            question=self.draft_question,
         )
         self.question_type = ContentType.objects.get_for_model(Question)
 
@@ -929,7 +999,7 @@ def test_every_visitor_reaches_exactly_what_the_table_says(settings, oidc):
             path = f"/admin/{app}/{model}/{kwargs['object_id']}/"
         else:
             path = reverse(name, kwargs=kwargs)
-        path += row.query.format(section=world.section_id)
+        path += row.query.format(section=world.section_id, bergen=world.bergen.pk)
         if expected.startswith("no-role:"):
             expected = no_role_cell(name, method, path, expected.removeprefix("no-role:"))
         client = world.clients[actor]

@@ -260,6 +260,14 @@ def survey_clone_plan(*, source: Survey) -> ClonePlan:
     return ClonePlan(recurring, optional)
 
 
+def questionnaire_title_for_year(title: str, *, old_year: int, year: int) -> str:
+    """Last year's title with this year's in it: "Kommuneundersøkelsen 2026" becomes
+    "Kommuneundersøkelsen 2027"; a title without its year gets the year added."""
+    if str(old_year) in title:
+        return title.replace(str(old_year), str(year))
+    return f"{title} {year}"
+
+
 @transaction.atomic
 def survey_create_next(
     *,
@@ -302,7 +310,9 @@ def survey_create_next(
     if broken:
         raise ValidationError(broken, code="condition_on_dropped")
 
-    questionnaire = Questionnaire.objects.create(title=old.title, year=year, copied_from=old)
+    questionnaire = Questionnaire.objects.create(
+        title=questionnaire_title_for_year(old.title, old_year=old.year, year=year), year=year, copied_from=old
+    )
     role_fields = (
         "position",
         "code",

@@ -72,7 +72,7 @@ def test_a_year_gets_one_round(draft_round):
 
 def test_the_next_round_page_creates_the_draft(client, survey_admin, draft_round):
     client.force_login(survey_admin)
-    url = reverse("survey-next", args=[draft_round.pk])
+    url = reverse("studio-round-next", args=[draft_round.pk])
     page = client.get(url)
     assert page.status_code == 200 and "R1" in page.content.decode()
 
@@ -89,13 +89,14 @@ def test_the_next_round_page_creates_the_draft(client, survey_admin, draft_round
 
     assert response.status_code == 302
     survey = Survey.objects.get(year=2026)
+    assert survey.questionnaire.title == "Test 2026"  # a title without its year gets it added
     assert set(survey.questionnaire.items.values_list("question__code", flat=True)) == {"Q1", "Q2", "Q3", "Q4"}
 
 
 def test_only_survey_admins_may_design(client, analyst, draft_round):
     client.force_login(analyst)
 
-    assert client.get(reverse("survey-next", args=[draft_round.pk])).status_code == 403
+    assert client.get(reverse("studio-round-next", args=[draft_round.pk])).status_code == 403
     assert client.get(reverse("admin:surveys_question_add")).status_code == 403
     assert client.get(reverse("admin:surveys_question_changelist")).status_code == 200
 
@@ -217,6 +218,8 @@ def test_the_preview_shows_the_questionnaire_as_the_municipality_sees_it(client,
     assert 'id="section-intro"' in as_settling and 'id="section-intro"' not in as_other
     assert 'name="Q3__advice"' in as_settling and 'name="Q2" value="housing"' in as_settling
     assert 'lang="nn"' in as_settling
+    # the form's own words in the preview's language too, not the page's
+    assert "Ikkje relevant" in as_settling and "Ikke relevant" not in as_settling
 
 
 def test_the_admin_refuses_a_section_condition_on_its_own_or_later_questions(client, survey_admin, small_questionnaire):
@@ -289,7 +292,7 @@ def test_analysts_see_the_design_admin_read_only(client, request, draft_round, r
     renamed = client.post(reverse("admin:surveys_scale_change", args=[scale.pk]), {"code": "quality4", "name": "x"})
     import_url = reverse("admin:surveys_questionnaire_xlsform_import", args=[empty.pk])
     imported = client.post(import_url, {"file": SimpleUploadedFile("form.xlsx", content)})
-    next_url = reverse("survey-next", args=[draft_round.pk])
+    next_url = reverse("studio-round-next", args=[draft_round.pk])
     next_round = client.post(
         next_url, {"year": 2026, "title": "x", "opens_at": "2026-09-01T08:00", "closes_at": "2026-10-20T16:00"}
     )
