@@ -364,7 +364,7 @@ def round_data_load(
     """Loads a round for analysis in a fixed number of queries (about a dozen).
 
     `region` keeps only that region's units (active scheme); `districts` drops Oslo's
-    districts when EXCLUDE. `question_codes` loads answers only for those questions and
+    districts when EXCLUDE and keeps only them when ONLY. `question_codes` loads answers only for those questions and
     the questions their conditions read."""
     return rounds_data_load(surveys=[survey], region=region, districts=districts, question_codes=question_codes)[0]
 
@@ -416,6 +416,8 @@ def rounds_data_load(
         )
     if districts == Districts.EXCLUDE:
         registry = registry.exclude(kind=Municipality.Kind.DISTRICT)
+    elif districts == Districts.ONLY:
+        registry = registry.filter(kind=Municipality.Kind.DISTRICT)
     region_of = _regions_of_units(scheme)
     rows = []
     for pk, number, name, kind, county_id, county, valid_from, valid_to in registry.order_by(
@@ -478,6 +480,8 @@ def rounds_data_load(
         )
     elif districts == Districts.EXCLUDE:
         answers = answers.exclude(response__municipality__kind=Municipality.Kind.DISTRICT)
+    elif districts == Districts.ONLY:
+        answers = answers.filter(response__municipality__kind=Municipality.Kind.DISTRICT)
     if partial:
         answers = answers.filter(question__code__in=load_codes)
         answer_rows = answers.values_list(

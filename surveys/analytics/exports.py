@@ -25,8 +25,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from operations.spreadsheets import csv_bytes, xlsx_bytes
-from surveys.analytics.dataset import RoundData, Unit
-from surveys.analytics.statistics import NUMBER_TYPES, SCALE_TYPES, TEXT_TYPES, question_variables
+from surveys.analytics.dataset import Districts, RoundData, Unit
+from surveys.analytics.statistics import (
+    NET_SCORE_NOTE,
+    NUMBER_TYPES,
+    SCALE_TYPES,
+    TEXT_TYPES,
+    NetScoreTable,
+    net_score_tables,
+    question_variables,
+)
 from surveys.models import NOT_RELEVANT, Item, Question
 
 NOT_RELEVANT_CODE = -7
@@ -60,6 +68,8 @@ class ExportVariable:
 class ExportTable:
     variables: list[ExportVariable]
     rows: list[list[object]]
+    net_scores: list[NetScoreTable] = field(default_factory=list)
+    districts_apart: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -209,7 +219,7 @@ def export_table(data: RoundData) -> ExportTable:
     rows = []
     for unit in data.units:
         rows.append(_background_values(unit) + [_coded(item, variable, key, unit) for item, variable, key in columns])
-    return ExportTable(variables, rows)
+    return ExportTable(variables, rows, net_score_tables(data), data.districts == Districts.APART)
 
 
 def export_csv(table: ExportTable) -> bytes:
@@ -252,12 +262,43 @@ def codebook_header() -> list[str]:
     ]
 
 
+def net_score_rows(table: ExportTable) -> list[list[object]]:
+    """The net-score tables as the pages show them (surveys.analytics.statistics.net_score_tables),
+    one row per item, with the definition under them."""
+    header = [
+        _("Question"),
+        _("Item"),
+        _("Rank"),
+        _("Municipalities: points") if table.districts_apart else _("All: points"),
+        "N",
+        _("Partner municipalities: points"),
+        "N",
+        _("Other settlement municipalities: points"),
+        "N",
+    ]
+    if table.districts_apart:
+        header += [_("Oslo's districts: points"), "N"]
+    header.append(_("Points per unit (−2 to +2)"))
+    rows: list[list[object]] = [header]
+    for net in table.net_scores:
+        for row in net.rows:
+            cells = [net.question.code, row.variable.label, row.rank, row.all.points, row.all.n]
+            cells += [row.partner.points, row.partner.n, row.others.points, row.others.n]
+            if table.districts_apart and row.districts is not None:
+                cells += [row.districts.points, row.districts.n]
+            cells.append(None if row.all.per_unit is None else round(row.all.per_unit, 2))
+            rows.append(cells)
+    rows += [[], [str(NET_SCORE_NOTE)]]
+    return rows
+
+
 def export_xlsx(table: ExportTable) -> bytes:
-    """The data on the first sheet, the codebook on the second."""
+    """The data on the first sheet, the codebook on the second, the net scores on the third."""
     return xlsx_bytes(
         {
             _("Data"): [table.names, *table.rows],
             _("Codebook"): [codebook_header(), *_codebook_rows(table)],
+            _("Net score"): net_score_rows(table),
         }
     )
 

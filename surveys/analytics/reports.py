@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from municipalities.models import Region
-from surveys.analytics.charts import Bar, Line, StackedRow, bar_chart, line_chart, stacked_bars
+from surveys.analytics.charts import Bar, Line, PointsBar, StackedRow, bar_chart, line_chart, points_chart, stacked_bars
 from surveys.analytics.dataset import Districts, RoundData, round_data_load
 from surveys.analytics.open_answers import CODING_NOTE, QuestionCoding, round_codings
 from surveys.analytics.series import Series, SeriesVariable, series_compare_many
@@ -17,11 +17,10 @@ from surveys.analytics.statistics import (
     MULTIPLE_NOTE,
     NET_SCORE_NOTE,
     ROUNDING_NOTE,
-    NetScore,
+    NetScoreTable,
     QuestionFrequencies,
     frequencies,
-    net_scores,
-    net_scores_by_partnership,
+    net_score_tables,
     question_categories,
     representativeness,
     response_statistics,
@@ -136,15 +135,17 @@ def report_series(*, survey: Survey, region: Region | None, districts: str) -> l
     return result
 
 
-def net_score_chart(scores: list[NetScore]) -> SafeString | None:
-    rated = [score for score in scores if score.score is not None]
-    if not rated:
+def net_score_chart(table: NetScoreTable) -> SafeString | None:
+    """The items of one question by their points, in rank order."""
+    bars = [PointsBar(row.variable.label, row.all.points, row.all.n) for row in table.rows if row.all.n]
+    if not bars:
         return None
-    # Shown as bars from 0 to 100 % of the range −2..+2, labelled with the score itself.
-    bars = [
-        Bar(f"{score.variable.name} ({score.score:+.2f})", round((score.score + 2) * 25), score.n) for score in rated
-    ]
-    return bar_chart(title=_("Net score"), bars=bars)
+    title = _("Net score in points: %(question)s") % {"question": f"{table.question.code}: {table.question.text()}"}
+    return points_chart(title=title, bars=bars)
+
+
+def net_score_entries(data: RoundData) -> list[tuple[NetScoreTable, SafeString | None]]:
+    return [(table, net_score_chart(table)) for table in net_score_tables(data)]
 
 
 def frequency_entries(data: RoundData) -> list[tuple[QuestionFrequencies, SafeString | None, QuestionCoding | None]]:
@@ -155,7 +156,6 @@ def frequency_entries(data: RoundData) -> list[tuple[QuestionFrequencies, SafeSt
 
 def report_context(*, survey: Survey, region: Region | None = None, data: RoundData | None = None) -> dict:
     data = data or round_data_load(survey=survey, region=region, districts=Districts.APART)
-    scores = net_scores(data)
     return {
         "survey": survey,
         "region": region,
@@ -164,9 +164,7 @@ def report_context(*, survey: Survey, region: Region | None = None, data: RoundD
         "representativeness": representativeness(data),
         "frequencies": frequency_entries(data),
         "coding_note": CODING_NOTE,
-        "net_scores": scores,
-        "net_score_rows": net_scores_by_partnership(data),
-        "net_score_chart": net_score_chart(scores),
+        "net_scores": net_score_entries(data),
         "series": report_series(survey=survey, region=region, districts=data.districts),
         "rounding_note": ROUNDING_NOTE,
         "multiple_note": MULTIPLE_NOTE,

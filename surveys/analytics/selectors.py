@@ -8,13 +8,13 @@ from surveys.analytics.dataset import Districts, RoundData, round_data_load
 from surveys.analytics.series import Series, series_compare
 from surveys.analytics.statistics import (
     BreakdownTable,
-    NetScore,
+    NetScoreTable,
     QuestionFrequencies,
     RepresentativenessBlock,
     ResponseStatistics,
     breakdown,
     frequencies,
-    net_scores,
+    net_score_tables,
     representativeness,
     response_statistics,
 )
@@ -48,8 +48,8 @@ def analysis_breakdown(
 
 def analysis_net_scores(
     *, survey: Survey, region: Region | None = None, districts: str = Districts.APART
-) -> list[NetScore]:
-    return net_scores(round_data_load(survey=survey, region=region, districts=districts))
+) -> list[NetScoreTable]:
+    return net_score_tables(round_data_load(survey=survey, region=region, districts=districts))
 
 
 def analysis_series(

@@ -7,14 +7,15 @@ Definitions (see docs/analysis.md):
 - "not relevant" is counted apart and left out of N, percentages, means and net scores
   of scale and matrix questions;
 - multiple choice: the share of the question's respondents who chose each option;
-- the net score of a scale item: the two lowest points count -2 and -1, the two highest
-  +1 and +2 (points in between 0), summed over the item's respondents and divided by
-  their number (those with a scale answer), so it runs from -2 to +2.
+- the net score of a scale item, in points: the two lowest points count -2 and -1, the two
+  highest +1 and +2 (points in between 0; on the survey's four-point scales categories 1 and 4
+  weigh 2, categories 2 and 3 weigh 1); negative points are subtracted from positive ones, per
+  item, and items are ranked within their question. Points per unit with a scale answer (-2 to
+  +2) is a second, normalised column.
 """
 
 import statistics as pystats
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -32,8 +33,10 @@ MULTIPLE_NOTE = gettext_lazy(
     "so the percentages may add up to more than 100."
 )
 NET_SCORE_NOTE = gettext_lazy(
-    "Net score: the two lowest points count −2 and −1, the two highest +1 and +2; the sum is divided by "
-    "the number of units with a scale answer (“not relevant” left out), so it runs from −2 to +2."
+    "Net score in points: the answers in categories 1 and 4 weigh 2 points, those in categories 2 and 3 "
+    "weigh 1 point; the negative points are subtracted from the positive ones, per item. The items are "
+    "ranked within their question. Points per unit is the net score divided by the number of units with "
+    "an answer on the scale (−2 to +2); “not relevant” is left out of both."
 )
 
 CHOICE_TYPES = (Question.Type.YES_NO, Question.Type.SINGLE_CHOICE, Question.Type.SCALE)
@@ -532,25 +535,34 @@ def breakdown(data: RoundData, *, question_code: str, by: str) -> list[Breakdown
     return tables
 
 
-# --- net score ------------------------------------------------------------------------------
+# --- net score ---------------------------------------------------------------------------
 
 
 @dataclass
 class NetScore:
+    """One scale item's net score over one population of units."""
+
     question_code: str
     variable: VariableDef
-    n: int
-    positive: int  # positive points
-    negative: int  # negative points
-    not_relevant: int
+    n: int = 0  # units with a scale answer ("not relevant" left out)
+    positive: int = 0  # positive points
+    negative: int = 0  # negative points, as a positive number
+    not_relevant: int = 0
 
     @property
-    def score(self) -> float | None:
+    def points(self) -> int | None:
+        """Positive points minus negative points: the net score as the survey's reports give it."""
+        return None if not self.n else self.positive - self.negative
+
+    @property
+    def per_unit(self) -> float | None:
+        """The normalised variant: points per unit with a scale answer, from -2 to +2."""
         return None if not self.n else (self.positive - self.negative) / self.n
 
 
 def scale_weights(question: Question) -> dict[str, int]:
-    """The two lowest points weigh -2 and -1, the two highest +1 and +2; needs four points or more."""
+    """The two lowest points weigh -2 and -1, the two highest +1 and +2 (on the survey's four-point
+    scales: categories 1 and 4 weigh 2, categories 2 and 3 weigh 1); needs four points or more."""
     points = [point.code for point in question.scale.points.all()]
     if len(points) < 4:
         return {}
@@ -559,34 +571,22 @@ def scale_weights(question: Question) -> dict[str, int]:
     return weights
 
 
-def net_scores(data: RoundData, *, filter_units: Callable[[Unit], bool] | None = None) -> list[NetScore]:
-    """Net scores of every scale and matrix item, best first."""
-    respondents = [unit for unit in data.respondents() if filter_units is None or filter_units(unit)]
-    scores = []
-    for item in data.items:
-        question = item.question
-        if question.type not in SCALE_TYPES:
+def _net_score(question: Question, variable: VariableDef, weights: dict[str, int], units: list[Unit]) -> NetScore:
+    score = NetScore(question.code, variable)
+    for unit in units:
+        if question.code not in unit.shown:
             continue
-        weights = scale_weights(question)
-        if not weights:
-            continue
-        for variable in question_variables(question):
-            score = NetScore(question.code, variable, 0, 0, 0, 0)
-            for unit in respondents:
-                if question.code not in unit.shown:
-                    continue
-                value = unit_value(unit, question, variable)
-                if value == NOT_RELEVANT:
-                    score.not_relevant += 1
-                elif value in weights:
-                    score.n += 1
-                    weight = weights[value]
-                    if weight > 0:
-                        score.positive += weight
-                    else:
-                        score.negative -= weight
-            scores.append(score)
-    return sorted(scores, key=lambda s: (s.score is None, -(s.score or 0), s.variable.name))
+        value = unit_value(unit, question, variable)
+        if value == NOT_RELEVANT:
+            score.not_relevant += 1
+        elif value in weights:
+            score.n += 1
+            weight = weights[value]
+            if weight > 0:
+                score.positive += weight
+            else:
+                score.negative -= weight
+    return score
 
 
 def is_partner(unit: Unit) -> bool:
@@ -597,9 +597,65 @@ def is_other_settling(unit: Unit) -> bool:
     return unit.settles_refugees is True and unit.is_partner is not True
 
 
-def net_scores_by_partnership(data: RoundData) -> list[tuple[NetScore, NetScore | None, NetScore | None]]:
-    """Each item's net score for all respondents, for the partner municipalities and for the other
-    settlement municipalities (the comparison the reports make), ranked by the score of all."""
-    partner = {s.variable.name: s for s in net_scores(data, filter_units=is_partner)}
-    others = {s.variable.name: s for s in net_scores(data, filter_units=is_other_settling)}
-    return [(s, partner.get(s.variable.name), others.get(s.variable.name)) for s in net_scores(data)]
+@dataclass
+class NetScoreRow:
+    """One item of a question: its rank within the question (by the points of all units in the
+    table's population; equal points share a rank) and its score for each population."""
+
+    variable: VariableDef
+    rank: int | None
+    all: NetScore
+    partner: NetScore
+    others: NetScore
+    districts: NetScore | None  # Oslo's districts, when reported apart
+
+
+@dataclass
+class NetScoreTable:
+    question: Question
+    rows: list[NetScoreRow]
+
+
+def net_score_tables(data: RoundData) -> list[NetScoreTable]:
+    """The net score of every item of every scale or matrix question with four points or more,
+    one table per question with its items ranked by points (best first).
+
+    This is the one computation of the net score: pages, reports and exports read it. The
+    populations follow the round's convention for Oslo's districts: reported apart, the main
+    columns are the municipalities and the districts get a column of their own (so a partner
+    district is never counted among partner municipalities); left out or only districts, the
+    main columns are the units loaded."""
+    respondents = data.respondents()
+    apart = data.districts == Districts.APART
+    main = [unit for unit in respondents if not (apart and unit.is_district)]
+    partner = [unit for unit in main if is_partner(unit)]
+    others = [unit for unit in main if is_other_settling(unit)]
+    districts = [unit for unit in respondents if unit.is_district] if apart else None
+    tables = []
+    for item in data.items:
+        question = item.question
+        if question.type not in SCALE_TYPES:
+            continue
+        weights = scale_weights(question)
+        if not weights:
+            continue
+        rows = [
+            NetScoreRow(
+                variable=variable,
+                rank=None,
+                all=_net_score(question, variable, weights, main),
+                partner=_net_score(question, variable, weights, partner),
+                others=_net_score(question, variable, weights, others),
+                districts=None if districts is None else _net_score(question, variable, weights, districts),
+            )
+            for variable in question_variables(question)
+        ]
+        rows.sort(key=lambda row: (row.all.points is None, -(row.all.points or 0)))  # stable: item order on ties
+        for index, row in enumerate(rows):
+            if row.all.points is None:
+                continue
+            previous = rows[index - 1] if index else None
+            same = previous is not None and previous.all.points == row.all.points
+            row.rank = previous.rank if same else index + 1
+        tables.append(NetScoreTable(question, rows))
+    return tables

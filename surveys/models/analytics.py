@@ -16,11 +16,14 @@ __all__ = ["AnalysisBand", "AnalysisExport", "AnalysisJob", "AnalysisReport", "O
 
 
 class Districts(models.TextChoices):
-    """How Oslo's city districts take part in a table."""
+    """Which units a table covers. The published reports count municipalities and Oslo's city
+    districts as two populations (APART, the default): districts are a group of their own in every
+    table and a column of their own in the net score."""
 
-    APART = "apart", _("reported apart")
-    INCLUDE = "include", _("included in their groups")
-    EXCLUDE = "exclude", _("left out")
+    APART = "apart", _("municipalities and districts, apart")
+    EXCLUDE = "exclude", _("municipalities only")
+    ONLY = "only", _("districts only")
+    INCLUDE = "include", _("municipalities and districts together")
 
 
 class AnalysisBand(TimestampedModel):

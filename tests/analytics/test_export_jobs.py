@@ -194,7 +194,7 @@ def test_answers_and_wordings_that_look_like_formulas_are_exported_as_text(
     from_csv = list(csv.reader(io.StringIO(data_csv.decode("utf-8-sig"))))
     assert_payloads_are_text(xlsx=data_xlsx, csv_rows=from_csv)
     assert_payloads_are_text(xlsx=codebook)
-    data, codebook_sheet = xlsx_typed_cells(data_xlsx).values()
+    data, codebook_sheet, _net_scores = xlsx_typed_cells(data_xlsx).values()
     labels = {row[0][0]: row[1] for row in codebook_sheet}
     header = [value for value, _type in data[0]]
     tromso = dict(zip(header, next(row for row in data if row[0][0] == "5501"), strict=True))

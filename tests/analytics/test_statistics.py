@@ -5,8 +5,7 @@ from surveys.analytics.statistics import (
     Dimension,
     breakdown,
     frequencies,
-    net_scores,
-    net_scores_by_partnership,
+    net_score_tables,
     percent,
     representativeness,
     response_statistics,
@@ -95,15 +94,15 @@ def test_frequencies_count_only_units_the_question_was_shown_to(answered_round):
 def test_net_score_weighs_outer_points_two_and_leaves_out_not_relevant(answered_round):
     data = round_data_load(survey=answered_round)
 
-    scores = net_scores(data)
+    q3, q4 = net_score_tables(data)
 
-    assert [(s.variable.name, s.n, s.positive, s.negative) for s in scores] == [
-        ("Q3_courses", 2, 3, 0),  # good +1, very good +2, not relevant left out
-        ("Q3_advice", 3, 2, 3),  # very good +2; poor -1, very poor -2
-        ("Q4", 2, 1, 2),  # good +1, very poor -2
+    assert [(r.rank, r.variable.name, r.all.n, r.all.positive, r.all.negative, r.all.points) for r in q3.rows] == [
+        (1, "Q3_courses", 2, 3, 0, 3),  # good +1, very good +2, not relevant left out
+        (2, "Q3_advice", 3, 2, 3, -1),  # very good +2; poor -1, very poor -2
     ]
-    assert [round(s.score, 3) for s in scores] == [1.5, -0.333, -0.5]
-    assert scores[0].not_relevant == 1
+    assert [(r.rank, r.variable.name, r.all.points) for r in q4.rows] == [(1, "Q4", -1)]  # good +1, very poor -2
+    assert [round(r.all.per_unit, 3) for r in q3.rows] == [1.5, -0.333]
+    assert q3.rows[0].all.not_relevant == 1
 
 
 def test_breakdown_keeps_a_group_without_answers_as_an_empty_cell(answered_round):
@@ -144,7 +143,7 @@ def test_partner_municipalities_are_compared_with_the_other_settlement_municipal
 
     # when
     (table,) = breakdown(data, question_code="Q1", by=Dimension.PARTNER_SETTLING)
-    rows = {score.variable.name: (partner, others) for score, partner, others in net_scores_by_partnership(data)}
+    rows = {row.variable.name: (row.partner, row.others) for table in net_score_tables(data) for row in table.rows}
 
     # then
     groups = {row.group: (row.units, row.n, [c.count for c in row.categories]) for row in table.rows}
@@ -154,9 +153,9 @@ def test_partner_municipalities_are_compared_with_the_other_settlement_municipal
         "Does not settle refugees": (370, 1, [1, 0]),  # Bindal: yes; the rest did not answer
     }
     partner, others = rows["Q4"]
-    assert (partner.n, partner.score, others.n, others.score) == (1, 1.0, 1, -2.0)  # good +1; very poor -2
+    assert (partner.n, partner.points, others.n, others.points) == (1, 1, 1, -2)  # good +1; very poor -2
     partner, others = rows["Q3_advice"]
-    assert (partner.score, others.score) == (2.0, -1.0)  # Bindal, not settling, is in neither
+    assert (partner.points, others.points) == (2, -1)  # Bindal, not settling, is in neither
 
 
 def test_response_rates_per_county(answered_round):
