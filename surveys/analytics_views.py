@@ -205,8 +205,11 @@ def codebook(request: HttpRequest, survey_id: int) -> HttpResponse:
 @staff_required
 def report_page(request: HttpRequest, survey_id: int) -> HttpResponse:
     scope = _scope(request, survey_id)
-    context = report_context(survey=scope.survey, region=scope.region)
-    reports = AnalysisReport.objects.filter(survey=scope.survey, region=scope.region).defer("pdf")[:5]
+    data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
+    context = report_context(survey=scope.survey, region=scope.region, data=data)
+    reports = AnalysisReport.objects.filter(survey=scope.survey, region=scope.region, districts=scope.districts).defer(
+        "pdf"
+    )[:5]
     return render(request, "analytics/report.html", {**context, **_context(scope), "reports": reports})
 
 
@@ -214,7 +217,9 @@ def report_page(request: HttpRequest, survey_id: int) -> HttpResponse:
 @staff_required
 def report_request(request: HttpRequest, survey_id: int) -> HttpResponse:
     scope = _scope(request, survey_id)
-    report = analysis_report_request(survey=scope.survey, region=scope.region, requested_by=request.user)
+    report = analysis_report_request(
+        survey=scope.survey, region=scope.region, districts=scope.districts, requested_by=request.user
+    )
     return redirect("analysis-report-status", survey_id=scope.survey.pk, job_id=report.pk)
 
 

@@ -86,7 +86,8 @@ class Unit:
 
     @property
     def size_band(self) -> str | None:
-        return band_of(self.band_lists[0], self.population)
+        """None for Oslo's districts: a district is part of a city, not a municipality of its size."""
+        return None if self.is_district else band_of(self.band_lists[0], self.population)
 
     @property
     def immigrant_band(self) -> str | None:
@@ -139,6 +140,19 @@ class RoundData:
 
     def respondents(self) -> list[Unit]:
         return [unit for unit in self.units if unit.responded]
+
+    @property
+    def apart(self) -> bool:
+        """Municipalities and Oslo's districts are two populations (the published reports' convention)."""
+        return self.districts == Districts.APART
+
+    def main_units(self) -> list[Unit]:
+        """The units of the main population: the municipalities when districts are apart, else all."""
+        return [unit for unit in self.units if not (self.apart and unit.is_district)]
+
+    def district_units(self) -> list[Unit]:
+        """Oslo's districts as a population of their own; none unless districts are apart."""
+        return [unit for unit in self.units if self.apart and unit.is_district]
 
 
 def bands_load() -> dict[str, list[Band]]:

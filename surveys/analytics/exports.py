@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from municipalities.models import Municipality
 from operations.spreadsheets import csv_bytes, xlsx_bytes
 from surveys.analytics.dataset import Districts, RoundData, Unit
 from surveys.analytics.statistics import (
@@ -83,7 +84,7 @@ def _yes_no_code(value: bool | None) -> int | None:
 BACKGROUND: list[tuple[str, str, bool]] = [
     ("number", gettext_noop("Municipality number"), False),
     ("name", gettext_noop("Name"), False),
-    ("kind", gettext_noop("Kind (municipality or district)"), False),
+    ("unit_kind", gettext_noop("Kind of unit (1 municipality, 2 Oslo district)"), True),
     ("county", gettext_noop("County"), False),
     ("region", gettext_noop("Region"), False),
     ("population", gettext_noop("Population"), True),
@@ -98,12 +99,15 @@ BACKGROUND: list[tuple[str, str, bool]] = [
 ]
 
 
+UNIT_KIND_CODES = {Municipality.Kind.MUNICIPALITY: 1, Municipality.Kind.DISTRICT: 2}
+
+
 def _background_values(unit: Unit) -> list[object]:
     share = unit.immigrant_share
     return [
         unit.number,
         unit.name,
-        unit.kind,
+        UNIT_KIND_CODES[unit.kind],
         unit.county,
         unit.region or "",
         unit.population,
@@ -214,6 +218,8 @@ def export_table(data: RoundData) -> ExportTable:
     for variable in variables:
         if variable.name in ("settles_refugees", "partner", "responded", "complete"):
             variable.value_labels = {1: _("Yes"), 0: _("No")}
+        if variable.name == "unit_kind":
+            variable.value_labels = {1: _("Municipality"), 2: _("Oslo district")}
     columns = [(item, variable, key) for item in data.items for variable, key in _question_variables(item)]
     variables += [variable for _item, variable, _key in columns]
     rows = []

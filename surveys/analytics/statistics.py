@@ -94,8 +94,10 @@ def unknown_label() -> str:
 
 
 def group_of(unit: Unit, dimension: str, districts: str) -> str:
-    """The group a unit falls in; Oslo's districts form their own group when reported apart."""
-    if districts == Districts.APART and unit.is_district and dimension != Dimension.KIND:
+    """The group a unit falls in; Oslo's districts form their own group when reported apart, and by
+    size always (a district has no size band)."""
+    apart = districts == Districts.APART or dimension == Dimension.SIZE
+    if apart and unit.is_district and dimension != Dimension.KIND:
         return districts_label()
     value: object = {
         Dimension.REGION: lambda: unit.region,
@@ -157,6 +159,15 @@ class ResponseStatistics:
     by_region: list[RateRow]
     by_county: list[RateRow]
     by_kind: list[RateRow]
+    populations: list[RateRow] = field(default_factory=list)  # municipalities and districts, when apart
+
+
+def municipalities_label() -> str:
+    return _("Municipalities")
+
+
+def _rate_row(label: str, units: list[Unit]) -> RateRow:
+    return RateRow(label, len(units), sum(unit.responded for unit in units), sum(unit.complete for unit in units))
 
 
 def _rate_rows(data: RoundData, dimension: str) -> list[RateRow]:
@@ -172,15 +183,18 @@ def _rate_rows(data: RoundData, dimension: str) -> list[RateRow]:
 def response_statistics(data: RoundData) -> ResponseStatistics:
     """Units, responding units (at least one section submitted) and complete ones (every section
     the unit sees submitted), overall and by region, county and kind."""
-    overall = RateRow(_("All units"), len(data.units), 0, 0)
-    for unit in data.units:
-        overall.responded += unit.responded
-        overall.complete += unit.complete
+    populations = []
+    if data.apart:
+        populations = [
+            _rate_row(municipalities_label(), data.main_units()),
+            _rate_row(districts_label(), data.district_units()),
+        ]
     return ResponseStatistics(
-        overall=overall,
+        overall=_rate_row(_("All units"), data.units),
         by_region=_rate_rows(data, Dimension.REGION),
         by_county=_rate_rows(data, Dimension.COUNTY),
         by_kind=_rate_rows(data, Dimension.KIND),
+        populations=populations,
     )
 
 
@@ -205,22 +219,34 @@ REPRESENTATIVENESS_DIMENSIONS = (Dimension.SIZE, Dimension.CENTRALITY, Dimension
 
 def representativeness(data: RoundData) -> list[RepresentativenessBlock]:
     """All units against responding units, count and percent of each, by population band,
-    centrality class, immigrant-share band and settling."""
+    centrality class, immigrant-share band and settling. With districts apart a group's percent is of
+    its own population (a municipal band of the municipalities, the districts of the districts)."""
     blocks = []
     respondents = data.respondents()
+    districts = districts_label()
+
+    def bases(group: str) -> tuple[int, int]:
+        """Units and responding units of the population a group belongs to."""
+        if not data.apart:
+            return len(data.units), len(respondents)
+        units = data.district_units() if group == districts else data.main_units()
+        return len(units), sum(unit.responded for unit in units)
+
     for dimension in REPRESENTATIVENESS_DIMENSIONS:
         all_counts = Counter(group_of(unit, dimension, data.districts) for unit in data.units)
         responding = Counter(group_of(unit, dimension, data.districts) for unit in respondents)
-        rows = [
-            RepresentativenessRow(
-                label=group,
-                units=all_counts[group],
-                units_percent=percent(all_counts[group], len(data.units)),
-                respondents=responding[group],
-                respondents_percent=percent(responding[group], len(respondents)),
+        rows = []
+        for group in group_order(data, dimension):
+            units, responded = bases(group)
+            rows.append(
+                RepresentativenessRow(
+                    label=group,
+                    units=all_counts[group],
+                    units_percent=percent(all_counts[group], units),
+                    respondents=responding[group],
+                    respondents_percent=percent(responding[group], responded),
+                )
             )
-            for group in group_order(data, dimension)
-        ]
         blocks.append(RepresentativenessBlock(dimension, str(Dimension(dimension).label), rows))
     return blocks
 
@@ -314,6 +340,7 @@ class QuestionFrequencies:
     distributions: list[Distribution] = field(default_factory=list)
     numbers: NumberSummary | None = None
     texts: list[TextAnswer] = field(default_factory=list)
+    districts: "QuestionFrequencies | None" = None  # Oslo's districts, when reported apart
 
     @property
     def n(self) -> int:
@@ -471,10 +498,16 @@ def question_frequencies(
 
 
 def frequencies(data: RoundData) -> list[QuestionFrequencies]:
-    """Frequencies of every question of the round, in questionnaire order."""
-    respondents = data.respondents()
+    """Frequencies of every question of the round, in questionnaire order. With districts apart,
+    each question's frequencies are the municipalities', with the districts' beside them."""
+    respondents = [unit for unit in data.main_units() if unit.responded]
     shown = Counter(code for unit in respondents for code in unit.shown)
-    return [question_frequencies(data, item, respondents, shown=shown[item.question.code]) for item in data.items]
+    results = [question_frequencies(data, item, respondents, shown=shown[item.question.code]) for item in data.items]
+    if data.apart:
+        districts = [unit for unit in data.district_units() if unit.responded]
+        for result in results:
+            result.districts = question_frequencies(data, result.item, districts)
+    return results
 
 
 # --- breakdowns -----------------------------------------------------------------------------
@@ -530,7 +563,9 @@ def breakdown(data: RoundData, *, question_code: str, by: str) -> list[Breakdown
             _breakdown_row(group, question, variable, groups[group], len(groups[group]))
             for group in group_order(data, by)
         ]
-        total = _breakdown_row(_("All"), question, variable, data.units, len(data.units))
+        main = data.main_units()
+        label = _("All municipalities") if data.apart else _("All")
+        total = _breakdown_row(label, question, variable, main, len(main))
         tables.append(BreakdownTable(variable, columns, rows, total))
     return tables
 
@@ -625,12 +660,10 @@ def net_score_tables(data: RoundData) -> list[NetScoreTable]:
     columns are the municipalities and the districts get a column of their own (so a partner
     district is never counted among partner municipalities); left out or only districts, the
     main columns are the units loaded."""
-    respondents = data.respondents()
-    apart = data.districts == Districts.APART
-    main = [unit for unit in respondents if not (apart and unit.is_district)]
+    main = [unit for unit in data.main_units() if unit.responded]
     partner = [unit for unit in main if is_partner(unit)]
     others = [unit for unit in main if is_other_settling(unit)]
-    districts = [unit for unit in respondents if unit.is_district] if apart else None
+    districts = [unit for unit in data.district_units() if unit.responded] if data.apart else None
     tables = []
     for item in data.items:
         question = item.question

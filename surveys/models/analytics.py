@@ -109,6 +109,7 @@ class AnalysisJob(TimestampedModel):
 class AnalysisReport(AnalysisJob):
     """A graphic report (national, or for one region) as a PDF."""
 
+    districts = models.CharField(_("units"), max_length=10, choices=Districts.choices, default=Districts.APART)
     pdf = models.BinaryField(_("PDF"), null=True, blank=True)
     page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
 
@@ -226,9 +227,7 @@ class AnalysisExport(AnalysisJob):
         SAV = "sav", _("SPSS (.sav)")
         CODEBOOK = "codebook", _("codebook (XLSX)")
 
-    districts = models.CharField(
-        _("Oslo's districts"), max_length=10, choices=Districts.choices, default=Districts.APART
-    )
+    districts = models.CharField(_("units"), max_length=10, choices=Districts.choices, default=Districts.APART)
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
     file = models.FileField(_("file"), upload_to=_export_path, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)

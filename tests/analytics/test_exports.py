@@ -62,7 +62,7 @@ def test_csv_and_xlsx_read_back_equal(answered_round):
     from_xlsx = [["" if value is None else str(value) for value in row] for row in sheet.iter_rows(values_only=True)]
 
     assert from_csv == from_xlsx
-    assert from_csv[0][:3] == ["number", "name", "kind"] and len(from_csv) == 1 + 372
+    assert from_csv[0][:3] == ["number", "name", "unit_kind"] and len(from_csv) == 1 + 372
 
 
 def test_the_sav_file_has_variable_labels_value_labels_and_missing_codes(answered_round):
