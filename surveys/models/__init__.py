@@ -8,6 +8,7 @@ from surveys.models.analytics import (
     AnalysisExport,
     AnalysisJob,
     AnalysisReport,
+    ClassificationScheme,
     OpenAnswerCategory,
     OpenAnswerTag,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "FROZEN_MESSAGE",
     "NOT_RELEVANT",
     "AnalysisBand",
+    "ClassificationScheme",
     "AnalysisExport",
     "AnalysisJob",
     "AnalysisReport",
