@@ -62,7 +62,7 @@ def test_representativeness_table_compares_all_units_with_respondents(answered_r
     }
     assert settles == {"Yes": (2, 1, 2, 67), "No": (370, 99, 1, 33)}
     centrality = [row.label for row in blocks[Dimension.CENTRALITY].rows]
-    assert centrality == ["1", "2", "6"]
+    assert centrality == ["1 Mest sentrale", "2", "6 Minst sentrale"]
 
 
 def test_oslo_districts_are_a_group_of_their_own_when_reported_apart(answered_round):
