@@ -337,7 +337,7 @@ def report_chapters(
         if national is not None:
             comparisons.append((_("Whole country"), whole_country.get(question.code)))
         if entry.last_year is not None and previous is not None:
-            comparisons.append((_("%(year)s") % {"year": previous.survey.year}, entry.last_year))
+            comparisons.append((str(previous.survey.year), entry.last_year))
         _table(entry, comparisons)
         if coding is not None:
             entry.quotes = report_quotes(coding, names=names, with_names=with_names)
