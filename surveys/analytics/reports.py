@@ -28,6 +28,7 @@ from surveys.analytics.statistics import (
     NetScoreTable,
     QuestionFrequencies,
     breakdown,
+    districts_label,
     frequencies,
     net_score_tables,
     question_categories,
@@ -326,6 +327,7 @@ def report_chapters(
     last_year = {result.question.series: result for result in frequencies(previous)} if previous else {}
     whole_country = {result.question.code: result for result in frequencies(national)} if national else {}
     names = sorted({unit.name for unit in data.units}, key=len, reverse=True)
+    has_districts = bool(data.district_units())
     chapters: dict[str, list[QuestionEntry]] = defaultdict(list)
     for result in frequencies(data):
         question = result.question
@@ -334,6 +336,8 @@ def report_chapters(
         if question.classification == Question.Classification.RECURRING:
             entry.last_year = last_year.get(question.series)
         comparisons = []
+        if has_districts and result.districts is not None:  # municipalities and districts apart
+            comparisons.append((districts_label(), result.districts))
         if national is not None:
             comparisons.append((_("Whole country"), whole_country.get(question.code)))
         if entry.last_year is not None and previous is not None:

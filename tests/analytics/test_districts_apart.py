@@ -99,7 +99,12 @@ def test_municipalities_only_and_districts_only(district_answered):
 def test_the_report_shows_the_districts_beside_the_municipalities(district_answered):
     survey, _district = district_answered
 
-    html = render_to_string("analytics/_report_body.html", report_context(survey=survey))
+    context = report_context(survey=survey)
+    html = render_to_string("analytics/_report_body.html", context)
 
     assert "3 of 357 municipalities responded" in html and "1 of 15 of Oslo's districts (7 %)" in html
-    assert "Oslo's districts (N = 1)" in html
+    q1 = next(
+        entry for chapter in context["chapters"] for entry in chapter.entries if entry.result.question.code == "Q1"
+    )
+    assert q1.head == ["Answer", "Count", "%", "Oslo's districts %"]
+    assert {row.label: row.cells for row in q1.rows} == {"Yes": [2, 67, 0], "No": [1, 33, 100], "N": [3, "", 1]}

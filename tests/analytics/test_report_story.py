@@ -62,8 +62,8 @@ def test_the_national_report_compares_with_last_year_and_names_the_largest_chang
     context = report_context(survey=answered_round)
 
     q1 = _entry(context, "Q1")
-    assert q1.head == ["Answer", "Count", "%", "2025 %"]
-    assert _rows(q1) == {"Yes": [2, 67, 0], "No": [1, 33, 100], "N": [3, "", 2]}
+    assert q1.head == ["Answer", "Count", "%", "Oslo's districts %", "2025 %"]  # no district answered
+    assert _rows(q1) == {"Yes": [2, 67, None, 0], "No": [1, 33, None, 100], "N": [3, "", 0, 2]}
     changes = [(change.question.code, change.label, change.before, change.now) for change in context["changes"]]
     assert changes[0] == ("Q1", "Yes", 0, 67)
     assert context["previous_rates"].populations[0].responded == 2
