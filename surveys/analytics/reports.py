@@ -336,7 +336,9 @@ def report_chapters(
         if question.classification == Question.Classification.RECURRING:
             entry.last_year = last_year.get(question.series)
         comparisons = []
-        if has_districts and result.districts is not None:  # municipalities and districts apart
+        if not has_districts:
+            result.districts = None  # a region without districts shows no empty districts' table
+        if result.districts is not None:  # municipalities and districts apart: the districts beside
             comparisons.append((districts_label(), result.districts))
         if national is not None:
             comparisons.append((_("Whole country"), whole_country.get(question.code)))
