@@ -112,7 +112,8 @@ ADMIN_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
     "surveys.section": {_ADMIN: EDIT, _ANALYST: READ},
     "surveys.item": {_ADMIN: EDIT, _ANALYST: READ},
     "surveys.survey": {_ADMIN: EDIT, _ANALYST: READ},
-    "surveys.analysisband": {_ADMIN: EDIT, _ANALYST: READ},
+    "surveys.classificationscheme": {_ADMIN: EDIT, _ANALYST: READ},
+    "surveys.analysisband": {_ADMIN: EDIT, _ANALYST: READ},  # the classes, edited inline in their scheme
     # Links and answers: revoked and reopened through their services, never edited.
     "surveys.invitation": {_ADMIN: (VIEW, CHANGE), _ANALYST: READ},
     "surveys.response": {_ADMIN: READ, _ANALYST: READ},

@@ -226,8 +226,11 @@ class MunicipalityProfile(TimestampedModel):
         _("centrality class"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(6)],
-        help_text=_("Statistics Norway's class, 1 (most central) to 6."),
+        validators=[MinValueValidator(0), MaxValueValidator(6)],
+        help_text=_(
+            "Statistics Norway's class in the standard in force in the profile's year: 1 (most central) to 6 "
+            "since 2020, 3 (central) to 0 in the 2008 standard."
+        ),
     )
     immigrant_share = models.DecimalField(
         _("immigrant share (%)"),
@@ -250,8 +253,8 @@ class MunicipalityProfile(TimestampedModel):
         constraints = [
             models.UniqueConstraint(fields=["municipality", "year"], name="one_profile_per_municipality_and_year"),
             models.CheckConstraint(
-                condition=Q(centrality_class__isnull=True) | Q(centrality_class__gte=1, centrality_class__lte=6),
-                name="profile_centrality_class_1_to_6",
+                condition=Q(centrality_class__isnull=True) | Q(centrality_class__gte=0, centrality_class__lte=6),
+                name="profile_centrality_class_0_to_6",
             ),
             models.CheckConstraint(
                 condition=Q(immigrant_share__isnull=True) | Q(immigrant_share__gte=0, immigrant_share__lte=100),

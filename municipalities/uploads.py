@@ -253,7 +253,7 @@ def _profile_values(line: int, row: dict) -> tuple[dict, list[UploadError]]:
     values, errors = {}, []
     checks = {
         "population": ("population", lambda v: _whole(v, 0, 10_000_000)),
-        "centrality_class": ("centrality_class", lambda v: _whole(v, 1, 6)),
+        "centrality_class": ("centrality_class", lambda v: _whole(v, 0, 6)),
         "immigrant_share_pct": ("immigrant_share", _percent),
         "settles_refugees": ("settles_refugees", _parse_bool),
         "partner_municipality": ("is_partner", _parse_bool),

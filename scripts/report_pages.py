@@ -1,16 +1,15 @@
-"""Renders the national report of the demo data and writes a few of its pages as PNG images to
-docs/report-pages/ (pdftoppm from poppler-utils; modest resolution).
+"""Renders the national and the Nord report of the demo data and writes every page of both as small
+PNG images to docs/report-pages/ (pdftoppm from poppler-utils; low resolution).
 
     .venv/bin/python scripts/report_pages.py            # a scratch SQLite database under /tmp
-    .venv/bin/python scripts/report_pages.py --dpi 50
+    .venv/bin/python scripts/report_pages.py --dpi 40
 
 It builds the demo exactly as `./scripts/run` does (migrate, import_registry, load_demo, on the
-embedded SQLite default) in a scratch folder, then builds the national report of last year's closed
-round through the same service the Celery task calls. The demo's other round is open with no answers,
-so that report has no time series; for the time-series page the script then answers this year's round
-in the scratch database as the demo generator does (`demo_responses_generate`), closes it, codes its
-advice, and builds this year's national report, whose time-series section compares the two years.
-Prints the page count of both PDFs and which pages it kept.
+embedded SQLite default) in a scratch folder. So that the reports compare two years, it then answers
+this year's round in the scratch database as the demo generator does (`demo_responses_generate`),
+closes it, codes its advice, and builds this year's national report and the Nord office's report
+through the same service the Celery task calls (municipalities and districts apart, as at close).
+Prints the page count of both PDFs and the first page of each chapter.
 """
 
 import argparse
@@ -65,17 +64,17 @@ def render(pdf_path: Path, page: int, name: str, dpi: int) -> Path:
     return target.with_suffix(".png")
 
 
-def build_national(survey) -> bytes:
+def build(survey, region) -> bytes:
     from surveys.analytics.services import analysis_report_build
     from surveys.models.analytics import AnalysisReport
 
-    report = AnalysisReport.objects.create(survey=survey)
+    report = AnalysisReport.objects.create(survey=survey, region=region)
     return bytes(analysis_report_build(report=report).pdf)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dpi", type=int, default=50)
+    parser.add_argument("--dpi", type=int, default=40)
     args = parser.parse_args()
     if not shutil.which("pdftoppm"):
         sys.exit("pdftoppm is missing: apt-get install poppler-utils")
@@ -94,46 +93,38 @@ def main() -> None:
     django.setup()
     from django.utils import translation
 
+    from municipalities.models import Region
     from surveys.demo import demo_open_answers_code, demo_responses_generate
-    from surveys.models import Question, Survey
+    from surveys.models import Survey
     from surveys.services.rounds import survey_close
 
     translation.activate("nb")
-    earlier, current = Survey.objects.order_by("year")
+    _earlier, current = Survey.objects.order_by("year")
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.png"):
         old.unlink()
 
-    pdf = build_national(earlier)
-    pdf_path = scratch / "national-demo.pdf"
-    pdf_path.write_bytes(pdf)
-    texts = page_texts(pdf)
-    matrix = Question.objects.filter(items__questionnaire=earlier.questionnaire_id, type="matrix").order_by("code")
-    matrix_code = matrix.values_list("code", flat=True).first()
-    pages = {
-        "01-response-rate.png": 1,
-        "02-representativeness.png": first_page(texts, "Representativitet"),
-        "03-matrix-chart.png": first_page(texts, f"{matrix_code}."),
-        # the chart follows the table of counts: the last page with a category's label
-        "04-advice-by-category.png": first_page(texts, "Kontakt med direktoratet", last=True),
-    }
-    kept = [render(pdf_path, page, name.removesuffix(".png"), args.dpi) for name, page in pages.items()]
-    print(f"Demo national report ({earlier.title}): {len(texts)} pages; kept {pages}")
-
-    # This year's round answered and closed in the scratch database, for a report with two years.
-    demo_responses_generate(survey=current, share=0.78)
+    # This year's round answered and closed in the scratch database, for reports with two years.
+    answered = tuple(current.responses.values_list("municipality__number", flat=True))  # the demo's third
+    demo_responses_generate(survey=current, share=0.78, keep_open=answered)
     survey_close(survey=current)
     demo_open_answers_code(survey=current)
-    later = build_national(current)
-    later_path = scratch / "national-demo-two-years.pdf"
-    later_path.write_bytes(later)
-    later_texts = page_texts(later)
-    series_page = first_page(later_texts, "Tidsserier")
-    kept.append(render(later_path, series_page + 1, "05-time-series", args.dpi))
-    print(
-        f"Report for {current.title} answered in the scratch database: {len(later_texts)} pages; "
-        f"time series from page {series_page}, kept page {series_page + 1}"
-    )
+    nord = Region.objects.get(scheme__is_active=True, code="nord")
+    kept = []
+    for name, region in (("national", None), ("nord", nord)):
+        pdf = build(current, region)
+        pdf_path = scratch / f"{name}.pdf"
+        pdf_path.write_bytes(pdf)
+        texts = page_texts(pdf)
+        for page in range(1, len(texts) + 1):
+            kept.append(render(pdf_path, page, f"{name}-{page:02d}", args.dpi))
+        chapters = {}
+        for heading in ("Sammendrag", "Metode", "Tidsserier", "Nettoskår", "Enhetene i"):
+            try:
+                chapters[heading] = first_page(texts, heading, after=2)
+            except LookupError:
+                continue
+        print(f"{name}: {len(texts)} pages; chapters from page {chapters}")
     total = sum(path.stat().st_size for path in kept)
     print(f"Wrote {len(kept)} images ({total / 1e6:.2f} MB) to {OUT.relative_to(ROOT)}; scratch folder {scratch}")
 

@@ -41,7 +41,7 @@ from surveys.models import (
     SectionProgress,
     Survey,
 )
-from surveys.models.analytics import AnalysisBand
+from surveys.models.analytics import AnalysisBand, ClassificationScheme
 from surveys.services import invitations as invitation_services
 from surveys.services import rounds
 from surveys.services.questionnaires import (
@@ -639,10 +639,18 @@ class DelegationEventAdmin(LogAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
-@admin.register(AnalysisBand)
-class AnalysisBandAdmin(admin.ModelAdmin):
-    """The bands of the representativeness table and breakdowns are data, edited here."""
+class AnalysisBandInline(admin.TabularInline):
+    model = AnalysisBand
+    extra = 1
+    fields = ["position", "label", "lower", "upper"]
 
-    list_display = ["variable", "position", "label", "lower", "upper"]
+
+@admin.register(ClassificationScheme)
+class ClassificationSchemeAdmin(admin.ModelAdmin):
+    """Classification schemes of the background variables (centrality standards, size and
+    immigrant-share bands) and their classes are data, edited here; each profile year is analysed on
+    the scheme in force that year."""
+
+    list_display = ["variable", "name", "in_force_from", "source"]
     list_filter = ["variable"]
-    list_editable = ["label", "lower", "upper"]
+    inlines = [AnalysisBandInline]

@@ -21,7 +21,7 @@ from operations.params import param_id
 from surveys.analytics.dataset import Districts, round_data_load
 from surveys.analytics.exports import codebook_header, codebook_rows, export_table
 from surveys.analytics.open_answers import CODING_NOTE, question_coding, question_is_codable, round_codings
-from surveys.analytics.reports import frequency_entries, net_score_chart, report_context, series_chart
+from surveys.analytics.reports import frequency_entries, net_score_entries, report_context, series_chart
 from surveys.analytics.selectors import analysis_series, analysis_series_choices
 from surveys.analytics.services import (
     analysis_export_request,
@@ -38,7 +38,6 @@ from surveys.analytics.statistics import (
     ROUNDING_NOTE,
     Dimension,
     breakdown,
-    net_scores_by_partnership,
     representativeness,
     response_statistics,
 )
@@ -50,9 +49,7 @@ ANALYSIS_ROLES = (StaffProfile.Role.SURVEY_ADMIN, StaffProfile.Role.ANALYST, Sta
 
 class AnalysisFilterForm(forms.Form):
     region = forms.ModelChoiceField(queryset=Region.objects.none(), required=False, label=_("Region"))
-    districts = forms.ChoiceField(
-        choices=Districts.choices, required=False, initial=Districts.APART, label=_("Oslo's districts")
-    )
+    districts = forms.ChoiceField(choices=Districts.choices, required=False, initial=Districts.APART, label=_("Units"))
 
     def __init__(self, *args, fixed_region: Region | None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,9 +143,7 @@ def breakdown_view(request: HttpRequest, survey_id: int) -> HttpResponse:
 def net_score_list(request: HttpRequest, survey_id: int) -> HttpResponse:
     scope = _scope(request, survey_id)
     data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
-    rows = net_scores_by_partnership(data)
-    scores = [score for score, _partner, _others in rows]
-    context = _context(scope, rows=rows, chart=net_score_chart(scores), net_score_note=NET_SCORE_NOTE)
+    context = _context(scope, net_scores=net_score_entries(data), net_score_note=NET_SCORE_NOTE, data=data)
     return render(request, "analytics/net_scores.html", context)
 
 
@@ -210,8 +205,11 @@ def codebook(request: HttpRequest, survey_id: int) -> HttpResponse:
 @staff_required
 def report_page(request: HttpRequest, survey_id: int) -> HttpResponse:
     scope = _scope(request, survey_id)
-    context = report_context(survey=scope.survey, region=scope.region)
-    reports = AnalysisReport.objects.filter(survey=scope.survey, region=scope.region).defer("pdf")[:5]
+    data = round_data_load(survey=scope.survey, region=scope.region, districts=scope.districts)
+    context = report_context(survey=scope.survey, region=scope.region, data=data)
+    reports = AnalysisReport.objects.filter(survey=scope.survey, region=scope.region, districts=scope.districts).defer(
+        "pdf"
+    )[:5]
     return render(request, "analytics/report.html", {**context, **_context(scope), "reports": reports})
 
 
@@ -219,7 +217,9 @@ def report_page(request: HttpRequest, survey_id: int) -> HttpResponse:
 @staff_required
 def report_request(request: HttpRequest, survey_id: int) -> HttpResponse:
     scope = _scope(request, survey_id)
-    report = analysis_report_request(survey=scope.survey, region=scope.region, requested_by=request.user)
+    report = analysis_report_request(
+        survey=scope.survey, region=scope.region, districts=scope.districts, requested_by=request.user
+    )
     return redirect("analysis-report-status", survey_id=scope.survey.pk, job_id=report.pk)
 
 

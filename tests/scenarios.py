@@ -336,3 +336,39 @@ def answered_round_create(questionnaire: Questionnaire) -> Survey:
     )
     respond(survey, current[HALF_DONE], {"Q1": "yes", "Q2": ["housing"]}, [])
     return survey
+
+
+def small_questionnaire_create(quality_scale: Scale) -> Questionnaire:
+    """Two sections: the chief executive's (Q1 yes/no, Q2 pick-two, Q3 matrix, R1 rotating text shown
+    when Q1 = yes) and the introduction programme's, shown only to settlement municipalities."""
+    questionnaire = QuestionnaireFactory(year=2025)
+    chief = SectionFactory(questionnaire=questionnaire, position=1, code="chief", title_nb="Leder")
+    intro = SectionFactory(
+        questionnaire=questionnaire,
+        position=2,
+        code="intro",
+        role="introduction_programme",
+        title_nb="Intro",
+        condition="${settles_refugees} = true",
+    )
+    q1 = QuestionFactory(code="Q1", type="yes_no")
+    q2 = QuestionFactory(code="Q2", type="multiple_choice", options=["housing", "jobs", "money"], max_choices=2)
+    q3 = QuestionFactory(
+        code="Q3", type="matrix", scale=quality_scale, offers_not_relevant=True, rows=["advice", "courses"]
+    )
+    r1 = QuestionFactory(code="R1", type="short_text", classification="rotating", theme="Bolig")
+    c1 = QuestionFactory(code="C1", type="integer", classification="current_affairs", min_value=0, max_value=100)
+    q4 = QuestionFactory(code="Q4", type="scale", scale=quality_scale)
+    for position, (question, condition) in enumerate(
+        [(q1, ""), (q2, ""), (q3, ""), (r1, "${Q1} = 'yes'"), (c1, "selected(${Q2}, 'housing')")], start=1
+    ):
+        ItemFactory(section=chief, position=position, question=question, condition=condition)
+    ItemFactory(section=intro, position=1, question=q4, condition="not (${Q3_advice} = 'not_relevant')")
+    return questionnaire
+
+
+def bergen_settling_in_2025() -> Municipality:
+    """Bergen, a settlement municipality in 2025 (its profile says so)."""
+    unit = Municipality.objects.current().get(number="4601")
+    MunicipalityProfile.objects.update_or_create(municipality=unit, year=2025, defaults={"settles_refugees": True})
+    return unit

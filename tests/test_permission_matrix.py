@@ -624,7 +624,7 @@ ADMIN_PAGES: dict[str, tuple[str, str, str]] = {
     "surveys.questionnaire": ("vacd", "v", "vacd"),
     "surveys.section": ("vacd", "v", "vacd"),
     "surveys.survey": ("vacd", "v", "vacd"),
-    "surveys.analysisband": ("vacd", "v", "vacd"),
+    "surveys.classificationscheme": ("vacd", "v", "vacd"),
     # links and answers: revoked and reopened through actions, never written by hand
     "surveys.invitation": ("vc", "v", "vcd"),
     "surveys.response": ("v", "v", "vcd"),
@@ -889,7 +889,7 @@ class World:
         from privacy.models import PersonalDataLog
         from reminders.models import ChaseEntry, Dispatch
         from surveys.models import AnswerChange
-        from surveys.models.analytics import AnalysisBand
+        from surveys.models.analytics import ClassificationScheme
 
         seen = {"user_agent": "x", "ip_address": "10.0.0.9", "username": "x", "http_accept": "*/*", "path_info": "/"}
         makers = {
@@ -928,8 +928,8 @@ class World:
                 channel="phone",
                 outcome="reached",
             ),
-            "surveys.analysisband": lambda: AnalysisBand.objects.create(
-                variable="population", label="Alle", position=99
+            "surveys.classificationscheme": lambda: ClassificationScheme.objects.create(
+                variable="population", name="Alle", in_force_from=2099
             ),
         }
         if label in makers:

@@ -31,9 +31,48 @@ def _truncate(text: str, length: int = 42) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+LABEL_CHARS = 38  # characters of a label line that fit LABEL_WIDTH at FONT's size
+LINE_HEIGHT = 13
+
+
+def _wrap(text: str, width: int = LABEL_CHARS, lines: int = 3) -> list[str]:
+    """A label in lines of at most `width` characters, broken between words, so a long option reads
+    whole instead of being cut at the left of its bar; only a label longer than `lines` lines ends in "…"."""
+    result: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= width or not current:
+            current = candidate
+        else:
+            result.append(current)
+            current = word
+    if current:
+        result.append(current)
+    if len(result) > lines:
+        result = result[: lines - 1] + [_truncate(" ".join(result[lines - 1 :]), width)]
+    return [_truncate(line, width) for line in result] or [""]
+
+
+def _row_height(lines: list[str]) -> int:
+    return max(ROW_HEIGHT, LINE_HEIGHT * len(lines) + 9)
+
+
+def _label(lines: list[str], y: float, height: int) -> str:
+    """A right-aligned label beside a bar, its lines centred on the bar's row."""
+    first = y + height / 2 - LINE_HEIGHT * (len(lines) - 1) / 2 + 4
+    spans = "".join(
+        f'<tspan x="{LABEL_WIDTH - 6}" y="{round(first + LINE_HEIGHT * index, 1)}">{escape(line)}</tspan>'
+        for index, line in enumerate(lines)
+    )
+    return f'<text text-anchor="end" {FONT}>{spans}</text>'
+
+
 def bar_chart(*, title: str, bars: list[Bar]) -> SafeString:
-    """Horizontal bars, one per category, scaled to 100 %."""
-    height = ROW_HEIGHT * len(bars) + 10
+    """Horizontal bars, one per category, scaled to 100 %; long labels wrap."""
+    labels = [_wrap(bar.label) for bar in bars]
+    heights = [_row_height(lines) for lines in labels]
+    height = sum(heights) + 10
     width = LABEL_WIDTH + BAR_WIDTH + 60
     description = "; ".join(f"{bar.label}: {bar.percent if bar.percent is not None else '–'} %" for bar in bars)
     parts = [
@@ -41,17 +80,58 @@ def bar_chart(*, title: str, bars: list[Bar]) -> SafeString:
         f'viewBox="0 0 {width} {height}" aria-label="{escape(title)}: {escape(description)}">',
         f"<title>{escape(title)}</title>",
     ]
-    for index, bar in enumerate(bars):
-        y = 5 + index * ROW_HEIGHT
+    y = 5
+    for bar, lines, row_height in zip(bars, labels, heights, strict=True):
+        middle = y + row_height / 2
         length = round(BAR_WIDTH * (bar.percent or 0) / 100, 1)
+        parts.append(_label(lines, y, row_height))
         parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 14}" text-anchor="end" {FONT}>{escape(_truncate(bar.label))}</text>'
-        )
-        parts.append(
-            f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{length}" height="{ROW_HEIGHT - 8}" fill="{BAR_COLOUR}"/>'
+            f'<rect x="{LABEL_WIDTH}" y="{middle - 7}" width="{length}" height="{ROW_HEIGHT - 8}" fill="{BAR_COLOUR}"/>'
         )
         shown = "–" if bar.percent is None else f"{bar.percent} %"
-        parts.append(f'<text x="{LABEL_WIDTH + length + 4}" y="{y + 14}" {FONT}>{shown}</text>')
+        parts.append(f'<text x="{LABEL_WIDTH + length + 4}" y="{middle + 4}" {FONT}>{shown}</text>')
+        y += row_height
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+@dataclass
+class PointsBar:
+    label: str
+    points: int | None
+    n: int
+
+
+def points_chart(*, title: str, bars: list[PointsBar]) -> SafeString:
+    """Net scores in points: bars left (negative) or right (positive) of a zero line, scaled to the
+    largest absolute value, each labelled with its points and N, never as a percentage."""
+    labels = [_wrap(bar.label) for bar in bars]
+    heights = [_row_height(lines) for lines in labels]
+    height = sum(heights) + 10
+    width = LABEL_WIDTH + BAR_WIDTH + 90
+    largest = max((abs(bar.points) for bar in bars if bar.points is not None), default=0) or 1
+    zero = LABEL_WIDTH + BAR_WIDTH / 2
+    description = "; ".join(
+        f"{bar.label}: {'–' if bar.points is None else f'{bar.points:+d}'} (N {bar.n})" for bar in bars
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" aria-label="{escape(title)}: {escape(description)}">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{zero}" y1="2" x2="{zero}" y2="{height - 2}" stroke="#555" stroke-width="1"/>',
+    ]
+    y = 5
+    for bar, lines, row_height in zip(bars, labels, heights, strict=True):
+        middle = y + row_height / 2
+        parts.append(_label(lines, y, row_height))
+        points = bar.points or 0
+        length = round(BAR_WIDTH / 2 * abs(points) / largest, 1)
+        start = zero if points >= 0 else zero - length
+        colour = BAR_COLOUR if points >= 0 else SCALE_COLOURS[0]
+        parts.append(f'<rect x="{start}" y="{middle - 7}" width="{length}" height="{ROW_HEIGHT - 8}" fill="{colour}"/>')
+        shown = "–" if bar.points is None else f"{bar.points:+d}"
+        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{middle + 4}" {FONT}>{shown} (N {bar.n})</text>')
+        y += row_height
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
@@ -66,7 +146,9 @@ class StackedRow:
 def stacked_bars(*, title: str, legend: list[str], rows: list[StackedRow]) -> SafeString:
     """One 100 % bar per row (a scale question or each matrix item), segments in legend order."""
     legend_height = 20
-    height = ROW_HEIGHT * len(rows) + legend_height + 14
+    labels = [_wrap(row.label) for row in rows]
+    heights = [_row_height(lines) for lines in labels]
+    height = sum(heights) + legend_height + 14
     width = LABEL_WIDTH + BAR_WIDTH + 70
     colours = [SCALE_COLOURS[index % len(SCALE_COLOURS)] for index in range(len(legend))]
     if len(legend) == 4:
@@ -86,11 +168,10 @@ def stacked_bars(*, title: str, legend: list[str], rows: list[StackedRow]) -> Sa
         parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{x + 14}" y="13" {FONT}>{escape(_truncate(name, 18))}</text>')
         x += 14 + 7 * min(len(name), 18) + 10
-    for index, row in enumerate(rows):
-        y = legend_height + 6 + index * ROW_HEIGHT
-        parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 14}" text-anchor="end" {FONT}>{escape(_truncate(row.label))}</text>'
-        )
+    y = legend_height + 6
+    for row, lines, row_height in zip(rows, labels, heights, strict=True):
+        parts.append(_label(lines, y, row_height))
+        top = y + row_height / 2 - 7
         start = float(LABEL_WIDTH)
         total = sum(p or 0 for p in row.percents) or 1
         for percent, colour in zip(row.percents, colours, strict=False):
@@ -98,14 +179,15 @@ def stacked_bars(*, title: str, legend: list[str], rows: list[StackedRow]) -> Sa
                 continue
             # Scaled by the rounded total, so the bar ends at 100 % even when the rounded parts do not.
             length = round(BAR_WIDTH * percent / total, 1)
-            parts.append(f'<rect x="{start}" y="{y + 3}" width="{length}" height="{ROW_HEIGHT - 8}" fill="{colour}"/>')
+            parts.append(f'<rect x="{start}" y="{top}" width="{length}" height="{ROW_HEIGHT - 8}" fill="{colour}"/>')
             if length >= 22:
                 parts.append(
-                    f'<text x="{start + length / 2}" y="{y + 14}" text-anchor="middle" '
+                    f'<text x="{start + length / 2}" y="{top + 11}" text-anchor="middle" '
                     f'fill="#fff" {FONT}>{percent}</text>'
                 )
             start += length
-        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 14}" {FONT}>N {row.n}</text>')
+        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{top + 11}" {FONT}>N {row.n}</text>')
+        y += row_height
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 

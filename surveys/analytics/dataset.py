@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from municipalities.models import Municipality, MunicipalityProfile, Region
 from municipalities.selectors import region_scheme_active
@@ -41,7 +42,7 @@ from surveys.models import (
     SectionProgress,
     Survey,
 )
-from surveys.models.analytics import AnalysisBand, Districts
+from surveys.models.analytics import AnalysisBand, ClassificationScheme, Districts
 
 __all__ = ["Band", "Districts", "RoundData", "Unit", "round_data_load", "rounds_data_load"]
 
@@ -70,14 +71,18 @@ class Unit:
     county: str
     region_id: int | None
     region: str | None
+    county_number: str = ""
     population: int | None = None
     centrality_class: int | None = None
     immigrant_share: Decimal | None = None
     settles_refugees: bool | None = None
     is_partner: bool | None = None
-    band_lists: tuple[list[Band], list[Band]] = field(default=([], []), repr=False)  # population, share
+    profile_year: int | None = None
+    # The classes of the schemes in force in the profile's year: population, immigrant share, centrality.
+    band_lists: tuple[list[Band], list[Band], list[Band]] = field(default=([], [], []), repr=False)
     response_id: int | None = None
     submitted_sections: set[int] = field(default_factory=set)
+    first_submitted: datetime.date | None = None  # the day its first section was submitted
     visible_sections: set[int] = field(default_factory=set)
     stored: dict[str, object] = field(default_factory=dict)  # every stored answer, by question code
     answers: dict[str, object] = field(default_factory=dict)  # the answers that count
@@ -86,11 +91,19 @@ class Unit:
 
     @property
     def size_band(self) -> str | None:
-        return band_of(self.band_lists[0], self.population)
+        """None for Oslo's districts: a district is part of a city, not a municipality of its size."""
+        return None if self.is_district else band_of(self.band_lists[0], self.population)
 
     @property
     def immigrant_band(self) -> str | None:
         return band_of(self.band_lists[1], self.immigrant_share)
+
+    @property
+    def centrality_label(self) -> str | None:
+        """The class's name in the centrality standard of the profile's year (its number without one)."""
+        if self.centrality_class is None:
+            return None
+        return band_of(self.band_lists[2], self.centrality_class) or str(self.centrality_class)
 
     @property
     def is_district(self) -> bool:
@@ -140,14 +153,52 @@ class RoundData:
     def respondents(self) -> list[Unit]:
         return [unit for unit in self.units if unit.responded]
 
+    @property
+    def apart(self) -> bool:
+        """Municipalities and Oslo's districts are two populations (the published reports' convention)."""
+        return self.districts == Districts.APART
 
-def bands_load() -> dict[str, list[Band]]:
-    bands: dict[str, list[Band]] = defaultdict(list)
-    for variable, label, lower, upper in AnalysisBand.objects.order_by("variable", "position").values_list(
-        "variable", "label", "lower", "upper"
-    ):
-        bands[variable].append(Band(label, lower, upper))
-    return dict(bands)
+    def main_units(self) -> list[Unit]:
+        """The units of the main population: the municipalities when districts are apart, else all."""
+        return [unit for unit in self.units if not (self.apart and unit.is_district)]
+
+    def district_units(self) -> list[Unit]:
+        """Oslo's districts as a population of their own; none unless districts are apart."""
+        return [unit for unit in self.units if self.apart and unit.is_district]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    variable: str
+    in_force_from: int
+    bands: list[Band]
+
+
+def schemes_load() -> list[Scheme]:
+    """Every classification scheme with its classes in their natural order (one query)."""
+    schemes: dict[int, Scheme] = {}
+    for scheme_id, variable, year, label, lower, upper in AnalysisBand.objects.order_by(
+        "scheme__variable", "scheme__in_force_from", "position"
+    ).values_list("scheme_id", "scheme__variable", "scheme__in_force_from", "label", "lower", "upper"):
+        scheme = schemes.setdefault(scheme_id, Scheme(variable, year, []))
+        scheme.bands.append(Band(label, lower, upper))
+    return list(schemes.values())
+
+
+def scheme_bands(schemes: list[Scheme], variable: str, year: int | None) -> list[Band]:
+    """The classes of the variable's scheme in force in a profile year: the latest `in_force_from`
+    not after it (the earliest scheme for a unit without a profile)."""
+    of_variable = [scheme for scheme in schemes if scheme.variable == variable]
+    in_force = [scheme for scheme in of_variable if year is None or scheme.in_force_from <= year]
+    chosen = in_force[-1] if in_force else (of_variable[0] if of_variable and year is None else None)
+    return chosen.bands if chosen else []
+
+
+VARIABLES = (
+    ClassificationScheme.Variable.POPULATION,
+    ClassificationScheme.Variable.IMMIGRANT_SHARE,
+    ClassificationScheme.Variable.CENTRALITY,
+)
 
 
 def band_of(bands: list[Band], value: Decimal | int | None) -> str | None:
@@ -364,7 +415,7 @@ def round_data_load(
     """Loads a round for analysis in a fixed number of queries (about a dozen).
 
     `region` keeps only that region's units (active scheme); `districts` drops Oslo's
-    districts when EXCLUDE. `question_codes` loads answers only for those questions and
+    districts when EXCLUDE and keeps only them when ONLY. `question_codes` loads answers only for those questions and
     the questions their conditions read."""
     return rounds_data_load(surveys=[survey], region=region, districts=districts, question_codes=question_codes)[0]
 
@@ -394,8 +445,13 @@ def rounds_data_load(
 
     regions = list(Region.objects.filter(scheme__is_active=True).select_related("scheme").order_by("name"))
     scheme = regions[0].scheme if regions else region_scheme_active()
-    bands = bands_load()
-    band_lists = (bands.get(AnalysisBand.Variable.POPULATION, []), bands.get(AnalysisBand.Variable.IMMIGRANT_SHARE, []))
+    schemes = schemes_load()
+    band_lists_of: dict[int | None, tuple[list[Band], list[Band], list[Band]]] = {}
+
+    def band_lists(year: int | None) -> tuple[list[Band], list[Band], list[Band]]:
+        if year not in band_lists_of:
+            band_lists_of[year] = tuple(scheme_bands(schemes, variable, year) for variable in VARIABLES)
+        return band_lists_of[year]
 
     survey_ids = [survey.pk for survey in surveys]
     responses: dict[int, dict[int, int]] = defaultdict(dict)  # survey -> municipality -> response
@@ -416,14 +472,20 @@ def rounds_data_load(
         )
     if districts == Districts.EXCLUDE:
         registry = registry.exclude(kind=Municipality.Kind.DISTRICT)
+    elif districts == Districts.ONLY:
+        registry = registry.filter(kind=Municipality.Kind.DISTRICT)
     region_of = _regions_of_units(scheme)
     rows = []
-    for pk, number, name, kind, county_id, county, valid_from, valid_to in registry.order_by(
+    for pk, number, name, kind, county_id, county, valid_from, valid_to, county_number in registry.order_by(
         "number", "pk"
-    ).values_list("pk", "number", "name", "kind", "county_id", "county__name", "valid_from", "valid_to"):
+    ).values_list(
+        "pk", "number", "name", "kind", "county_id", "county__name", "valid_from", "valid_to", "county__number"
+    ):
         region_id, region_name = region_of(pk, county_id)
         if region is None or region_id == region.pk:
-            rows.append((pk, number, name, kind, county_id, county, region_id, region_name, valid_from, valid_to))
+            rows.append(
+                (pk, number, name, kind, county_id, county, region_id, region_name, valid_from, valid_to, county_number)
+            )
 
     # Profiles: the round's year or the latest earlier one, as conditions use them.
     profiles: dict[int, list[tuple]] = defaultdict(list)
@@ -445,12 +507,15 @@ def rounds_data_load(
     profile_years = {pk: [entry[0] for entry in entries] for pk, entries in profiles.items()}
 
     submitted: dict[int, set[int]] = defaultdict(set)  # response -> submitted sections
-    for response_id, section_id in (
+    first_submitted: dict[int, datetime.datetime] = {}  # response -> its first section's submission
+    for response_id, section_id, moment in (
         SectionProgress.objects.filter(response__survey_id__in=survey_ids, status=SectionProgress.Status.SUBMITTED)
         .order_by()
-        .values_list("response_id", "section_id")
+        .values_list("response_id", "section_id", "submitted_at")
     ):
         submitted[response_id].add(section_id)
+        if moment is not None and (response_id not in first_submitted or moment < first_submitted[response_id]):
+            first_submitted[response_id] = moment
 
     # Conditions, parsed once per load; in a partial load, the answers they read are loaded too.
     conditions: dict[str, _Condition] = {}
@@ -478,6 +543,8 @@ def rounds_data_load(
         )
     elif districts == Districts.EXCLUDE:
         answers = answers.exclude(response__municipality__kind=Municipality.Kind.DISTRICT)
+    elif districts == Districts.ONLY:
+        answers = answers.filter(response__municipality__kind=Municipality.Kind.DISTRICT)
     if partial:
         answers = answers.filter(question__code__in=load_codes)
         answer_rows = answers.values_list(
@@ -517,18 +584,21 @@ def rounds_data_load(
         else:
             chosen = [row for row in rows if row[0] in answered or _valid_on(row[8], row[9], day)]
         units = []
-        for pk, number, name, kind, county_id, county, region_id, region_name, _from, _to in chosen:
-            unit = Unit(pk, number, name, kind, county_id, county, region_id, region_name, band_lists=band_lists)
+        for pk, number, name, kind, county_id, county, region_id, region_name, _from, _to, county_number in chosen:
+            unit = Unit(pk, number, name, kind, county_id, county, region_id, region_name, county_number=county_number)
             years = profile_years.get(pk)
             index = bisect_right(years, survey.year) - 1 if years else -1  # the round's year or the latest earlier
+            unit.band_lists = band_lists(years[index] if index >= 0 else survey.year)
             if index >= 0:
-                _year, population, centrality, share, settles, partner = profiles[pk][index]
+                unit.profile_year, population, centrality, share, settles, partner = profiles[pk][index]
                 unit.population, unit.centrality_class, unit.immigrant_share = population, centrality, share
                 unit.settles_refugees, unit.is_partner = settles, partner
             response_id = answered.get(pk)
             if response_id is not None:
                 unit.response_id = response_id
                 unit.submitted_sections = submitted.get(response_id, set())
+                first = first_submitted.get(response_id)
+                unit.first_submitted = None if first is None else timezone.localdate(first)
                 unit.stored = stored.get(response_id, {})
                 unit.comments = comments.get(response_id, {})
             units.append(unit)
@@ -539,7 +609,7 @@ def rounds_data_load(
                 sections=loaded.sections,
                 items=loaded.items,
                 units=units,
-                bands=bands,
+                bands={variable: scheme_bands(schemes, variable, survey.year) for variable in VARIABLES},
                 regions=regions,
                 region=region,
                 districts=districts,

@@ -6,9 +6,15 @@ was submitted. A unit that did not respond has "not answered" (-9) in every code
 a condition would have hidden a question: conditions on answers cannot be evaluated without answers.
 
 Coding (the same in every format):
+- background: `unit_kind` 1 municipality, 2 Oslo district; county, region, centrality, size band and
+  immigrant-share band as labelled numbers in their natural order (the county's number, the regions'
+  order, the class's code in the centrality standard of the round's year, the band's position); a
+  district has no size band (system-missing).
 - yes/no: 1 yes, 0 no; single choice: the option's position, from 1; scale and matrix items: the
   scale value; multiple choice: one 0/1 variable per option (`<code>_<option>`); numbers as given;
   texts and comments as text.
+- SPSS: measurement levels (codes nominal; scale points and classes ordinal; numbers scale) and formats
+  by type (whole numbers F<width>.0, numbers with decimals F8.2).
 - missing values of coded and number variables: -6 "don't know" (where the question offers it; on a
   multiple choice in every option's variable), -7 "not relevant", -8 "not asked" (a condition hid the
   question), -9 "not answered" (shown but not answered or not submitted). Texts are empty when missing.
@@ -24,11 +30,19 @@ import tempfile
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
+from municipalities.models import Municipality
 from operations.spreadsheets import csv_bytes, xlsx_bytes
-from surveys.analytics.dataset import RoundData, Unit
-from surveys.analytics.statistics import NUMBER_TYPES, SCALE_TYPES, TEXT_TYPES, question_variables
+from surveys.analytics.dataset import Districts, RoundData, Unit
+from surveys.analytics.statistics import (
+    NET_SCORE_NOTE,
+    NUMBER_TYPES,
+    SCALE_TYPES,
+    TEXT_TYPES,
+    NetScoreTable,
+    net_score_tables,
+    question_variables,
+)
 from surveys.models import DONT_KNOW, NOT_RELEVANT, Item, Question
 
 DONT_KNOW_CODE = -6
@@ -46,6 +60,14 @@ def missing_labels() -> dict[int, str]:
     }
 
 
+class Measure:
+    """SPSS's measurement levels."""
+
+    NOMINAL = "nominal"
+    ORDINAL = "ordinal"
+    SCALE = "scale"
+
+
 @dataclass
 class ExportVariable:
     name: str
@@ -58,12 +80,28 @@ class ExportVariable:
     section: str = ""
     condition: str = ""
     type: str = ""
+    measure: str = Measure.NOMINAL
+    decimals: bool = False  # a number with decimals (F8.2 in SPSS); every other number is a whole number
+
+    def spss_format(self, values: list[object]) -> str:
+        """F8.2 for numbers with decimals; whole numbers as wide as their widest value or code (F1.0 for
+        a 0/1 variable, F2.0 where the missing codes -7 to -9 are declared); texts as wide as the longest."""
+        if not self.numeric:
+            width = max((len(str(value).encode("utf-8")) for value in values if value is not None), default=1)
+            return f"A{max(width, 1)}"
+        if self.decimals:
+            return "F8.2"
+        numbers = [int(value) for value in values if isinstance(value, int | float) and value == value]  # not NaN
+        width = max((len(str(number)) for number in [*numbers, *self.value_labels]), default=1)
+        return f"F{width}.0"
 
 
 @dataclass
 class ExportTable:
     variables: list[ExportVariable]
     rows: list[list[object]]
+    net_scores: list[NetScoreTable] = field(default_factory=list)
+    districts_apart: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -74,42 +112,92 @@ def _yes_no_code(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-BACKGROUND: list[tuple[str, str, bool]] = [
-    ("number", gettext_noop("Municipality number"), False),
-    ("name", gettext_noop("Name"), False),
-    ("kind", gettext_noop("Kind (municipality or district)"), False),
-    ("county", gettext_noop("County"), False),
-    ("region", gettext_noop("Region"), False),
-    ("population", gettext_noop("Population"), True),
-    ("centrality", gettext_noop("Centrality class"), True),
-    ("immigrant_share", gettext_noop("Immigrant share (%)"), True),
-    ("settles_refugees", gettext_noop("Settles refugees"), True),
-    ("partner", gettext_noop("Partner municipality"), True),
-    ("size_band", gettext_noop("Population band"), False),
-    ("immigrant_band", gettext_noop("Immigrant-share band"), False),
-    ("responded", gettext_noop("Responded (at least one section submitted)"), True),
-    ("complete", gettext_noop("All sections the unit sees submitted"), True),
-]
+UNIT_KIND_CODES = {Municipality.Kind.MUNICIPALITY: 1, Municipality.Kind.DISTRICT: 2}
 
 
-def _background_values(unit: Unit) -> list[object]:
-    share = unit.immigrant_share
-    return [
-        unit.number,
-        unit.name,
-        unit.kind,
-        unit.county,
-        unit.region or "",
-        unit.population,
-        unit.centrality_class,
-        None if share is None else (int(share) if share == int(share) else float(share)),
-        _yes_no_code(unit.settles_refugees),
-        _yes_no_code(unit.is_partner),
-        unit.size_band or "",
-        unit.immigrant_band or "",
-        int(unit.responded),
-        int(unit.complete),
-    ]
+@dataclass
+class Background:
+    """The background variables' codes: county, region and the classes of the round's schemes, each
+    numbered in its natural order (county number, the regions' order, the classes' positions)."""
+
+    counties: dict[str, str]  # county number -> name
+    regions: list[str]
+    size_bands: list[str]
+    immigrant_bands: list[str]
+    centrality: dict[int, str]  # the class's code in the standard of the round's year -> its name
+
+    @classmethod
+    def of(cls, data: RoundData) -> "Background":
+        return cls(
+            counties=dict(sorted({unit.county_number: unit.county for unit in data.units}.items())),
+            regions=[region.name for region in data.regions],
+            size_bands=[band.label for band in data.bands.get("population", [])],
+            immigrant_bands=[band.label for band in data.bands.get("immigrant_share", [])],
+            centrality={
+                int(band.lower): band.label for band in data.bands.get("centrality", []) if band.lower is not None
+            },
+        )
+
+    def variables(self) -> list[ExportVariable]:
+        yes_no = {1: _("Yes"), 0: _("No")}
+        ordinal, scale = Measure.ORDINAL, Measure.SCALE  # every other variable is nominal
+        return [
+            ExportVariable("number", _("Municipality number"), False),
+            ExportVariable("name", _("Name"), False),
+            ExportVariable(
+                "unit_kind",
+                _("Kind of unit (1 municipality, 2 Oslo district)"),
+                True,
+                {1: _("Municipality"), 2: _("Oslo district")},
+            ),
+            ExportVariable("county", _("County"), True, {int(number): name for number, name in self.counties.items()}),
+            ExportVariable("region", _("Region"), True, dict(enumerate(self.regions, start=1))),
+            ExportVariable("population", _("Population"), True, measure=scale),
+            ExportVariable("centrality", _("Centrality class"), True, dict(self.centrality), measure=ordinal),
+            ExportVariable("immigrant_share", _("Immigrant share (%)"), True, measure=scale, decimals=True),
+            ExportVariable("settles_refugees", _("Settles refugees"), True, dict(yes_no)),
+            ExportVariable("partner", _("Partner municipality"), True, dict(yes_no)),
+            ExportVariable(
+                "size_band",
+                _("Population band (none for Oslo's districts)"),
+                True,
+                dict(enumerate(self.size_bands, start=1)),
+                measure=ordinal,
+            ),
+            ExportVariable(
+                "immigrant_band",
+                _("Immigrant-share band"),
+                True,
+                dict(enumerate(self.immigrant_bands, start=1)),
+                measure=ordinal,
+            ),
+            ExportVariable("responded", _("Responded (at least one section submitted)"), True, dict(yes_no)),
+            ExportVariable("complete", _("All sections the unit sees submitted"), True, dict(yes_no)),
+        ]
+
+    def values(self, unit: Unit) -> list[object]:
+        share = unit.immigrant_share
+        return [
+            unit.number,
+            unit.name,
+            UNIT_KIND_CODES[unit.kind],
+            int(unit.county_number) if unit.county_number.isdigit() else None,
+            _position(self.regions, unit.region),
+            unit.population,
+            unit.centrality_class,
+            None if share is None else (int(share) if share == int(share) else float(share)),
+            _yes_no_code(unit.settles_refugees),
+            _yes_no_code(unit.is_partner),
+            _position(self.size_bands, unit.size_band),
+            _position(self.immigrant_bands, unit.immigrant_band),
+            int(unit.responded),
+            int(unit.complete),
+        ]
+
+
+def _position(labels: list[str], label: str | None) -> int | None:
+    """The code of a class: its place in the natural order, from 1; None (system-missing) without one."""
+    return labels.index(label) + 1 if label in labels else None
 
 
 def _question_variables(item: Item) -> list[tuple[ExportVariable, object]]:
@@ -155,10 +243,22 @@ def _question_variables(item: Item) -> list[tuple[ExportVariable, object]]:
         codes = sorted(([NOT_RELEVANT_CODE] if question.offers_not_relevant else []) + choice_missing, reverse=True)
         for variable_def in question_variables(question):
             label = text if variable_def.item_code is None else f"{text}: {variable_def.label}"
-            variable = ExportVariable(variable_def.name, label, True, dict(labels), codes, dict(point_codes), **common)
+            variable = ExportVariable(
+                variable_def.name,
+                label,
+                True,
+                dict(labels),
+                codes,
+                dict(point_codes),
+                **common,
+                measure=Measure.ORDINAL,
+            )
             result.append((variable, variable_def.item_code))
     elif question.type in NUMBER_TYPES:
-        result.append((ExportVariable(question.code, text, True, {}, [-8, -9], **common), None))
+        decimals = question.type == Question.Type.DECIMAL
+        number = ExportVariable(question.code, text, True, {}, [-8, -9], **common, measure=Measure.SCALE)
+        number.decimals = decimals
+        result.append((number, None))
     elif question.type in TEXT_TYPES:
         result.append((ExportVariable(question.code, text, False, **common), None))
     for variable, _key in result:
@@ -211,16 +311,14 @@ def _coded(item: Item, variable: ExportVariable, key: object, unit: Unit) -> obj
 
 def export_table(data: RoundData) -> ExportTable:
     """The data set: background variables, then every question's variables in questionnaire order."""
-    variables = [ExportVariable(name, _(label), numeric) for name, label, numeric in BACKGROUND]
-    for variable in variables:
-        if variable.name in ("settles_refugees", "partner", "responded", "complete"):
-            variable.value_labels = {1: _("Yes"), 0: _("No")}
+    background = Background.of(data)
+    variables = background.variables()
     columns = [(item, variable, key) for item in data.items for variable, key in _question_variables(item)]
     variables += [variable for _item, variable, _key in columns]
     rows = []
     for unit in data.units:
-        rows.append(_background_values(unit) + [_coded(item, variable, key, unit) for item, variable, key in columns])
-    return ExportTable(variables, rows)
+        rows.append(background.values(unit) + [_coded(item, variable, key, unit) for item, variable, key in columns])
+    return ExportTable(variables, rows, net_score_tables(data), data.districts == Districts.APART)
 
 
 def export_csv(table: ExportTable) -> bytes:
@@ -263,12 +361,43 @@ def codebook_header() -> list[str]:
     ]
 
 
+def net_score_rows(table: ExportTable) -> list[list[object]]:
+    """The net-score tables as the pages show them (surveys.analytics.statistics.net_score_tables),
+    one row per item, with the definition under them."""
+    header = [
+        _("Question"),
+        _("Item"),
+        _("Rank"),
+        _("Municipalities: points") if table.districts_apart else _("All: points"),
+        "N",
+        _("Partner municipalities: points"),
+        "N",
+        _("Other settlement municipalities: points"),
+        "N",
+    ]
+    if table.districts_apart:
+        header += [_("Oslo's districts: points"), "N"]
+    header.append(_("Points per unit (−2 to +2)"))
+    rows: list[list[object]] = [header]
+    for net in table.net_scores:
+        for row in net.rows:
+            cells = [net.question.code, row.variable.label, row.rank, row.all.points, row.all.n]
+            cells += [row.partner.points, row.partner.n, row.others.points, row.others.n]
+            if table.districts_apart and row.districts is not None:
+                cells += [row.districts.points, row.districts.n]
+            cells.append(None if row.all.per_unit is None else round(row.all.per_unit, 2))
+            rows.append(cells)
+    rows += [[], [str(NET_SCORE_NOTE)]]
+    return rows
+
+
 def export_xlsx(table: ExportTable) -> bytes:
-    """The data on the first sheet, the codebook on the second."""
+    """The data on the first sheet, the codebook on the second, the net scores on the third."""
     return xlsx_bytes(
         {
             _("Data"): [table.names, *table.rows],
             _("Codebook"): [codebook_header(), *_codebook_rows(table)],
+            _("Net score"): net_score_rows(table),
         }
     )
 
@@ -290,7 +419,9 @@ def _sav_missing(codes: list[int]) -> list:
 
 
 def export_sav(table: ExportTable, *, file_label: str = "") -> bytes:
-    """SPSS with variable labels, value labels and the three missing-value codes declared as user-missing."""
+    """SPSS with variable labels, value labels, the three missing-value codes declared as user-missing,
+    measurement levels (codes nominal, scale points and classes ordinal, numbers scale) and formats by
+    type (`ExportVariable.spss_format`)."""
     import pandas as pd  # imported late: only exports need them
     import pyreadstat
 
@@ -318,6 +449,10 @@ def export_sav(table: ExportTable, *, file_label: str = "") -> bytes:
             },
             missing_ranges={
                 variable.name: _sav_missing(variable.missing) for variable in table.variables if variable.missing
+            },
+            variable_measure={variable.name: variable.measure for variable in table.variables},
+            variable_format={
+                variable.name: variable.spss_format(list(frame[variable.name])) for variable in table.variables
             },
         )
         with open(path, "rb") as handle:

@@ -15,7 +15,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from operations.outbox import task_enqueue_on_commit
@@ -96,6 +96,13 @@ def job_run(job: AnalysisJob, *, build: Callable[[Callable[[int], None]], JobOut
 
     try:
         output = build(progress)
+    except (OperationalError, InterfaceError):
+        # A database that did not answer: back to the queue for the task's retry, not failed.
+        try:
+            running.update(status=model.Status.QUEUED, progress=0, updated_at=timezone.now())
+        except (OperationalError, InterfaceError):
+            pass  # still away: beat's jobs_resume queues it again once it is back
+        raise
     except Exception as error:
         job.status, job.failure_message, job.finished_at = model.Status.FAILED, str(error)[:2000], timezone.now()
         running.update(

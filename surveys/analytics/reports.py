@@ -1,15 +1,22 @@
-"""The graphic report: response statistics and representativeness first, then every question's
-frequencies with N, the rounding note and a chart (and counts by category for coded open answers),
-then the time series of the recurring questions, then the net-score ranking. The same context
-renders the web page and the PDF."""
+"""The graphic report, a report with a story: a cover; a summary (the response rate against last year,
+the largest changes since last year among recurring questions, the net-score rankings); a method
+chapter (field period, reminders and the responses after them, representativeness); the questions in
+chapters by theme, each with its table (last year's figures for a recurring question, the whole
+country's beside a region's), its chart with N, Oslo's districts apart, a breakdown by region in the
+national report, and coded open answers as a chart with at most three anonymised quotes; then the time
+series and the net score. A regional report lists the region's units. The same context renders the web
+page and the PDF."""
 
+import datetime
 import math
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from municipalities.models import Region
-from surveys.analytics.charts import Bar, Line, StackedRow, bar_chart, line_chart, stacked_bars
+from surveys.analytics.charts import Bar, Line, PointsBar, StackedRow, bar_chart, line_chart, points_chart, stacked_bars
 from surveys.analytics.dataset import Districts, RoundData, round_data_load
 from surveys.analytics.open_answers import CODING_NOTE, QuestionCoding, round_codings
 from surveys.analytics.series import Series, SeriesVariable, series_compare_many
@@ -17,11 +24,13 @@ from surveys.analytics.statistics import (
     MULTIPLE_NOTE,
     NET_SCORE_NOTE,
     ROUNDING_NOTE,
-    NetScore,
+    Dimension,
+    NetScoreTable,
     QuestionFrequencies,
+    breakdown,
+    districts_label,
     frequencies,
-    net_scores,
-    net_scores_by_partnership,
+    net_score_tables,
     question_categories,
     representativeness,
     response_statistics,
@@ -32,7 +41,7 @@ from surveys.pdf import pdf_from_template
 
 def frequency_chart(result: QuestionFrequencies) -> SafeString | None:
     """Stacked bars for scales and matrices, bars for choices and number distributions, none for texts."""
-    title = f"{result.question.code}: {result.question.text()}"
+    title = f"{result.question.code}: {result.question.text()} (N = {result.n})"
     if result.kind in ("scale", "matrix"):
         legend = [category.label for category in result.distributions[0].categories] if result.distributions else []
         rows = [
@@ -136,15 +145,17 @@ def report_series(*, survey: Survey, region: Region | None, districts: str) -> l
     return result
 
 
-def net_score_chart(scores: list[NetScore]) -> SafeString | None:
-    rated = [score for score in scores if score.score is not None]
-    if not rated:
+def net_score_chart(table: NetScoreTable) -> SafeString | None:
+    """The items of one question by their points, in rank order."""
+    bars = [PointsBar(row.variable.label, row.all.points, row.all.n) for row in table.rows if row.all.n]
+    if not bars:
         return None
-    # Shown as bars from 0 to 100 % of the range −2..+2, labelled with the score itself.
-    bars = [
-        Bar(f"{score.variable.name} ({score.score:+.2f})", round((score.score + 2) * 25), score.n) for score in rated
-    ]
-    return bar_chart(title=_("Net score"), bars=bars)
+    title = _("Net score in points: %(question)s") % {"question": f"{table.question.code}: {table.question.text()}"}
+    return points_chart(title=title, bars=bars)
+
+
+def net_score_entries(data: RoundData) -> list[tuple[NetScoreTable, SafeString | None]]:
+    return [(table, net_score_chart(table)) for table in net_score_tables(data)]
 
 
 def frequency_entries(data: RoundData) -> list[tuple[QuestionFrequencies, SafeString | None, QuestionCoding | None]]:
@@ -153,21 +164,247 @@ def frequency_entries(data: RoundData) -> list[tuple[QuestionFrequencies, SafeSt
     return [(result, frequency_chart(result), codings.get(result.question.code)) for result in frequencies(data)]
 
 
-def report_context(*, survey: Survey, region: Region | None = None, data: RoundData | None = None) -> dict:
+# --- the story around the figures ------------------------------------------------------------
+
+QUOTES_PER_QUESTION = 3
+CHANGES_IN_SUMMARY = 5
+BREAKDOWN_TYPES = (Question.Type.YES_NO, Question.Type.SINGLE_CHOICE, Question.Type.SCALE)
+
+
+@dataclass
+class TableRow:
+    label: str
+    cells: list[object]
+    comparison: bool = False  # a row of last year's or the whole country's figures under the round's
+
+
+@dataclass
+class QuestionEntry:
+    """One question of the report: its frequencies, the table with its comparisons, its chart, its
+    districts, its breakdown and, for a coded open question, its coding with a few quotes."""
+
+    result: QuestionFrequencies
+    chart: SafeString | None
+    coding: QuestionCoding | None
+    head: list[str] = field(default_factory=list)
+    rows: list[TableRow] = field(default_factory=list)
+    last_year: QuestionFrequencies | None = None
+    quotes: list[str] = field(default_factory=list)
+    breakdown: list = field(default_factory=list)
+
+
+@dataclass
+class Chapter:
+    title: str
+    entries: list[QuestionEntry]
+
+
+@dataclass
+class Change:
+    question: Question
+    label: str  # the item and the answer whose share moved
+    now: int
+    before: int
+
+    @property
+    def points(self) -> int:
+        return self.now - self.before
+
+
+def previous_round(survey: Survey) -> Survey | None:
+    """Last year's round: the latest earlier round with a questionnaire."""
+    return Survey.objects.filter(year__lt=survey.year).exclude(questionnaire=None).order_by("-year", "-pk").first()
+
+
+def _distribution_of(result: QuestionFrequencies | None, item_code: str | None):
+    if result is None:
+        return None
+    for distribution in result.distributions:
+        if distribution.variable.item_code == item_code:
+            return distribution
+    return None
+
+
+def _table(entry: QuestionEntry, comparisons: list[tuple[str, QuestionFrequencies | None]]) -> None:
+    """The question's table: its own figures, then those of each comparison (the whole country, last
+    year) matched by answer code and matrix item code, so a reworded option still lines up."""
+    result = entry.result
+    if result.kind in ("choice", "multiple") and result.distributions:
+        main = result.distributions[0]
+        entry.head = [_("Answer"), _("Count"), "%"] + [f"{label} %" for label, _other in comparisons]
+        for category in main.categories:
+            others = [_percents_of(other, None).get(category.code) for _label, other in comparisons]
+            entry.rows.append(TableRow(category.label, [category.count, category.percent, *others]))
+        entry.rows.append(TableRow("N", [main.n, "", *[other.n if other else None for _l, other in comparisons]]))
+    elif result.kind in ("scale", "matrix") and result.distributions:
+        categories = result.distributions[0].categories
+        entry.head = [_("Item") if result.kind == "matrix" else "", *[c.label for c in categories], "N"]
+        for distribution in result.distributions:
+            label = distribution.label if result.kind == "matrix" else "%"
+            entry.rows.append(TableRow(label, [*[c.percent for c in distribution.categories], distribution.n]))
+            for other_label, other in comparisons:
+                match = _distribution_of(other, distribution.variable.item_code)
+                if match is None:
+                    continue
+                by_code = {c.code: c.percent for c in match.categories}
+                cells = [by_code.get(c.code) for c in categories] + [match.n]
+                entry.rows.append(TableRow(other_label, cells, comparison=True))
+    elif result.kind == "number" and result.numbers is not None:
+        entry.head = ["", "N", _("Mean"), _("Median")]
+        summaries = [(_("This round"), result), *comparisons]
+        for label, other in summaries:
+            if other is None or other.numbers is None:
+                continue
+            numbers = other.numbers
+            mean = None if numbers.mean is None else round(numbers.mean, 1)
+            median = None if numbers.median is None else round(numbers.median, 1)
+            entry.rows.append(TableRow(label, [numbers.n, mean, median], comparison=other is not result))
+
+
+def _percents_of(result: QuestionFrequencies | None, item_code: str | None) -> dict[str, int | None]:
+    distribution = _distribution_of(result, item_code)
+    return {} if distribution is None else {c.code: c.percent for c in distribution.categories}
+
+
+def _anonymised(text: str, names: list[str]) -> str:
+    for name in names:
+        if name:
+            text = text.replace(name, "[…]")
+    return text
+
+
+def report_quotes(coding: QuestionCoding, *, names: list[str], with_names: bool = False) -> list[str]:
+    """At most three quotes of a coded open question: the first coded answers (each of another
+    category where it can), without the unit's name unless asked (names of units in the text too)."""
+    chosen: list = []
+    seen: set[int] = set()
+    for answer in coding.answers:
+        if answer.category_ids and not answer.category_ids & seen:
+            chosen.append(answer)
+            seen |= answer.category_ids
+        if len(chosen) == QUOTES_PER_QUESTION:
+            break
+    quotes = []
+    for answer in chosen:
+        text = answer.text if with_names else _anonymised(answer.text, names)
+        quotes.append(f"{answer.unit.name}: {text}" if with_names else text)
+    return quotes
+
+
+def largest_changes(entries: list[QuestionEntry]) -> list[Change]:
+    """The largest moves since last year among recurring questions: for every variable, the answer
+    whose share moved most (in percentage points), largest first."""
+    changes = []
+    for entry in entries:
+        if entry.last_year is None or entry.result.kind not in ("choice", "scale", "matrix", "multiple"):
+            continue
+        for distribution in entry.result.distributions:
+            before = _percents_of(entry.last_year, distribution.variable.item_code)
+            moves = [
+                (abs(c.percent - before[c.code]), c)
+                for c in distribution.categories
+                if c.percent is not None and before.get(c.code) is not None
+            ]
+            if not moves:
+                continue
+            _size, category = max(moves, key=lambda move: move[0])
+            label = category.label if entry.result.kind != "matrix" else f"{distribution.label}: {category.label}"
+            changes.append(Change(entry.result.question, label, category.percent, before[category.code]))
+    changes.sort(key=lambda change: (-abs(change.points), change.question.code))
+    return changes[:CHANGES_IN_SUMMARY]
+
+
+def report_chapters(
+    data: RoundData,
+    *,
+    previous: RoundData | None,
+    national: RoundData | None,
+    with_names: bool = False,
+) -> list[Chapter]:
+    """The questions in chapters by theme (the question's theme, else its section's title), in
+    questionnaire order, each with its comparisons."""
+    codings = {code: coding for code, coding in round_codings(data).items() if coding.categories}
+    last_year = {result.question.series: result for result in frequencies(previous)} if previous else {}
+    whole_country = {result.question.code: result for result in frequencies(national)} if national else {}
+    names = sorted({unit.name for unit in data.units}, key=len, reverse=True)
+    has_districts = bool(data.district_units())
+    chapters: dict[str, list[QuestionEntry]] = defaultdict(list)
+    for result in frequencies(data):
+        question = result.question
+        coding = codings.get(question.code)
+        entry = QuestionEntry(result, frequency_chart(result), coding)
+        if question.classification == Question.Classification.RECURRING:
+            entry.last_year = last_year.get(question.series)
+        comparisons = []
+        if not has_districts:
+            result.districts = None  # a region without districts shows no empty districts' table
+        if result.districts is not None:  # municipalities and districts apart: the districts beside
+            comparisons.append((districts_label(), result.districts))
+        if national is not None:
+            comparisons.append((_("Whole country"), whole_country.get(question.code)))
+        if entry.last_year is not None and previous is not None:
+            comparisons.append((str(previous.survey.year), entry.last_year))
+        _table(entry, comparisons)
+        if coding is not None:
+            entry.quotes = report_quotes(coding, names=names, with_names=with_names)
+        if national is None and data.region is None and question.type in BREAKDOWN_TYPES:
+            entry.breakdown = breakdown(data, question_code=question.code, by=Dimension.REGION)
+        theme = question.theme or result.item.section.title()
+        chapters[theme].append(entry)
+    return [Chapter(title, entries) for title, entries in chapters.items()]
+
+
+@dataclass
+class Reminder:
+    day: datetime.date
+    sent: int
+    responses_within_a_week: int
+
+
+def method_reminders(survey: Survey, data: RoundData) -> list[Reminder]:
+    """Reminders sent per day and how many units submitted their first section in the week after."""
+    sent: dict[datetime.date, int] = defaultdict(int)
+    for moment in survey.dispatches.filter(status="sent", rule__kind="reminder").values_list("sent_at", flat=True):
+        sent[moment.date()] += 1
+    firsts = [unit.first_submitted for unit in data.units if unit.first_submitted is not None]
+    reminders = []
+    for day in sorted(sent):
+        week = [first for first in firsts if day <= first < day + datetime.timedelta(days=7)]
+        reminders.append(Reminder(day, sent[day], len(week)))
+    return reminders
+
+
+def report_context(
+    *, survey: Survey, region: Region | None = None, data: RoundData | None = None, with_names: bool = False
+) -> dict:
     data = data or round_data_load(survey=survey, region=region, districts=Districts.APART)
-    scores = net_scores(data)
+    region = data.region if region is None else region
+    previous_survey = previous_round(survey)
+    previous = (
+        round_data_load(survey=previous_survey, region=region, districts=data.districts) if previous_survey else None
+    )
+    national = round_data_load(survey=survey, districts=data.districts) if region is not None else None
+    chapters = report_chapters(data, previous=previous, national=national, with_names=with_names)
+    entries = [entry for chapter in chapters for entry in chapter.entries]
+    net_scores = net_score_entries(data)
     return {
         "survey": survey,
         "region": region,
         "data": data,
+        "built": datetime.date.today(),
         "rates": response_statistics(data),
+        "previous": previous,
+        "previous_rates": response_statistics(previous) if previous else None,
+        "national_rates": response_statistics(national) if national else None,
+        "changes": largest_changes(entries),
+        "reminders": method_reminders(survey, data),
         "representativeness": representativeness(data),
-        "frequencies": frequency_entries(data),
+        "chapters": chapters,
+        "frequencies": [(entry.result, entry.chart, entry.coding) for entry in entries],
         "coding_note": CODING_NOTE,
-        "net_scores": scores,
-        "net_score_rows": net_scores_by_partnership(data),
-        "net_score_chart": net_score_chart(scores),
+        "net_scores": net_scores,
         "series": report_series(survey=survey, region=region, districts=data.districts),
+        "region_units": sorted(data.units, key=lambda unit: unit.number) if region is not None else [],
         "rounding_note": ROUNDING_NOTE,
         "multiple_note": MULTIPLE_NOTE,
         "net_score_note": NET_SCORE_NOTE,

@@ -8,13 +8,13 @@ from surveys.analytics.dataset import Districts, RoundData, round_data_load
 from surveys.analytics.series import Series, series_compare
 from surveys.analytics.statistics import (
     BreakdownTable,
-    NetScore,
+    NetScoreTable,
     QuestionFrequencies,
     RepresentativenessBlock,
     ResponseStatistics,
     breakdown,
     frequencies,
-    net_scores,
+    net_score_tables,
     representativeness,
     response_statistics,
 )
@@ -48,8 +48,8 @@ def analysis_breakdown(
 
 def analysis_net_scores(
     *, survey: Survey, region: Region | None = None, districts: str = Districts.APART
-) -> list[NetScore]:
-    return net_scores(round_data_load(survey=survey, region=region, districts=districts))
+) -> list[NetScoreTable]:
+    return net_score_tables(round_data_load(survey=survey, region=region, districts=districts))
 
 
 def analysis_series(
@@ -64,11 +64,30 @@ def analysis_series(
 
 
 def analysis_series_choices(*, survey: Survey) -> list[tuple[str, str]]:
-    """The series asked in a round, for the series picker."""
-    items = Item.objects.filter(questionnaire_id=survey.questionnaire_id).exclude(question__type=Question.Type.NOTE)
-    return [
-        (series, f"{series}: {code}")
-        for series, code in items.order_by("section__position", "position").values_list(
-            "question__series", "question__code"
+    """The series asked in a round, for the series picker: the question's code and text, and the years
+    of the rounds up to this one that asked it ("Q06: How satisfied … (2019, 2020, 2026)"). Two queries."""
+    items = (
+        Item.objects.filter(questionnaire_id=survey.questionnaire_id)
+        .exclude(question__type=Question.Type.NOTE)
+        .select_related("question")
+        .order_by("section__position", "position")
+    )
+    questions = [item.question for item in items]
+    years: dict[str, list[int]] = {}
+    for series, year in (
+        Item.objects.filter(
+            question__series__in=[question.series for question in questions],
+            questionnaire__survey__year__lte=survey.year,
         )
+        .values_list("question__series", "questionnaire__survey__year")
+        .distinct()
+        .order_by("questionnaire__survey__year")
+    ):
+        years.setdefault(series, []).append(year)
+    return [
+        (
+            question.series,
+            f"{question.code}: {question.text()} ({', '.join(str(year) for year in years.get(question.series, []))})",
+        )
+        for question in questions
     ]

@@ -16,9 +16,13 @@ from surveys.models import Answer, Question, Survey
 from surveys.models.analytics import AnalysisExport, AnalysisReport, Districts, OpenAnswerCategory, OpenAnswerTag
 
 
-def analysis_report_request(*, survey: Survey, region: Region | None, requested_by=None) -> AnalysisReport:
-    """Queues a report build; an unfinished build of the same report is reused."""
-    return job_request(AnalysisReport, same={"survey": survey, "region": region}, requested_by=requested_by)
+def analysis_report_request(
+    *, survey: Survey, region: Region | None, districts: str = Districts.APART, requested_by=None
+) -> AnalysisReport:
+    """Queues a report build; an unfinished build of the same report is reused. Reports count
+    municipalities and Oslo's districts apart unless asked otherwise, as the published reports do."""
+    same = {"survey": survey, "region": region, "districts": districts}
+    return job_request(AnalysisReport, same=same, requested_by=requested_by)
 
 
 def analysis_report_build(*, report: AnalysisReport) -> AnalysisReport:
@@ -30,7 +34,7 @@ def analysis_report_build(*, report: AnalysisReport) -> AnalysisReport:
         from surveys.analytics.dataset import round_data_load
         from surveys.analytics.reports import report_context, report_pdf
 
-        data = round_data_load(survey=report.survey, region=report.region, districts=Districts.APART)
+        data = round_data_load(survey=report.survey, region=report.region, districts=report.districts)
         progress(30)
         context = report_context(survey=report.survey, region=report.region, data=data)
         progress(50)

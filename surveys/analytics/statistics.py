@@ -7,14 +7,15 @@ Definitions (see docs/analysis.md):
 - "not relevant" is counted apart and left out of N, percentages, means and net scores
   of scale and matrix questions; "don't know" (scale, matrix and choice questions) likewise;
 - multiple choice: the share of the question's respondents who chose each option;
-- the net score of a scale item: the two lowest points count -2 and -1, the two highest
-  +1 and +2 (points in between 0), summed over the item's respondents and divided by
-  their number (those with a scale answer), so it runs from -2 to +2.
+- the net score of a scale item, in points: the two lowest points count -2 and -1, the two
+  highest +1 and +2 (points in between 0; on the survey's four-point scales categories 1 and 4
+  weigh 2, categories 2 and 3 weigh 1); negative points are subtracted from positive ones, per
+  item, and items are ranked within their question. Points per unit with a scale answer (-2 to
+  +2) is a second, normalised column.
 """
 
 import statistics as pystats
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -32,8 +33,10 @@ MULTIPLE_NOTE = gettext_lazy(
     "so the percentages may add up to more than 100."
 )
 NET_SCORE_NOTE = gettext_lazy(
-    "Net score: the two lowest points count −2 and −1, the two highest +1 and +2; the sum is divided by "
-    "the number of units with a scale answer (“not relevant” left out), so it runs from −2 to +2."
+    "Net score in points: the answers in categories 1 and 4 weigh 2 points, those in categories 2 and 3 "
+    "weigh 1 point; the negative points are subtracted from the positive ones, per item. The items are "
+    "ranked within their question. Points per unit is the net score divided by the number of units with "
+    "an answer on the scale (−2 to +2); “not relevant” is left out of both."
 )
 
 CHOICE_TYPES = (Question.Type.YES_NO, Question.Type.SINGLE_CHOICE, Question.Type.SCALE)
@@ -91,15 +94,17 @@ def unknown_label() -> str:
 
 
 def group_of(unit: Unit, dimension: str, districts: str) -> str:
-    """The group a unit falls in; Oslo's districts form their own group when reported apart."""
-    if districts == Districts.APART and unit.is_district and dimension != Dimension.KIND:
+    """The group a unit falls in; Oslo's districts form their own group when reported apart, and by
+    size always (a district has no size band)."""
+    apart = districts == Districts.APART or dimension == Dimension.SIZE
+    if apart and unit.is_district and dimension != Dimension.KIND:
         return districts_label()
     value: object = {
         Dimension.REGION: lambda: unit.region,
         Dimension.COUNTY: lambda: unit.county,
         Dimension.KIND: lambda: str(Municipality.Kind(unit.kind).label),
         Dimension.SIZE: lambda: unit.size_band,
-        Dimension.CENTRALITY: lambda: None if unit.centrality_class is None else str(unit.centrality_class),
+        Dimension.CENTRALITY: lambda: unit.centrality_label,
         Dimension.IMMIGRANT_SHARE: lambda: unit.immigrant_band,
         Dimension.SETTLES: lambda: _yes_no(unit.settles_refugees),
         Dimension.PARTNER: lambda: _yes_no(unit.is_partner),
@@ -116,7 +121,7 @@ def group_order(data: RoundData, dimension: str) -> list[str]:
         Dimension.COUNTY: lambda: sorted({unit.county for unit in data.units}),
         Dimension.KIND: lambda: [str(label) for label in Municipality.Kind.labels],
         Dimension.SIZE: lambda: [band.label for band in data.bands.get("population", [])],
-        Dimension.CENTRALITY: lambda: [str(number) for number in range(1, 7)],
+        Dimension.CENTRALITY: lambda: [band.label for band in data.bands.get("centrality", [])],
         Dimension.IMMIGRANT_SHARE: lambda: [band.label for band in data.bands.get("immigrant_share", [])],
         Dimension.SETTLES: lambda: [_("Yes"), _("No")],
         Dimension.PARTNER: lambda: [_("Yes"), _("No")],
@@ -154,6 +159,15 @@ class ResponseStatistics:
     by_region: list[RateRow]
     by_county: list[RateRow]
     by_kind: list[RateRow]
+    populations: list[RateRow] = field(default_factory=list)  # municipalities and districts, when apart
+
+
+def municipalities_label() -> str:
+    return _("Municipalities")
+
+
+def _rate_row(label: str, units: list[Unit]) -> RateRow:
+    return RateRow(label, len(units), sum(unit.responded for unit in units), sum(unit.complete for unit in units))
 
 
 def _rate_rows(data: RoundData, dimension: str) -> list[RateRow]:
@@ -169,15 +183,18 @@ def _rate_rows(data: RoundData, dimension: str) -> list[RateRow]:
 def response_statistics(data: RoundData) -> ResponseStatistics:
     """Units, responding units (at least one section submitted) and complete ones (every section
     the unit sees submitted), overall and by region, county and kind."""
-    overall = RateRow(_("All units"), len(data.units), 0, 0)
-    for unit in data.units:
-        overall.responded += unit.responded
-        overall.complete += unit.complete
+    populations = []
+    if data.apart:
+        populations = [
+            _rate_row(municipalities_label(), data.main_units()),
+            _rate_row(districts_label(), data.district_units()),
+        ]
     return ResponseStatistics(
-        overall=overall,
+        overall=_rate_row(_("All units"), data.units),
         by_region=_rate_rows(data, Dimension.REGION),
         by_county=_rate_rows(data, Dimension.COUNTY),
         by_kind=_rate_rows(data, Dimension.KIND),
+        populations=populations,
     )
 
 
@@ -202,22 +219,34 @@ REPRESENTATIVENESS_DIMENSIONS = (Dimension.SIZE, Dimension.CENTRALITY, Dimension
 
 def representativeness(data: RoundData) -> list[RepresentativenessBlock]:
     """All units against responding units, count and percent of each, by population band,
-    centrality class, immigrant-share band and settling."""
+    centrality class, immigrant-share band and settling. With districts apart a group's percent is of
+    its own population (a municipal band of the municipalities, the districts of the districts)."""
     blocks = []
     respondents = data.respondents()
+    districts = districts_label()
+
+    def bases(group: str) -> tuple[int, int]:
+        """Units and responding units of the population a group belongs to."""
+        if not data.apart:
+            return len(data.units), len(respondents)
+        units = data.district_units() if group == districts else data.main_units()
+        return len(units), sum(unit.responded for unit in units)
+
     for dimension in REPRESENTATIVENESS_DIMENSIONS:
         all_counts = Counter(group_of(unit, dimension, data.districts) for unit in data.units)
         responding = Counter(group_of(unit, dimension, data.districts) for unit in respondents)
-        rows = [
-            RepresentativenessRow(
-                label=group,
-                units=all_counts[group],
-                units_percent=percent(all_counts[group], len(data.units)),
-                respondents=responding[group],
-                respondents_percent=percent(responding[group], len(respondents)),
+        rows = []
+        for group in group_order(data, dimension):
+            units, responded = bases(group)
+            rows.append(
+                RepresentativenessRow(
+                    label=group,
+                    units=all_counts[group],
+                    units_percent=percent(all_counts[group], units),
+                    respondents=responding[group],
+                    respondents_percent=percent(responding[group], responded),
+                )
             )
-            for group in group_order(data, dimension)
-        ]
         blocks.append(RepresentativenessBlock(dimension, str(Dimension(dimension).label), rows))
     return blocks
 
@@ -312,6 +341,7 @@ class QuestionFrequencies:
     distributions: list[Distribution] = field(default_factory=list)
     numbers: NumberSummary | None = None
     texts: list[TextAnswer] = field(default_factory=list)
+    districts: "QuestionFrequencies | None" = None  # Oslo's districts, when reported apart
 
     @property
     def n(self) -> int:
@@ -472,10 +502,16 @@ def question_frequencies(
 
 
 def frequencies(data: RoundData) -> list[QuestionFrequencies]:
-    """Frequencies of every question of the round, in questionnaire order."""
-    respondents = data.respondents()
+    """Frequencies of every question of the round, in questionnaire order. With districts apart,
+    each question's frequencies are the municipalities', with the districts' beside them."""
+    respondents = [unit for unit in data.main_units() if unit.responded]
     shown = Counter(code for unit in respondents for code in unit.shown)
-    return [question_frequencies(data, item, respondents, shown=shown[item.question.code]) for item in data.items]
+    results = [question_frequencies(data, item, respondents, shown=shown[item.question.code]) for item in data.items]
+    if data.apart:
+        districts = [unit for unit in data.district_units() if unit.responded]
+        for result in results:
+            result.districts = question_frequencies(data, result.item, districts)
+    return results
 
 
 # --- breakdowns -----------------------------------------------------------------------------
@@ -531,31 +567,42 @@ def breakdown(data: RoundData, *, question_code: str, by: str) -> list[Breakdown
             _breakdown_row(group, question, variable, groups[group], len(groups[group]))
             for group in group_order(data, by)
         ]
-        total = _breakdown_row(_("All"), question, variable, data.units, len(data.units))
+        main = data.main_units()
+        label = _("All municipalities") if data.apart else _("All")
+        total = _breakdown_row(label, question, variable, main, len(main))
         tables.append(BreakdownTable(variable, columns, rows, total))
     return tables
 
 
-# --- net score ------------------------------------------------------------------------------
+# --- net score ---------------------------------------------------------------------------
 
 
 @dataclass
 class NetScore:
+    """One scale item's net score over one population of units."""
+
     question_code: str
     variable: VariableDef
-    n: int
-    positive: int  # positive points
-    negative: int  # negative points
-    not_relevant: int
+    n: int = 0  # units with a scale answer ("not relevant" and "don't know" left out)
+    positive: int = 0  # positive points
+    negative: int = 0  # negative points, as a positive number
+    not_relevant: int = 0
     dont_know: int = 0
 
     @property
-    def score(self) -> float | None:
+    def points(self) -> int | None:
+        """Positive points minus negative points: the net score as the survey's reports give it."""
+        return None if not self.n else self.positive - self.negative
+
+    @property
+    def per_unit(self) -> float | None:
+        """The normalised variant: points per unit with a scale answer, from -2 to +2."""
         return None if not self.n else (self.positive - self.negative) / self.n
 
 
 def scale_weights(question: Question) -> dict[str, int]:
-    """The two lowest points weigh -2 and -1, the two highest +1 and +2; needs four points or more."""
+    """The two lowest points weigh -2 and -1, the two highest +1 and +2 (on the survey's four-point
+    scales: categories 1 and 4 weigh 2, categories 2 and 3 weigh 1); needs four points or more."""
     points = [point.code for point in question.scale.points.all()]
     if len(points) < 4:
         return {}
@@ -564,36 +611,24 @@ def scale_weights(question: Question) -> dict[str, int]:
     return weights
 
 
-def net_scores(data: RoundData, *, filter_units: Callable[[Unit], bool] | None = None) -> list[NetScore]:
-    """Net scores of every scale and matrix item, best first."""
-    respondents = [unit for unit in data.respondents() if filter_units is None or filter_units(unit)]
-    scores = []
-    for item in data.items:
-        question = item.question
-        if question.type not in SCALE_TYPES:
+def _net_score(question: Question, variable: VariableDef, weights: dict[str, int], units: list[Unit]) -> NetScore:
+    score = NetScore(question.code, variable)
+    for unit in units:
+        if question.code not in unit.shown:
             continue
-        weights = scale_weights(question)
-        if not weights:
-            continue
-        for variable in question_variables(question):
-            score = NetScore(question.code, variable, 0, 0, 0, 0)
-            for unit in respondents:
-                if question.code not in unit.shown:
-                    continue
-                value = unit_value(unit, question, variable)
-                if value == NOT_RELEVANT:
-                    score.not_relevant += 1
-                elif value == DONT_KNOW:
-                    score.dont_know += 1
-                elif value in weights:
-                    score.n += 1
-                    weight = weights[value]
-                    if weight > 0:
-                        score.positive += weight
-                    else:
-                        score.negative -= weight
-            scores.append(score)
-    return sorted(scores, key=lambda s: (s.score is None, -(s.score or 0), s.variable.name))
+        value = unit_value(unit, question, variable)
+        if value == NOT_RELEVANT:
+            score.not_relevant += 1
+        elif value == DONT_KNOW:
+            score.dont_know += 1
+        elif value in weights:
+            score.n += 1
+            weight = weights[value]
+            if weight > 0:
+                score.positive += weight
+            else:
+                score.negative -= weight
+    return score
 
 
 def is_partner(unit: Unit) -> bool:
@@ -604,9 +639,63 @@ def is_other_settling(unit: Unit) -> bool:
     return unit.settles_refugees is True and unit.is_partner is not True
 
 
-def net_scores_by_partnership(data: RoundData) -> list[tuple[NetScore, NetScore | None, NetScore | None]]:
-    """Each item's net score for all respondents, for the partner municipalities and for the other
-    settlement municipalities (the comparison the reports make), ranked by the score of all."""
-    partner = {s.variable.name: s for s in net_scores(data, filter_units=is_partner)}
-    others = {s.variable.name: s for s in net_scores(data, filter_units=is_other_settling)}
-    return [(s, partner.get(s.variable.name), others.get(s.variable.name)) for s in net_scores(data)]
+@dataclass
+class NetScoreRow:
+    """One item of a question: its rank within the question (by the points of all units in the
+    table's population; equal points share a rank) and its score for each population."""
+
+    variable: VariableDef
+    rank: int | None
+    all: NetScore
+    partner: NetScore
+    others: NetScore
+    districts: NetScore | None  # Oslo's districts, when reported apart
+
+
+@dataclass
+class NetScoreTable:
+    question: Question
+    rows: list[NetScoreRow]
+
+
+def net_score_tables(data: RoundData) -> list[NetScoreTable]:
+    """The net score of every item of every scale or matrix question with four points or more,
+    one table per question with its items ranked by points (best first).
+
+    This is the one computation of the net score: pages, reports and exports read it. The
+    populations follow the round's convention for Oslo's districts: reported apart, the main
+    columns are the municipalities and the districts get a column of their own (so a partner
+    district is never counted among partner municipalities); left out or only districts, the
+    main columns are the units loaded."""
+    main = [unit for unit in data.main_units() if unit.responded]
+    partner = [unit for unit in main if is_partner(unit)]
+    others = [unit for unit in main if is_other_settling(unit)]
+    districts = [unit for unit in data.district_units() if unit.responded] if data.apart else None
+    tables = []
+    for item in data.items:
+        question = item.question
+        if question.type not in SCALE_TYPES:
+            continue
+        weights = scale_weights(question)
+        if not weights:
+            continue
+        rows = [
+            NetScoreRow(
+                variable=variable,
+                rank=None,
+                all=_net_score(question, variable, weights, main),
+                partner=_net_score(question, variable, weights, partner),
+                others=_net_score(question, variable, weights, others),
+                districts=None if districts is None else _net_score(question, variable, weights, districts),
+            )
+            for variable in question_variables(question)
+        ]
+        rows.sort(key=lambda row: (row.all.points is None, -(row.all.points or 0)))  # stable: item order on ties
+        for index, row in enumerate(rows):
+            if row.all.points is None:
+                continue
+            previous = rows[index - 1] if index else None
+            same = previous is not None and previous.all.points == row.all.points
+            row.rank = previous.rank if same else index + 1
+        tables.append(NetScoreTable(question, rows))
+    return tables

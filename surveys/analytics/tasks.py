@@ -4,9 +4,16 @@ Celery's autodiscovery finds only `<app>.tasks`; surveys.tasks imports this modu
 worker registers these tasks (it imports nothing heavy at module level)."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+# A database that does not answer now (a locked SQLite file at worker start, a PostgreSQL restart) is
+# tried again with backoff (2, 4, 8 ... seconds, at most a minute apart); the job runner puts the
+# job back in the queue for it (surveys.analytics.jobs), and beat's jobs_resume catches what is left.
+TRANSIENT = (OperationalError, InterfaceError)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 2, "retry_backoff_max": 60, "max_retries": 8}
 
 
-@shared_task(name="surveys.analytics.report_build", ignore_result=True)
+@shared_task(name="surveys.analytics.report_build", ignore_result=True, **RETRY)
 def analysis_report_build_task(*, report_id: int) -> None:
     from surveys.analytics.services import analysis_report_build
     from surveys.models.analytics import AnalysisReport
@@ -14,7 +21,7 @@ def analysis_report_build_task(*, report_id: int) -> None:
     analysis_report_build(report=AnalysisReport.objects.select_related("survey", "region").get(pk=report_id))
 
 
-@shared_task(name="surveys.analytics.reports_for_closed_round", ignore_result=True)
+@shared_task(name="surveys.analytics.reports_for_closed_round", ignore_result=True, **RETRY)
 def analysis_reports_for_closed_round_task(*, survey_id: int) -> None:
     """For whoever closes a round: queues the national and regional reports."""
     from surveys.analytics.services import analysis_reports_for_closed_round
@@ -23,7 +30,7 @@ def analysis_reports_for_closed_round_task(*, survey_id: int) -> None:
     analysis_reports_for_closed_round(survey=Survey.objects.get(pk=survey_id))
 
 
-@shared_task(name="surveys.analytics.export_build", ignore_result=True)
+@shared_task(name="surveys.analytics.export_build", ignore_result=True, **RETRY)
 def analysis_export_build_task(*, export_id: int) -> None:
     from surveys.analytics.services import analysis_export_build
     from surveys.models.analytics import AnalysisExport

@@ -8,6 +8,7 @@ from surveys.models.analytics import (
     AnalysisExport,
     AnalysisJob,
     AnalysisReport,
+    ClassificationScheme,
     OpenAnswerCategory,
     OpenAnswerTag,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "DONT_KNOW",
     "NOT_RELEVANT",
     "AnalysisBand",
+    "ClassificationScheme",
     "AnalysisExport",
     "AnalysisJob",
     "AnalysisReport",

@@ -12,38 +12,79 @@ from django.utils.translation import gettext_lazy as _
 from operations.models import TimestampedModel
 from surveys.texts import text_in_language
 
-__all__ = ["AnalysisBand", "AnalysisExport", "AnalysisJob", "AnalysisReport", "OpenAnswerCategory", "OpenAnswerTag"]
+__all__ = [
+    "AnalysisBand",
+    "ClassificationScheme",
+    "AnalysisExport",
+    "AnalysisJob",
+    "AnalysisReport",
+    "OpenAnswerCategory",
+    "OpenAnswerTag",
+]
 
 
 class Districts(models.TextChoices):
-    """How Oslo's city districts take part in a table."""
+    """Which units a table covers. The published reports count municipalities and Oslo's city
+    districts as two populations (APART, the default): districts are a group of their own in every
+    table and a column of their own in the net score."""
 
-    APART = "apart", _("reported apart")
-    INCLUDE = "include", _("included in their groups")
-    EXCLUDE = "exclude", _("left out")
+    APART = "apart", _("municipalities and districts, apart")
+    EXCLUDE = "exclude", _("municipalities only")
+    ONLY = "only", _("districts only")
+    INCLUDE = "include", _("municipalities and districts together")
 
 
-class AnalysisBand(TimestampedModel):
-    """One band of a banded background variable, e.g. population 2,000–4,999.
-    The lower bound is inclusive, the upper bound exclusive; empty means open-ended."""
+class ClassificationScheme(TimestampedModel):
+    """A way of grouping one background variable, e.g. Statistics Norway's 2020 centrality standard
+    (six classes) or the population bands. A profile year is analysed on the scheme of its variable
+    in force that year: the one with the latest `in_force_from` not after it, so a 2015 round is
+    shown on the four-level 2008 centrality standard and today's on the six-level 2020 one."""
 
     class Variable(models.TextChoices):
         POPULATION = "population", _("population")
         IMMIGRANT_SHARE = "immigrant_share", _("immigrant share (%)")
+        CENTRALITY = "centrality", _("centrality class")
 
     variable = models.CharField(_("variable"), max_length=30, choices=Variable.choices)
+    name = models.CharField(_("name"), max_length=120)
+    in_force_from = models.PositiveSmallIntegerField(
+        _("in force from (profile year)"),
+        help_text=_("Profile years from this year on use this scheme, until a later scheme of the same variable."),
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["variable", "in_force_from"]
+        verbose_name = _("classification scheme")
+        verbose_name_plural = _("classification schemes")
+        constraints = [
+            models.UniqueConstraint(fields=["variable", "in_force_from"], name="classification_one_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_variable_display()}: {self.name} ({self.in_force_from}–)"
+
+
+class AnalysisBand(TimestampedModel):
+    """One class of a classification scheme, e.g. population 2,000–4,999 or centrality class 1 "Mest
+    sentrale kommuner". The lower bound is inclusive, the upper bound exclusive; empty means open-ended
+    (a centrality class c is the band from c to c + 1). Position is the natural order of the classes."""
+
+    scheme = models.ForeignKey(
+        ClassificationScheme, on_delete=models.CASCADE, related_name="bands", verbose_name=_("scheme")
+    )
     label = models.CharField(_("label"), max_length=80)
     lower = models.DecimalField(_("from (inclusive)"), max_digits=12, decimal_places=2, null=True, blank=True)
     upper = models.DecimalField(_("to (exclusive)"), max_digits=12, decimal_places=2, null=True, blank=True)
     position = models.PositiveSmallIntegerField(_("position"))
 
     class Meta:
-        ordering = ["variable", "position"]
-        verbose_name = _("analysis band")
-        verbose_name_plural = _("analysis bands")
+        ordering = ["scheme", "position"]
+        verbose_name = _("class")
+        verbose_name_plural = _("classes")
         constraints = [
-            models.UniqueConstraint(fields=["variable", "position"], name="analysis_band_position_unique"),
-            models.UniqueConstraint(fields=["variable", "label"], name="analysis_band_label_unique"),
+            models.UniqueConstraint(fields=["scheme", "position"], name="analysis_band_scheme_position_unique"),
+            models.UniqueConstraint(fields=["scheme", "label"], name="analysis_band_scheme_label_unique"),
             models.CheckConstraint(
                 condition=Q(lower__isnull=True) | Q(upper__isnull=True) | Q(upper__gt=F("lower")),
                 name="analysis_band_upper_above_lower",
@@ -51,7 +92,7 @@ class AnalysisBand(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_variable_display()}: {self.label}"
+        return f"{self.scheme.name}: {self.label}"
 
 
 class AnalysisJob(TimestampedModel):
@@ -106,6 +147,7 @@ class AnalysisJob(TimestampedModel):
 class AnalysisReport(AnalysisJob):
     """A graphic report (national, or for one region) as a PDF."""
 
+    districts = models.CharField(_("units"), max_length=10, choices=Districts.choices, default=Districts.APART)
     pdf = models.BinaryField(_("PDF"), null=True, blank=True)
     page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
 
@@ -223,9 +265,7 @@ class AnalysisExport(AnalysisJob):
         SAV = "sav", _("SPSS (.sav)")
         CODEBOOK = "codebook", _("codebook (XLSX)")
 
-    districts = models.CharField(
-        _("Oslo's districts"), max_length=10, choices=Districts.choices, default=Districts.APART
-    )
+    districts = models.CharField(_("units"), max_length=10, choices=Districts.choices, default=Districts.APART)
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
     file = models.FileField(_("file"), upload_to=_export_path, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)

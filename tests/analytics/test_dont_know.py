@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from municipalities.models import Municipality
 from surveys.analytics.dataset import round_data_load
 from surveys.analytics.exports import codebook_rows, export_sav, export_table
-from surveys.analytics.statistics import frequencies, net_scores
+from surveys.analytics.statistics import frequencies, net_score_tables
 from surveys.models import Item, Question, Questionnaire, Section, Survey
 from tests.factories import QuestionFactory, SurveyFactory
 from tests.scenarios import respond
@@ -59,7 +59,9 @@ def test_dont_know_is_counted_apart_in_frequencies(dont_know_round):
     table = render_to_string("analytics/_frequency.html", {"result": results["S1"], "chart": None, "coding": None})
     assert '<th scope="col" class="text-end">Don\'t know</th>' in table.replace("&#x27;", "'")
     scores = {
-        score.variable.name: (score.n, score.dont_know) for score in net_scores(round_data_load(survey=dont_know_round))
+        row.variable.name: (row.all.n, row.all.dont_know)
+        for table in net_score_tables(round_data_load(survey=dont_know_round))
+        for row in table.rows
     }
     assert scores == {"S1": (1, 1), "T4_r": (2, 1)}
 

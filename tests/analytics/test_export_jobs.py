@@ -125,7 +125,11 @@ def test_a_regional_officer_exports_their_region_and_sees_no_other_export(
     sheet = load_workbook(own.file.open("rb"), read_only=True).worksheets[0]
     header, *values = list(sheet.iter_rows(values_only=True))
     rows = [dict(zip(header, row, strict=True)) for row in values]
-    assert own.region.code == "nord" and {row["region"] for row in rows} == {"Nord"}
+    codebook = load_workbook(own.file.open("rb"), read_only=True).worksheets[1]
+    region_values = next(row[3] for row in codebook.iter_rows(values_only=True) if row[0] == "region")
+    codes = {label: int(code) for code, label in (part.split(" = ") for part in region_values.split("; "))}
+    nord_code = codes["Nord"]  # the region is a labelled number: "1 = Indre Øst; 2 = Midt-Norge; 3 = Nord; …"
+    assert own.region.code == "nord" and {row["region"] for row in rows} == {nord_code}
     # Bindal and Tromsø responded; Bergen is in Vest
     assert {row["number"] for row in rows if row["responded"] == 1} == {"1811", "5501"}
     for other in (national, vest):
@@ -193,7 +197,7 @@ def test_answers_and_wordings_that_look_like_formulas_are_exported_as_text(
     from_csv = list(csv.reader(io.StringIO(data_csv.decode("utf-8-sig"))))
     assert_payloads_are_text(xlsx=data_xlsx, csv_rows=from_csv)
     assert_payloads_are_text(xlsx=codebook)
-    data, codebook_sheet = xlsx_typed_cells(data_xlsx).values()
+    data, codebook_sheet, _net_scores = xlsx_typed_cells(data_xlsx).values()
     labels = {row[0][0]: row[1] for row in codebook_sheet}
     header = [value for value, _type in data[0]]
     tromso = dict(zip(header, next(row for row in data if row[0][0] == "5501"), strict=True))

@@ -47,5 +47,5 @@ def test_a_real_worker_builds_an_export_through_redis(
     download = client.get(reverse("analysis-export-download", args=[answered_round.pk, export.pk]))
     lines = b"".join(download.streaming_content).decode("utf-8-sig").splitlines()
     assert 'value="100"' in status
-    assert lines[0].startswith("number,name,kind") and len(lines) == 1 + 372
+    assert lines[0].startswith("number,name,unit_kind") and len(lines) == 1 + 372
     assert (tmp_path / export.file.name).exists()

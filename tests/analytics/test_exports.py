@@ -61,7 +61,7 @@ def test_csv_and_xlsx_read_back_equal(answered_round):
     from_xlsx = [["" if value is None else str(value) for value in row] for row in sheet.iter_rows(values_only=True)]
 
     assert from_csv == from_xlsx
-    assert from_csv[0][:3] == ["number", "name", "kind"] and len(from_csv) == 1 + 372
+    assert from_csv[0][:3] == ["number", "name", "unit_kind"] and len(from_csv) == 1 + 372
 
 
 def test_the_sav_file_has_variable_labels_value_labels_and_missing_codes(answered_round):
@@ -113,3 +113,71 @@ def test_the_codebook_lists_the_options_stable_codes_beside_positions_and_labels
     assert rows["Q2_money"][codes] == "1 = money"  # a multiple-choice option's 0/1 variable
     assert rows["Q4"][codes] == "1 = very_poor; 2 = poor; 3 = good; 4 = very_good"
     assert rows["C1"][codes] == "" and rows["number"][codes] == ""
+
+
+def test_the_sav_file_has_measurement_levels_formats_and_labelled_background_codes(answered_round):
+    # given a decimal question answered by Tromsø, beside the constructed round's questions
+    decimal = QuestionFactory(code="D1", type="decimal")
+    chief = Section.objects.get(questionnaire=answered_round.questionnaire_id, code="chief")
+    Item.objects.create(questionnaire_id=answered_round.questionnaire_id, section=chief, position=9, question=decimal)
+    table = export_table(round_data_load(survey=answered_round))
+
+    with tempfile.NamedTemporaryFile(suffix=".sav") as handle:
+        handle.write(export_sav(table, file_label="Runde 2026"))
+        handle.flush()
+        frame, meta = pyreadstat.read_sav(handle.name, user_missing=True)
+
+    measure, formats, labels = meta.variable_measure, meta.original_variable_types, meta.variable_value_labels
+    assert [measure[name] for name in ("unit_kind", "county", "region", "Q1", "Q2_jobs", "settles_refugees")] == [
+        "nominal"
+    ] * 6
+    assert [measure[name] for name in ("centrality", "size_band", "immigrant_band", "Q3_advice", "Q4")] == [
+        "ordinal"
+    ] * 5
+    assert [measure[name] for name in ("population", "immigrant_share", "C1", "D1")] == ["scale"] * 4
+    # codes are whole numbers as wide as their widest code; only decimals are F8.2
+    assert (formats["responded"], formats["unit_kind"], formats["size_band"]) == ("F1.0", "F1.0", "F1.0")
+    assert (formats["Q1"], formats["Q3_advice"], formats["county"]) == ("F2.0", "F2.0", "F2.0")
+    assert (formats["immigrant_share"], formats["D1"], formats["population"]) == ("F8.2", "F8.2", "F6.0")
+    assert formats["number"].startswith("A") and formats["C1"] == "F2.0"  # 40
+    # background variables as labelled numbers in their natural order
+    assert labels["unit_kind"] == {1.0: "Municipality", 2.0: "Oslo district"}
+    assert list(labels["size_band"].values()) == [
+        "Under 2 000",
+        "2 000–4 999",
+        "5 000–9 999",
+        "10 000–19 999",
+        "20 000–49 999",
+        "50 000 og over",
+    ]
+    assert labels["centrality"] == {
+        1.0: "1 Mest sentrale",
+        2.0: "2",
+        3.0: "3",
+        4.0: "4",
+        5.0: "5",
+        6.0: "6 Minst sentrale",
+    }
+    assert labels["county"][3.0] == "Oslo" and labels["county"][46.0] == "Vestland"
+    assert list(labels["county"]) == sorted(labels["county"])
+    regions = labels["region"]
+    rows = {row["number"]: row for _index, row in frame.iterrows()}
+    tromso, bergen, district = rows["5501"], rows["4601"], rows["030101"]
+    assert regions[tromso["region"]] == "Nord" and labels["county"][tromso["county"]].startswith("Troms")
+    assert labels["size_band"][tromso["size_band"]] == "50 000 og over" and tromso["centrality"] == 2.0
+    assert bergen["unit_kind"] == 1.0 and district["unit_kind"] == 2.0
+    assert district["size_band"] != district["size_band"]  # NaN: a district has no size band
+
+
+def test_xlsx_numbers_are_numbers(answered_round):
+    table = export_table(round_data_load(survey=answered_round))
+
+    sheet = load_workbook(io.BytesIO(export_xlsx(table))).worksheets[0]
+
+    header = [cell.value for cell in sheet[1]]
+    tromso = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "5501")
+    cells = dict(zip(header, tromso, strict=True))
+    assert cells["number"].data_type == "s"  # a municipality number keeps its leading zero as text
+    for name in ("unit_kind", "county", "region", "population", "immigrant_share", "Q1", "Q3_advice", "C1"):
+        assert cells[name].data_type == "n", name
+    assert cells["immigrant_share"].value == 12 and cells["population"].value == 80000

@@ -68,3 +68,44 @@ def test_a_build_that_another_run_holds_is_left_to_it(answered_round):
 
     assert analysis_export_build(export=export).status == "running"
     assert AnalysisExport.objects.get(pk=export.pk).progress == 40
+
+
+def test_a_build_the_database_failed_goes_back_to_the_queue_and_the_retry_builds_it(answered_round):
+    # given a report whose first build meets a locked database (as SQLite at a worker's start)
+    from django.db import OperationalError
+
+    from surveys.analytics.jobs import JobOutput, job_run
+    from surveys.analytics.tasks import analysis_report_build_task
+
+    report = AnalysisReport.objects.create(survey=answered_round)
+
+    def locked(progress):
+        progress(30)
+        raise OperationalError("database is locked")
+
+    # when the build fails on it
+    with pytest.raises(OperationalError):
+        job_run(report, build=locked)
+
+    # then the report waits in the queue for the task's retry (with backoff), not failed
+    report.refresh_from_db()
+    assert (report.status, report.progress, report.failure_message) == ("queued", 0, "")
+    assert OperationalError in analysis_report_build_task.autoretry_for and analysis_report_build_task.retry_backoff
+    # and the retry builds it
+    job_run(report, build=lambda progress: JobOutput({"pdf": b"%PDF-1.7", "page_count": 1}))
+    report.refresh_from_db()
+    assert report.status == "done"
+
+
+def test_a_failed_report_says_what_failed_and_offers_a_rebuild(client, analyst, answered_round):
+    from django.urls import reverse
+
+    report = AnalysisReport.objects.create(
+        survey=answered_round, status="failed", failure_message="WeasyPrint: no font", finished_at=timezone.now()
+    )
+    client.force_login(analyst)
+
+    page = client.get(reverse("analysis-report-status", args=[answered_round.pk, report.pk])).content.decode()
+
+    assert "WeasyPrint: no font" in page
+    assert reverse("analysis-report-request", args=[answered_round.pk]) + "?districts=apart" in page

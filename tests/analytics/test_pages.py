@@ -111,7 +111,7 @@ def test_the_national_pdf_renders(answered_round):
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) >= 2
     text = "".join(page.extract_text() for page in reader.pages)
-    assert "Q3" in text and "372" in text
+    assert "Q3" in text and "of 357 municipalities" in text and "of 15 of Oslo" in text
 
 
 def test_the_report_task_records_progress_and_the_pdf(answered_round, django_capture_on_commit_callbacks, settings):

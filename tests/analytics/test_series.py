@@ -105,3 +105,27 @@ def test_a_line_chart_leaves_a_gap_for_a_missing_year():
 
     assert "All: 2025 2.5, 2026 –" in chart  # a missing year leaves a gap
     assert chart.count("<polyline") == 1 and chart.count("<circle") == 3
+
+
+def test_the_series_picker_shows_the_question_text_and_the_years_it_was_asked(answered_round):
+    import datetime
+
+    from surveys.analytics.selectors import analysis_series_choices
+    from surveys.models import Item, Question, Questionnaire, Section
+    from tests.factories import SurveyFactory
+
+    # given Q1 asked in 2025 too
+    earlier = Questionnaire.objects.create(title="Test 2025", year=2025)
+    chief = Section.objects.create(questionnaire=earlier, position=1, code="chief", title_nb="Leder")
+    Item.objects.create(questionnaire=earlier, section=chief, position=1, question=Question.objects.get(code="Q1"))
+    SurveyFactory(
+        year=2025,
+        questionnaire=earlier,
+        opens_at=answered_round.opens_at - datetime.timedelta(days=365),
+        status=Survey.Status.OPEN,
+    )
+
+    choices = dict(analysis_series_choices(survey=answered_round))
+
+    assert choices["Q1"] == "Q1: Har kommunen en plan? (2025, 2026)"
+    assert choices["Q4"] == "Q4: Spørsmål Q4 (2026)"

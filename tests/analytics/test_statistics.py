@@ -5,8 +5,7 @@ from surveys.analytics.statistics import (
     Dimension,
     breakdown,
     frequencies,
-    net_scores,
-    net_scores_by_partnership,
+    net_score_tables,
     percent,
     representativeness,
     response_statistics,
@@ -48,7 +47,13 @@ def test_representativeness_table_compares_all_units_with_respondents(answered_r
         row.label: (row.units, row.units_percent, row.respondents, row.respondents_percent)
         for row in blocks[Dimension.SIZE].rows
     }
-    assert size == {"Under 2 000": (369, 99, 1, 33), "2 000–4 999": (1, 0, 0, 0), "50 000 og over": (2, 1, 2, 67)}
+    # districts have no size band, even when included in their groups
+    assert size == {
+        "Under 2 000": (354, 95, 1, 33),
+        "2 000–4 999": (1, 0, 0, 0),
+        "50 000 og over": (2, 1, 2, 67),
+        "Oslo's districts": (15, 4, 0, 0),
+    }
     share = {row.label: (row.units, row.respondents) for row in blocks[Dimension.IMMIGRANT_SHARE].rows}
     assert share == {"Under 5 %": (370, 1), "10–15 %": (1, 1), "Over 15 %": (1, 1)}
     settles = {
@@ -57,7 +62,7 @@ def test_representativeness_table_compares_all_units_with_respondents(answered_r
     }
     assert settles == {"Yes": (2, 1, 2, 67), "No": (370, 99, 1, 33)}
     centrality = [row.label for row in blocks[Dimension.CENTRALITY].rows]
-    assert centrality == ["1", "2", "6"]
+    assert centrality == ["1 Mest sentrale", "2", "6 Minst sentrale"]
 
 
 def test_oslo_districts_are_a_group_of_their_own_when_reported_apart(answered_round):
@@ -95,15 +100,15 @@ def test_frequencies_count_only_units_the_question_was_shown_to(answered_round):
 def test_net_score_weighs_outer_points_two_and_leaves_out_not_relevant(answered_round):
     data = round_data_load(survey=answered_round)
 
-    scores = net_scores(data)
+    q3, q4 = net_score_tables(data)
 
-    assert [(s.variable.name, s.n, s.positive, s.negative) for s in scores] == [
-        ("Q3_courses", 2, 3, 0),  # good +1, very good +2, not relevant left out
-        ("Q3_advice", 3, 2, 3),  # very good +2; poor -1, very poor -2
-        ("Q4", 2, 1, 2),  # good +1, very poor -2
+    assert [(r.rank, r.variable.name, r.all.n, r.all.positive, r.all.negative, r.all.points) for r in q3.rows] == [
+        (1, "Q3_courses", 2, 3, 0, 3),  # good +1, very good +2, not relevant left out
+        (2, "Q3_advice", 3, 2, 3, -1),  # very good +2; poor -1, very poor -2
     ]
-    assert [round(s.score, 3) for s in scores] == [1.5, -0.333, -0.5]
-    assert scores[0].not_relevant == 1
+    assert [(r.rank, r.variable.name, r.all.points) for r in q4.rows] == [(1, "Q4", -1)]  # good +1, very poor -2
+    assert [round(r.all.per_unit, 3) for r in q3.rows] == [1.5, -0.333]
+    assert q3.rows[0].all.not_relevant == 1
 
 
 def test_breakdown_keeps_a_group_without_answers_as_an_empty_cell(answered_round):
@@ -112,7 +117,7 @@ def test_breakdown_keeps_a_group_without_answers_as_an_empty_cell(answered_round
     (table,) = breakdown(data, question_code="Q1", by=Dimension.SIZE)
 
     rows = {row.group: row for row in table.rows}
-    assert list(rows) == ["Under 2 000", "2 000–4 999", "50 000 og over"]
+    assert list(rows) == ["Under 2 000", "2 000–4 999", "50 000 og over", "Oslo's districts"]
     assert rows["2 000–4 999"].units == 1 and rows["2 000–4 999"].n == 0
     assert [c.percent for c in rows["2 000–4 999"].categories] == [None, None]
     assert [c.count for c in rows["50 000 og over"].categories] == [1, 1]
@@ -144,7 +149,7 @@ def test_partner_municipalities_are_compared_with_the_other_settlement_municipal
 
     # when
     (table,) = breakdown(data, question_code="Q1", by=Dimension.PARTNER_SETTLING)
-    rows = {score.variable.name: (partner, others) for score, partner, others in net_scores_by_partnership(data)}
+    rows = {row.variable.name: (row.partner, row.others) for table in net_score_tables(data) for row in table.rows}
 
     # then
     groups = {row.group: (row.units, row.n, [c.count for c in row.categories]) for row in table.rows}
@@ -154,9 +159,9 @@ def test_partner_municipalities_are_compared_with_the_other_settlement_municipal
         "Does not settle refugees": (370, 1, [1, 0]),  # Bindal: yes; the rest did not answer
     }
     partner, others = rows["Q4"]
-    assert (partner.n, partner.score, others.n, others.score) == (1, 1.0, 1, -2.0)  # good +1; very poor -2
+    assert (partner.n, partner.points, others.n, others.points) == (1, 1, 1, -2)  # good +1; very poor -2
     partner, others = rows["Q3_advice"]
-    assert (partner.score, others.score) == (2.0, -1.0)  # Bindal, not settling, is in neither
+    assert (partner.points, others.points) == (2, -1)  # Bindal, not settling, is in neither
 
 
 def test_response_rates_per_county(answered_round):

@@ -58,7 +58,7 @@ def test_one_profile_per_municipality_and_year(db):
 @pytest.mark.parametrize(
     ("field", "value", "constraint"),
     [
-        ("centrality_class", 7, "profile_centrality_class_1_to_6"),
+        ("centrality_class", 7, "profile_centrality_class_0_to_6"),
         ("immigrant_share", 101, "profile_immigrant_share_is_percent"),
     ],
 )
