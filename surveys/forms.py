@@ -3,6 +3,7 @@ pages render the same `SectionForm`, so what a designer sees is what a
 municipality gets."""
 
 import functools
+from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
@@ -13,6 +14,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from surveys.models import NOT_RELEVANT, Item, Question
+from surveys.numbers import number_display, number_parse, range_text
 
 ERROR_TOO_MANY = _("Choose at most %(max)s.")
 
@@ -32,6 +34,55 @@ class DistinctChoicesField(forms.MultipleChoiceField):
 
     def to_python(self, value):
         return list(dict.fromkeys(super().to_python(value)))
+
+
+class NorwegianNumberField(forms.Field):
+    """A number typed as Norwegians write it ("65,5", "65.5", "1 234"): a text field the phone
+    opens with its number pad (a number input would refuse the comma, or drop it), parsed here.
+    Gives an int when `whole`, else a Decimal; a value outside the limits is refused with the
+    limits as a range ("between 0 and 100")."""
+
+    default_error_messages = {
+        "invalid": _("Write a number, for example 65,5."),
+        "whole": _("Write a whole number, for example 12."),
+        "places": _("Write at most four decimals."),
+    }
+
+    def __init__(self, *, whole: bool, minimum=None, maximum=None, **kwargs):
+        self.whole = whole
+        self.minimum, self.maximum = minimum, maximum
+        mode = "numeric" if whole else "decimal"
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": mode, "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            return number_display(value, grouped=False)
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, int | Decimal):
+            number = Decimal(value)
+        else:
+            number = number_parse(str(value))
+            if number is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if self.whole:
+            if number != number.to_integral_value():
+                raise forms.ValidationError(self.error_messages["whole"], code="whole")
+            return int(number)
+        if number.as_tuple().exponent < -4 or abs(number) >= 10**10:
+            raise forms.ValidationError(self.error_messages["places"], code="places")
+        return number
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
+            raise forms.ValidationError(range_text(self.minimum, self.maximum), code="range")
 
 
 def _scale_choices(question: Question, language: str) -> list[tuple[str, str]]:
@@ -55,15 +106,9 @@ def question_field(question: Question, language: str) -> forms.Field:
         return forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect, **common)
     if kind == Question.Type.SCALE:
         return forms.ChoiceField(choices=_scale_choices(question, language), widget=forms.RadioSelect, **common)
-    if kind == Question.Type.INTEGER:
-        return forms.IntegerField(
-            min_value=None if question.min_value is None else int(question.min_value),
-            max_value=None if question.max_value is None else int(question.max_value),
-            **common,
-        )
-    if kind == Question.Type.DECIMAL:
-        return forms.DecimalField(
-            min_value=question.min_value, max_value=question.max_value, max_digits=14, decimal_places=4, **common
+    if kind in (Question.Type.INTEGER, Question.Type.DECIMAL):
+        return NorwegianNumberField(
+            whole=kind == Question.Type.INTEGER, minimum=question.min_value, maximum=question.max_value, **common
         )
     if kind == Question.Type.SHORT_TEXT:
         return forms.CharField(max_length=500, **common)

@@ -91,7 +91,7 @@ def test_the_chief_answers_delegates_and_submits(browser, chief_link, live_serve
         page.get_by_role("link", name="Last ned kvitteringen (PDF)").click()
     pdf = download.value.path().read_bytes()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    assert "Mangel på egnede boliger" in text and "55.5" in text and "Kari Leder" in text
+    assert "Mangel på egnede boliger" in text and "55,5" in text and "Kari Leder" in text
 
 
 def test_without_javascript_the_form_saves_on_next(browser, chief_link):
