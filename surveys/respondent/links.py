@@ -266,3 +266,24 @@ def review_rows(visit: Visit) -> list[dict]:
             }
         )
     return result
+
+
+@dataclass
+class Done:
+    """Everything the link may submit is submitted: when the last of it was, and by whom."""
+
+    at: datetime.datetime
+    by: str
+
+
+def submission_done(visit: Visit) -> Done | None:
+    """The done state of the link's sections, or None while one of them is still open."""
+    if not visit.sections or any(visit.status_of(s) != SectionProgress.Status.SUBMITTED for s in visit.sections):
+        return None
+    last = max((visit.progress[s.pk] for s in visit.sections), key=lambda progress: progress.submitted_at)
+    return Done(at=last.submitted_at, by=last.submitted_by)
+
+
+def has_receipt(visit: Visit) -> bool:
+    """A receipt exists once one of the link's sections is submitted."""
+    return any(visit.status_of(s) == SectionProgress.Status.SUBMITTED for s in visit.sections)
