@@ -6,9 +6,10 @@ import functools
 from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from crispy_forms.layout import HTML, Div, Layout, LayoutObject
 from crispy_forms.utils import render_crispy_form
 from django import forms
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -117,6 +118,21 @@ def question_field(question: Question, language: str) -> forms.Field:
     raise ValueError(f"{kind} has no single field")
 
 
+class MatrixGrid(LayoutObject):
+    """A matrix as a table: a row header per row, a column header per scale point, one radio
+    group per row (surveys/matrix_grid.html). On a phone the stylesheet stacks each row with its
+    points' labels showing (static/css/site.css, .matrix-grid)."""
+
+    def __init__(self, legend: str, *rows: str):
+        self.legend = legend
+        self.rows = rows
+
+    def render(self, form, context, template_pack=None, **kwargs):
+        rows = [form[name] for name in self.rows]
+        columns = [label for _code, label in rows[0].field.choices] if rows else []
+        return render_to_string("surveys/matrix_grid.html", {"legend": self.legend, "columns": columns, "rows": rows})
+
+
 class SectionForm(forms.Form):
     """The visible items of one section as form fields, laid out with crispy-forms."""
 
@@ -135,8 +151,10 @@ class SectionForm(forms.Form):
                 choices = _scale_choices(question, language)
                 for row in question.matrix_items.all():
                     name = matrix_field_name(question, row.code)
+                    # each point is read with its row's header (a cell of the grid: surveys/matrix_grid.html)
+                    widget = forms.RadioSelect(attrs={"aria-describedby": f"row-{name}"})
                     self.fields[name] = forms.ChoiceField(
-                        label=row.label(language), choices=choices, widget=forms.RadioSelect, required=False
+                        label=row.label(language), choices=choices, widget=widget, required=False
                     )
                     rows.append(name)
             elif question.type != Question.Type.NOTE:
@@ -164,7 +182,7 @@ class SectionForm(forms.Form):
             if question.type == Question.Type.NOTE:
                 block.append(HTML(format_html('<p class="question-note">{}</p>', question.text(self.language))))
             if question.type == Question.Type.MATRIX:
-                block.append(Fieldset(question.text(self.language), *rows, css_class="matrix"))
+                block.append(MatrixGrid(question.text(self.language), *rows))
             block += names
             # Items hidden by a condition stay in the page, so they can appear as answers change.
             attributes = {"hidden": "hidden"} if question.code in self.hidden_codes else {}
