@@ -287,6 +287,15 @@ def _footer(municipality: Municipality, language: str, office: tuple[str | None,
     return f"\n--\n{ask}\n{why}\n"
 
 
+def officer_signature(user, office: str | None, language: str) -> str:
+    """How a personal reminder is signed: the officer's full name and office, one per line (the
+    office alone when the account has no name; never the user name, which means nothing to a
+    municipality)."""
+    with translation.override("nn" if language == Contact.Language.NYNORSK else "nb"):
+        where = _("The directorate") if office is None else _("Regional office {office}").format(office=office)
+    return "\n".join(part for part in (user.get_full_name().strip(), where) if part)
+
+
 PREVIEW_TOKEN = "…"
 
 
@@ -411,10 +420,10 @@ def dispatch_send(*, dispatch_id: int) -> SendOutcome:
                     email=contact.email,
                     contact=contact,
                 )
+                office = _office(dispatch.municipality)
                 officer = ""
                 if dispatch.chase_entry_id:
-                    officer = dispatch.chase_entry.user.get_full_name() or dispatch.chase_entry.user.get_username()
-                office = _office(dispatch.municipality)
+                    officer = officer_signature(dispatch.chase_entry.user, office[0], contact.language)
                 text = dispatch_text(dispatch=dispatch, token=token, officer=officer, office=office)
                 EmailMessage(text.subject, text.body, to=[contact.email], reply_to=[office[1]]).send()
         except (smtplib.SMTPException, OSError) as error:
