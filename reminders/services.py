@@ -52,6 +52,7 @@ from surveys.services.invitations import (
     invitation_create,
     invitation_email,
     invitation_link,
+    lost_link_line,
 )
 
 ERROR_NOT_OPEN = gettext_lazy("Messages go out only while the round is open.")
@@ -333,9 +334,11 @@ def dispatch_text(
         "link": invitation_link(token),
         "officer": officer,
     }
+    with translation.override(language):
+        lost = lost_link_line()
     return EmailText(
         subject=_render(subject, **values).replace("\n", " "),
-        body=_render(body, **values) + _footer(dispatch.municipality, contact.language, office),
+        body=_render(body, **values) + lost + _footer(dispatch.municipality, contact.language, office),
     )
 
 

@@ -168,6 +168,7 @@ def test_an_officer_logs_a_call_and_sends_a_personal_reminder_once(
     # signed with the officer's full name and office, never the user name
     assert "\nNora Nordli\nRegionkontor Nord\n" in mailoutbox[0].body and "/r/" in mailoutbox[0].body
     assert "officer-nord" not in mailoutbox[0].body
+    assert reverse("respondent-lost-link") in mailoutbox[0].body  # every reminder links the lost-link page
     assert Dispatch.objects.get(chase_entry=entries[1]).status == "sent"
 
 
