@@ -111,6 +111,11 @@
   // "12 of 30 questions answered": the questions shown that have an answer on the page.
   const progress = document.getElementById("progress");
   function hasAnswer(item) {
+    const rows = item.querySelectorAll(".matrix-grid tbody tr");
+    if (rows.length > 0) {
+      // a matrix is answered when every row is
+      return Array.from(rows).every((row) => row.querySelector("input:checked"));
+    }
     return Array.from(item.querySelectorAll("input, textarea, select")).some((field) => {
       if (!field.name || field.name.endsWith("__comment")) {
         return false;
