@@ -147,6 +147,8 @@ class BoardRow:
     reminders_sent: int = 0
     last_reminder_at: datetime.datetime | None = None
     last_entry: ChaseEntry | None = None
+    # The officers' latest contact (a reminder from the platform is no contact of theirs).
+    last_contact: ChaseEntry | None = None
 
     @property
     def status_label(self) -> str:
@@ -154,7 +156,9 @@ class BoardRow:
 
     @property
     def follow_up_on(self) -> datetime.date | None:
-        return self.last_entry.follow_up_on if self.last_entry else None
+        """The date the latest contact set: kept until a later contact sets another or none (the
+        follow-up done); a reminder sent meanwhile does not hide it."""
+        return self.last_contact.follow_up_on if self.last_contact else None
 
 
 class BoardSort(TextChoices):
@@ -184,7 +188,10 @@ def chase_board(
             round_units(survey).filter(pk__in=units.values("pk")).select_related("county"),
             scheme=region_scheme_active(),
         )
-        .annotate(last_entry_id=Subquery(latest_entry.values("pk")[:1]))
+        .annotate(
+            last_entry_id=Subquery(latest_entry.values("pk")[:1]),
+            last_contact_id=Subquery(latest_entry.exclude(channel=ChaseEntry.Channel.REMINDER).values("pk")[:1]),
+        )
         .order_by("number")
     )
     ids = [unit.pk for unit in unit_rows]
@@ -204,7 +211,7 @@ def chase_board(
         .annotate(n=Count("pk"), last=Max("sent_at"))
     }
     entries = ChaseEntry.objects.select_related("user").in_bulk(
-        [unit.last_entry_id for unit in unit_rows if unit.last_entry_id]
+        {pk for unit in unit_rows for pk in (unit.last_entry_id, unit.last_contact_id) if pk}
     )
 
     rows = []
@@ -221,7 +228,8 @@ def chase_board(
         if county_id and unit.county_id != county_id:
             continue
         entry = entries.get(unit.last_entry_id)
-        if follow_up_due and not (entry and entry.follow_up_on and entry.follow_up_on <= today):
+        contact = entries.get(unit.last_contact_id)
+        if follow_up_due and not (contact and contact.follow_up_on and contact.follow_up_on <= today):
             continue
         sent = reminders.get(unit.pk, {})
         rows.append(
@@ -237,6 +245,7 @@ def chase_board(
                 reminders_sent=sent.get("n", 0),
                 last_reminder_at=sent.get("last"),
                 last_entry=entry,
+                last_contact=contact,
             )
         )
     far_future = datetime.date.max

@@ -52,6 +52,7 @@ from surveys.services.invitations import (
     invitation_create,
     invitation_email,
     invitation_link,
+    lost_link_line,
 )
 
 ERROR_NOT_OPEN = gettext_lazy("Messages go out only while the round is open.")
@@ -323,6 +324,15 @@ def _footer(municipality: Municipality, language: str, office: tuple[str | None,
     return f"\n--\n{ask}\n{why}\n"
 
 
+def officer_signature(user, office: str | None, language: str) -> str:
+    """How a personal reminder is signed: the officer's full name and office, one per line (the
+    office alone when the account has no name; never the user name, which means nothing to a
+    municipality)."""
+    with translation.override("nn" if language == Contact.Language.NYNORSK else "nb"):
+        where = _("The directorate") if office is None else _("Regional office {office}").format(office=office)
+    return "\n".join(part for part in (user.get_full_name().strip(), where) if part)
+
+
 PREVIEW_TOKEN = "…"
 
 
@@ -360,9 +370,11 @@ def dispatch_text(
         "link": invitation_link(token),
         "officer": officer,
     }
+    with translation.override(language):
+        lost = lost_link_line()
     return EmailText(
         subject=_render(subject, **values).replace("\n", " "),
-        body=_render(body, **values) + _footer(dispatch.municipality, contact.language, office),
+        body=_render(body, **values) + lost + _footer(dispatch.municipality, contact.language, office),
     )
 
 
@@ -447,10 +459,10 @@ def dispatch_send(*, dispatch_id: int) -> SendOutcome:
                     email=contact.email,
                     contact=contact,
                 )
+                office = _office(dispatch.municipality)
                 officer = ""
                 if dispatch.chase_entry_id:
-                    officer = dispatch.chase_entry.user.get_full_name() or dispatch.chase_entry.user.get_username()
-                office = _office(dispatch.municipality)
+                    officer = officer_signature(dispatch.chase_entry.user, office[0], contact.language)
                 text = dispatch_text(dispatch=dispatch, token=token, officer=officer, office=office)
                 EmailMessage(text.subject, text.body, to=[contact.email], reply_to=[office[1]]).send()
         except (smtplib.SMTPException, OSError) as error:

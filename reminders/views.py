@@ -34,7 +34,7 @@ from reminders.selectors import (
     rule_recipients,
     schedule_summaries,
 )
-from surveys.models import Survey
+from surveys.models import SectionProgress, Survey
 from surveys.selectors import response_answers_for_staff
 
 ADMIN = StaffProfile.Role.SURVEY_ADMIN
@@ -62,8 +62,12 @@ def _survey(survey_id: int) -> Survey:
     return get_object_or_404(Survey.objects.exclude(questionnaire=None), pk=survey_id)
 
 
-def _minute(moment: datetime.datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _minute(moment: datetime.datetime | None) -> datetime.datetime | str:
+    """A time for a spreadsheet cell: local, to the minute, typed (XLSX stores a date and time; a
+    spreadsheet cannot hold a time zone, so the export's times are Norway's)."""
+    if not moment:
+        return ""
+    return timezone.localtime(moment).replace(second=0, microsecond=0, tzinfo=None)
 
 
 def _spreadsheet_download(
@@ -137,7 +141,8 @@ def _mail_log_table(log: QuerySet[Dispatch]) -> tuple[list[str], list[list[objec
         if dispatch.rule:
             message = dispatch.rule.name
         else:
-            message = _("Personal reminder from %(who)s") % {"who": dispatch.chase_entry.user.get_username()}
+            who = dispatch.chase_entry.user
+            message = _("Personal reminder from %(who)s") % {"who": who.get_full_name() or who.get_username()}
         table.append(
             [
                 dispatch.contact.name if dispatch.contact else "",
@@ -293,6 +298,7 @@ def _export_table(rows: list[BoardRow]) -> tuple[list[str], list[list[object]]]:
         _("Follow up on"),
     ]
     table = []
+    language = get_language()
     for row in rows:
         entry = row.last_entry
         table.append(
@@ -302,7 +308,10 @@ def _export_table(rows: list[BoardRow]) -> tuple[list[str], list[list[object]]]:
                 row.municipality.county.name,
                 row.region or "",
                 str(row.status_label),
-                "; ".join(f"{section.title_nb}: {status}" for section, status in row.sections),
+                "; ".join(
+                    f"{section.title(language)}: {SectionProgress.Status(status).label}"
+                    for section, status in row.sections
+                ),
                 "; ".join(f"{c.name} ({c.get_role_display()}) {c.email} {c.phone}".strip() for c in row.contacts),
                 row.reminders_sent,
                 _minute(row.last_reminder_at),
@@ -310,7 +319,7 @@ def _export_table(rows: list[BoardRow]) -> tuple[list[str], list[list[object]]]:
                 entry.get_channel_display() if entry else "",
                 entry.get_outcome_display() if entry else "",
                 entry.note if entry else "",
-                entry.follow_up_on.isoformat() if entry and entry.follow_up_on else "",
+                row.follow_up_on or "",
             ]
         )
     return header, table

@@ -5,12 +5,11 @@ Stored values are typed JSON: an option or scale code (str), a list of codes,
 An empty answer is None.
 """
 
-from decimal import Decimal
-
 from django.utils.translation import gettext
 
 from surveys.forms import comment_field_name, matrix_field_name
 from surveys.models import DONT_KNOW, NOT_RELEVANT, Answer, Question
+from surveys.numbers import number_display
 
 
 def answer_from_cleaned(question: Question, cleaned: dict) -> tuple[object, str]:
@@ -49,8 +48,9 @@ def initial_from_answer(question: Question, answer: Answer | None) -> dict:
     if question.type == Question.Type.MATRIX:
         for code, point in value.items():
             initial[matrix_field_name(question, code)] = point
-    elif question.type == Question.Type.DECIMAL:
-        initial[question.code] = Decimal(str(value))
+    elif question.type in (Question.Type.DECIMAL, Question.Type.INTEGER):
+        # as the field shows it ("65,5"), so the compiled form and crispy-forms draw the same
+        initial[question.code] = number_display(value, grouped=False)
     else:
         initial[question.code] = value
     return initial
@@ -95,4 +95,6 @@ def answer_display(question: Question, value: object, language: str) -> str:
         return "; ".join(label_of(code) for code in value)
     if question.type in (Question.Type.SINGLE_CHOICE, Question.Type.YES_NO, Question.Type.SCALE):
         return label_of(value)
+    if question.type in (Question.Type.INTEGER, Question.Type.DECIMAL) and isinstance(value, int | float):
+        return number_display(value)
     return str(value)

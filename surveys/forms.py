@@ -3,16 +3,19 @@ pages render the same `SectionForm`, so what a designer sees is what a
 municipality gets."""
 
 import functools
+from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from crispy_forms.layout import HTML, Div, Layout, LayoutObject
 from crispy_forms.utils import render_crispy_form
 from django import forms
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from surveys.models import DONT_KNOW, NOT_RELEVANT, Item, Question
+from surveys.numbers import number_display, number_parse, range_text
 
 ERROR_TOO_MANY = _("Choose at most %(max)s.")
 ERROR_EXCLUSIVE = _("“%(option)s” cannot be chosen together with other answers.")
@@ -63,6 +66,55 @@ def _with_dont_know(question: Question, choices: list[tuple[str, str]]) -> list[
     return [*choices, (DONT_KNOW, _("Don't know"))] if question.offers_dont_know else choices
 
 
+class NorwegianNumberField(forms.Field):
+    """A number typed as Norwegians write it ("65,5", "65.5", "1 234"): a text field the phone
+    opens with its number pad (a number input would refuse the comma, or drop it), parsed here.
+    Gives an int when `whole`, else a Decimal; a value outside the limits is refused with the
+    limits as a range ("between 0 and 100")."""
+
+    default_error_messages = {
+        "invalid": _("Write a number, for example 65,5."),
+        "whole": _("Write a whole number, for example 12."),
+        "places": _("Write at most four decimals."),
+    }
+
+    def __init__(self, *, whole: bool, minimum=None, maximum=None, **kwargs):
+        self.whole = whole
+        self.minimum, self.maximum = minimum, maximum
+        mode = "numeric" if whole else "decimal"
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": mode, "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            return number_display(value, grouped=False)
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, int | Decimal):
+            number = Decimal(value)
+        else:
+            number = number_parse(str(value))
+            if number is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if self.whole:
+            if number != number.to_integral_value():
+                raise forms.ValidationError(self.error_messages["whole"], code="whole")
+            return int(number)
+        if number.as_tuple().exponent < -4 or abs(number) >= 10**10:
+            raise forms.ValidationError(self.error_messages["places"], code="places")
+        return number
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
+            raise forms.ValidationError(range_text(self.minimum, self.maximum), code="range")
+
+
 def _scale_choices(question: Question, language: str) -> list[tuple[str, str]]:
     choices = [(point.code, point.label(language)) for point in question.scale.points.all()]
     if question.offers_not_relevant:
@@ -88,21 +140,30 @@ def question_field(question: Question, language: str) -> forms.Field:
         return forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect, **common)
     if kind == Question.Type.SCALE:
         return forms.ChoiceField(choices=_scale_choices(question, language), widget=forms.RadioSelect, **common)
-    if kind == Question.Type.INTEGER:
-        return forms.IntegerField(
-            min_value=None if question.min_value is None else int(question.min_value),
-            max_value=None if question.max_value is None else int(question.max_value),
-            **common,
-        )
-    if kind == Question.Type.DECIMAL:
-        return forms.DecimalField(
-            min_value=question.min_value, max_value=question.max_value, max_digits=14, decimal_places=4, **common
+    if kind in (Question.Type.INTEGER, Question.Type.DECIMAL):
+        return NorwegianNumberField(
+            whole=kind == Question.Type.INTEGER, minimum=question.min_value, maximum=question.max_value, **common
         )
     if kind == Question.Type.SHORT_TEXT:
         return forms.CharField(max_length=500, **common)
     if kind == Question.Type.LONG_TEXT:
         return forms.CharField(max_length=20000, widget=forms.Textarea(attrs={"rows": 5}), **common)
     raise ValueError(f"{kind} has no single field")
+
+
+class MatrixGrid(LayoutObject):
+    """A matrix as a table: a row header per row, a column header per scale point, one radio
+    group per row (surveys/matrix_grid.html). On a phone the stylesheet stacks each row with its
+    points' labels showing (static/css/site.css, .matrix-grid)."""
+
+    def __init__(self, legend: str, *rows: str):
+        self.legend = legend
+        self.rows = rows
+
+    def render(self, form, context, template_pack=None, **kwargs):
+        rows = [form[name] for name in self.rows]
+        columns = [label for _code, label in rows[0].field.choices] if rows else []
+        return render_to_string("surveys/matrix_grid.html", {"legend": self.legend, "columns": columns, "rows": rows})
 
 
 class SectionForm(forms.Form):
@@ -124,8 +185,10 @@ class SectionForm(forms.Form):
                 choices = _scale_choices(question, language)
                 for row in question.matrix_items.all():
                     name = matrix_field_name(question, row.code)
+                    # each point is read with its row's header (a cell of the grid: surveys/matrix_grid.html)
+                    widget = forms.RadioSelect(attrs={"aria-describedby": f"row-{name}"})
                     self.fields[name] = forms.ChoiceField(
-                        label=row.label(language), choices=choices, widget=forms.RadioSelect, required=False
+                        label=row.label(language), choices=choices, widget=widget, required=False
                     )
                     rows.append(name)
             elif question.type != Question.Type.NOTE:
@@ -155,7 +218,7 @@ class SectionForm(forms.Form):
             if question.type == Question.Type.NOTE:
                 block.append(HTML(format_html('<p class="question-note">{}</p>', question.text(self.language))))
             if question.type == Question.Type.MATRIX:
-                block.append(Fieldset(question.text(self.language), *rows, css_class="matrix"))
+                block.append(MatrixGrid(question.text(self.language), *rows))
             block += names
             # Items hidden by a condition stay in the page, so they can appear as answers change.
             attributes = {"hidden": "hidden"} if question.code in self.hidden_codes else {}

@@ -125,19 +125,36 @@ def shared_database_url() -> str:
 
 
 def demo_round_open(
-    *, year: int = 2026, days_open: int = 2, days_left: int = 30, settling: tuple[str, ...] = ("4601",)
+    *,
+    year: int = 2026,
+    days_open: int = 2,
+    days_left: int = 30,
+    settling: tuple[str, ...] = ("4601",),
+    matrix_rows: int = 0,
 ):
-    """An open round on the demo questionnaire; the units numbered in `settling` settle refugees."""
+    """An open round on the demo questionnaire; the units numbered in `settling` settle refugees;
+    `matrix_rows` more than 8 gives the matrix Q08 that many rows (a long grid)."""
     from municipalities.models import MunicipalityProfile
     from surveys.demo_questionnaire import demo_questionnaire_create
-    from surveys.models import Survey
+    from surveys.models import MatrixItem, Survey
     from surveys.services.rounds import survey_open
 
     now = timezone.now()
+    questionnaire = demo_questionnaire_create(year=year)
+    matrix = questionnaire.sections.get(code="directorate").items.get(question__code="Q08").question
+    for position in range(matrix.matrix_items.count(), matrix_rows):
+        MatrixItem.objects.create(
+            question=matrix,
+            code=f"area{position + 1}",
+            position=position,
+            label_nb=f"Område {position + 1}",
+            label_nn=f"Område {position + 1}",
+            label_en=f"Area {position + 1}",
+        )
     survey = Survey.objects.create(
         year=year,
         title=f"Kommuneundersøkelsen {year}",
-        questionnaire=demo_questionnaire_create(year=year),
+        questionnaire=questionnaire,
         opens_at=now - datetime.timedelta(days=days_open),
         closes_at=now + datetime.timedelta(days=days_left),
     )

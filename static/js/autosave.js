@@ -1,6 +1,7 @@
 // Autosave for a questionnaire section: each answer is saved when it changes,
 // items appear and disappear as the server evaluates the conditions, and the
-// page says honestly whether saving worked. Without JavaScript the same form
+// page says honestly what happened: saved, not valid (the reason by the question), not saved
+// yet for the network or the server (kept, retried, counted) or changed by someone else. Without JavaScript the same form
 // saves on "Save and go on".
 (function () {
   "use strict";
@@ -16,11 +17,15 @@
   const inFlight = {};
   const again = {};
   // A save the server could not make (its database restarting: 503 "unavailable") or that
-  // never arrived (the network, a proxy's error page) is sent again after these pauses,
-  // with what the fields hold then; after the last the page says it is not saved.
+  // never arrived (offline, a proxy's error page) is kept and sent again after these pauses
+  // (the last repeated until it goes through), and at once when the browser is back online,
+  // with what the fields hold then. Meanwhile the page counts the answers not saved yet.
   const RETRY_DELAYS = [2000, 4000, 8000, 15000, 30000];
   const retries = {};
-
+  const unsaved = new Set();
+  // The last outcome of each question that did not save for a reason of its own (not valid,
+  // changed elsewhere, refused): the page's status names these until they are settled.
+  const refused = {};
   // Saves scheduled or on their way: the page asks before it is left while this is not 0.
   function busy() {
     const waiting = Object.keys(timers).length + Object.values(inFlight).filter(Boolean).length;
@@ -45,7 +50,24 @@
 
   function setStatus(text, kind) {
     status.textContent = text;
-    status.className = "ms-2 fw-semibold " + (kind === "error" ? "text-danger" : "text-success");
+    status.dataset.state = kind;
+    status.className = "ms-2 fw-semibold " + (kind === "saved" || kind === "saving" ? "text-success" : "text-danger");
+  }
+
+  // What the status says after an outcome: answers waiting for the network come first (they
+  // still need the page to stay open), then one that was not valid or changed elsewhere.
+  function summarise(savedAt) {
+    if (unsaved.size > 0) {
+      setStatus(form.dataset.offline.replace("{count}", unsaved.size), "offline");
+      return;
+    }
+    const codes = Object.keys(refused);
+    if (codes.length > 0) {
+      const last = refused[codes[codes.length - 1]];
+      setStatus(last.text, last.kind);
+      return;
+    }
+    setStatus(form.dataset.saved + (savedAt ? " " + savedAt : ""), "saved");
   }
 
   // The item's fields name the message in aria-describedby, so a screen reader reads it with
@@ -75,9 +97,9 @@
     if (!box) {
       box = document.createElement("div");
       box.id = id;
-      box.setAttribute("role", "alert");
       item.appendChild(box);
     }
+    // The message is read with the field (aria-describedby) and announced politely by the status.
     box.textContent = text;
     box.className = "autosave-message mt-1 " + (kind === "error" ? "text-danger" : "text-body");
     describe(item, id, Boolean(text), Boolean(invalid));
@@ -89,6 +111,11 @@
   // "12 of 30 questions answered": the questions shown that have an answer on the page.
   const progress = document.getElementById("progress");
   function hasAnswer(item) {
+    const rows = item.querySelectorAll(".matrix-grid tbody tr");
+    if (rows.length > 0) {
+      // a matrix is answered when every row is
+      return Array.from(rows).every((row) => row.querySelector("input:checked"));
+    }
     return Array.from(item.querySelectorAll("input, textarea, select")).some((field) => {
       if (!field.name || field.name.endsWith("__comment")) {
         return false;
@@ -113,16 +140,65 @@
 
   function retryLater(item) {
     const code = item.dataset.question;
-    const attempt = retries[code] || 0;
-    if (again[code] || attempt >= RETRY_DELAYS.length) {
-      // a newer change goes now anyway, or the retries are spent
-      retries[code] = again[code] ? attempt : 0;
-      setStatus(form.dataset.failed, "error");
-      return;
+    unsaved.add(code);
+    summarise();
+    if (again[code]) {
+      return; // a newer change goes now anyway
     }
+    const attempt = retries[code] || 0;
     retries[code] = attempt + 1;
-    setStatus(form.dataset.retrying, "error");
-    timers[code] = setTimeout(() => save(item), RETRY_DELAYS[attempt]);
+    timers[code] = setTimeout(() => save(item), RETRY_DELAYS[Math.min(attempt, RETRY_DELAYS.length - 1)]);
+  }
+  window.addEventListener("online", () => {
+    unsaved.forEach((code) => {
+      const item = form.querySelector('[data-question="' + code + '"]');
+      if (item) {
+        save(item);
+      }
+    });
+  });
+
+  // Someone else saved this answer since the page showed it: their answer is shown with a
+  // choice, to put theirs in the fields or to save one's own over it.
+  function conflictChoice(item, data, version) {
+    const code = item.dataset.question;
+    const who = data.by ? " (" + data.by + ")" : "";
+    itemMessage(item, form.dataset.conflict + " " + (data.theirs || "–") + who + ".", "error");
+    const box = document.getElementById("autosave-message-" + code);
+    const choices = document.createElement("div");
+    choices.className = "d-flex flex-wrap gap-2 mt-1";
+    const theirs = document.createElement("button");
+    theirs.type = "button";
+    theirs.className = "btn btn-sm btn-outline-primary";
+    theirs.textContent = form.dataset.useTheirs;
+    theirs.addEventListener("click", () => {
+      item.querySelectorAll("input, textarea, select").forEach((field) => {
+        if (!field.name) {
+          return;
+        }
+        const stored = data.fields[field.name];
+        if (field.type === "radio" || field.type === "checkbox") {
+          const chosen = Array.isArray(stored) ? stored : stored === undefined ? [] : [stored];
+          field.checked = chosen.indexOf(field.value) !== -1;
+        } else {
+          field.value = stored === undefined || stored === null ? "" : stored;
+        }
+      });
+      delete refused[code];
+      itemMessage(item, "", "ok");
+      updateProgress();
+      summarise();
+    });
+    const mine = document.createElement("button");
+    mine.type = "button";
+    mine.className = "btn btn-sm btn-outline-secondary";
+    mine.textContent = form.dataset.keepMine;
+    mine.addEventListener("click", () => save(item));
+    choices.append(theirs, mine);
+    box.appendChild(choices);
+    if (version) {
+      version.value = data.version;
+    }
   }
 
   function save(item) {
@@ -146,7 +222,7 @@
       }
       body.append(field.name, field.value);
     });
-    setStatus(form.dataset.saving, "ok");
+    setStatus(form.dataset.saving, "saving");
     fetch(form.dataset.autosaveUrl, {
       method: "POST",
       body: body,
@@ -161,35 +237,39 @@
         ),
       )
       .then(({ data }) => {
-        if (data.status !== "unavailable") {
-          retries[code] = 0;
+        if (data.status === "unavailable") {
+          retryLater(item);
+          return;
         }
+        retries[code] = 0;
+        unsaved.delete(code);
+        delete refused[code];
         if (data.status === "saved") {
           if (version) {
             version.value = data.version;
           }
           itemMessage(item, "", "ok");
-          setStatus(form.dataset.saved + " " + data.saved_at, "ok");
           form.querySelectorAll("[data-question]").forEach((other) => {
             other.hidden = data.hidden.indexOf(other.dataset.question) !== -1;
           });
           updateProgress();
-        } else if (data.status === "conflict") {
-          if (version) {
-            version.value = data.version;
-          }
-          const who = data.by ? " (" + data.by + ")" : "";
-          itemMessage(item, form.dataset.conflict + " " + (data.theirs || "–") + who + ". " + form.dataset.conflictKeep, "error");
-          setStatus(form.dataset.failed, "error");
-        } else if (data.status === "unavailable") {
-          retryLater(item);
-        } else if (data.status === "invalid") {
-          itemMessage(item, data.errors.join(" "), "error", true);
-          setStatus(form.dataset.failed, "error");
-        } else {
-          itemMessage(item, data.message || "", "error");
-          setStatus(form.dataset.failed, "error");
+          summarise(data.saved_at);
+          return;
         }
+        if (data.status === "conflict") {
+          conflictChoice(item, data, version);
+          refused[code] = { text: form.dataset.conflicted, kind: "conflict" };
+        } else if (data.status === "invalid") {
+          const reason = data.errors.join(" ");
+          itemMessage(item, reason, "error", true);
+          refused[code] = { text: form.dataset.invalid + " " + reason, kind: "invalid" };
+        } else {
+          // refused for the link or the round (closed, taken back): the server says why
+          const why = data.message || form.dataset.refusedUnknown;
+          itemMessage(item, why, "error");
+          refused[code] = { text: form.dataset.refused + " " + why, kind: "refused" };
+        }
+        summarise();
       })
       .catch(() => retryLater(item))
       .finally(() => {
@@ -215,7 +295,7 @@
 
   form.addEventListener("change", (event) => schedule(event, 0));
   form.addEventListener("input", (event) => {
-    if (event.target.type === "text" || event.target.tagName === "TEXTAREA" || event.target.type === "number") {
+    if (event.target.type === "text" || event.target.tagName === "TEXTAREA") {
       schedule(event, 800);
     }
   });

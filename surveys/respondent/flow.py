@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from operations.outbox import task_record
 from operations.params import param_int
 from surveys import fastpath
-from surveys.answers import answer_display, answer_from_cleaned
+from surveys.answers import answer_display, answer_from_cleaned, initial_from_answer
 from surveys.fastpath.tickets import ticket_invitation, ticket_make
 from surveys.forms import SectionForm
 from surveys.link_rule import link_opens_section
@@ -103,6 +103,8 @@ def answer_autosave(*, token: str, ticket: str, section_code: str, data, languag
                 "version": stale.answer.version,
                 "theirs": answer_display(item.question, stale.answer.value, language),
                 "by": changed_by(stale),
+                # what their answer puts in the fields, for the page to show it if the user chooses it
+                "fields": initial_from_answer(item.question, stale.answer),
             }
             return Autosave("conflict", theirs)
         values[question_code] = answer.value

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from municipalities.models import MunicipalityProfile
 from surveys import fastpath
@@ -200,7 +200,7 @@ class Visit:
         answered = sum(
             1
             for item in questions
-            if item.question_id in self.answers and self.answers[item.question_id].value is not None
+            if item.question_id in self.answers and item.is_answered(self.answers[item.question_id].value)
         )
         return answered, len(questions)
 
@@ -240,18 +240,25 @@ def review_rows(visit: Visit) -> list[dict]:
     language = get_language()
     result = []
     for section in visit.sections:
-        shown = {item.pk for item in visit.visible_items(section)}
+        shown = {item.pk: item for item in visit.visible_items(section)}
         entries = []
         for item in visit.section_items(section):
             question = item.question
             if item.pk not in shown or question.type == question.Type.NOTE:
                 continue
             answer = visit.answers.get(question.pk)
+            value = answer.value if answer else None
+            plan = shown[item.pk]
+            rows = ""
+            if plan.rows and value and not plan.is_answered(value):
+                rows = gettext("%(answered)s of %(total)s rows answered") % {"answered": len(value), "total": plan.rows}
             entries.append(
                 {
                     "question": question,
                     "text": question.text(language),
-                    "answer": answer_display(question, answer.value if answer else None, language),
+                    "answer": answer_display(question, value, language),
+                    "complete": plan.is_answered(value),
+                    "rows": rows,
                     "comment": answer.comment if answer else "",
                 }
             )
@@ -262,7 +269,28 @@ def review_rows(visit: Visit) -> list[dict]:
                 "status": visit.status_of(section),
                 "progress": visit.progress.get(section.pk),
                 "entries": entries,
-                "unanswered": sum(1 for entry in entries if not entry["answer"]),
+                "unanswered": sum(1 for entry in entries if not entry["complete"]),
             }
         )
     return result
+
+
+@dataclass
+class Done:
+    """Everything the link may submit is submitted: when the last of it was, and by whom."""
+
+    at: datetime.datetime
+    by: str
+
+
+def submission_done(visit: Visit) -> Done | None:
+    """The done state of the link's sections, or None while one of them is still open."""
+    if not visit.sections or any(visit.status_of(s) != SectionProgress.Status.SUBMITTED for s in visit.sections):
+        return None
+    last = max((visit.progress[s.pk] for s in visit.sections), key=lambda progress: progress.submitted_at)
+    return Done(at=last.submitted_at, by=last.submitted_by)
+
+
+def has_receipt(visit: Visit) -> bool:
+    """A receipt exists once one of the link's sections is submitted."""
+    return any(visit.status_of(s) == SectionProgress.Status.SUBMITTED for s in visit.sections)

@@ -121,10 +121,17 @@ class ItemPlan:
     type: str
     has_comment: bool
     condition: Condition
+    rows: int = 0  # a matrix's rows: it counts as answered when every row is
 
     @property
     def answerable(self) -> bool:
         return self.type != Question.Type.NOTE
+
+    def is_answered(self, value: object) -> bool:
+        """Whether a stored value answers the question: a matrix only with every row answered."""
+        if value is None:
+            return False
+        return not self.rows or len(value) >= self.rows
 
 
 @dataclass
@@ -236,6 +243,7 @@ def _build(questionnaire: Questionnaire) -> tuple[QuestionnairePlan, dict[str, I
                     type=question.type,
                     has_comment=question.has_comment,
                     condition=Condition.parse(item.condition),
+                    rows=len(question.matrix_items.all()) if question.type == Question.Type.MATRIX else 0,
                 )
             )
         sections.append(SectionPlan(section=_bare(section), condition=Condition.parse(section.condition), items=plans))

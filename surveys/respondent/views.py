@@ -4,6 +4,7 @@ a link that does not open gets the page that says why."""
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ from surveys.link_rule import LinkInvalid, Refusal
 from surveys.models import Invitation, SectionProgress
 from surveys.respondent import flow
 from surveys.respondent.forms import DelegationForm, LostLinkForm
-from surveys.respondent.links import Visit, link_open, review_rows, visit_build
+from surveys.respondent.links import Visit, has_receipt, link_open, review_rows, submission_done, visit_build
 from surveys.respondent.pages import section_page_render
 from surveys.respondent.plan import plan_get
 from surveys.respondent.receipts import receipt_pdf
@@ -95,11 +96,20 @@ def _open_sections(visit: Visit):
 def _landing(request, visit: Visit, form: DelegationForm | None = None, status: int = 200) -> HttpResponse:
     language = get_language()
     delegations = []
+    open_sections = _open_sections(visit)
     if visit.is_chief:
         given = _given_links(visit).select_related("section").order_by("-created_at")
-        delegations = [{"invitation": link, "section_title": link.section.title(language)} for link in given]
-        if form is None and visit.response.survey.status == visit.response.survey.Status.OPEN:
-            form = DelegationForm(sections=_open_sections(visit), language=language)
+        # A link to a submitted section can do nothing more: nothing to take back.
+        delegations = [
+            {
+                "invitation": link,
+                "section_title": link.section.title(language),
+                "submitted": visit.status_of(link.section) == SectionProgress.Status.SUBMITTED,
+            }
+            for link in given
+        ]
+        if form is None and open_sections and visit.response.survey.status == visit.response.survey.Status.OPEN:
+            form = DelegationForm(sections=open_sections, language=language)
     rows = [
         {
             "section": section,
@@ -110,7 +120,15 @@ def _landing(request, visit: Visit, form: DelegationForm | None = None, status: 
         }
         for section in visit.sections
     ]
-    context = {"visit": visit, "rows": rows, "delegations": delegations, "delegation_form": form}
+    context = {
+        "visit": visit,
+        "rows": rows,
+        "delegations": delegations,
+        "delegation_form": form,
+        "done": submission_done(visit),
+        "has_receipt": has_receipt(visit),
+        "support_email": settings.SUPPORT_EMAIL,
+    }
     return render(request, "respondent/landing.html", context, status=status)
 
 
@@ -248,14 +266,21 @@ def autosave(request, token: str, code: str):
 
 @with_visit
 def review(request, visit: Visit):
-    return render(request, "respondent/review.html", {"visit": visit, "rows": review_rows(visit)})
+    context = {
+        "visit": visit,
+        "rows": review_rows(visit),
+        "done": submission_done(visit),
+        "has_receipt": has_receipt(visit),
+        "support_email": settings.SUPPORT_EMAIL,
+    }
+    return render(request, "respondent/review.html", context)
 
 
 @require_POST
 def submit(request, token: str):
     """Submits one section (its holder) or, for the chief executive, all sections."""
     try:
-        flow.sections_submit(
+        submitted = flow.sections_submit(
             token=token,
             ticket=request.COOKIES.get(TICKET_COOKIE, ""),
             section_code=request.POST.get("section", ""),
@@ -268,13 +293,17 @@ def submit(request, token: str):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("respondent-review", token)
+    if not submitted.sections:
+        # Pressed again (another tab, the back button): nothing changed and nothing was sent.
+        messages.info(request, _("These answers were submitted already. Nothing new was sent."))
+        return redirect("respondent-landing", token)
     messages.success(request, _("Thank you! The answers have been submitted."))
-    return redirect("respondent-review", token)
+    return redirect("respondent-landing", token)
 
 
 @with_visit
 def receipt(request, visit: Visit):
-    if not any(visit.status_of(s) == SectionProgress.Status.SUBMITTED for s in visit.sections):
+    if not has_receipt(visit):
         raise Http404
     pdf = receipt_pdf(visit=visit, language=get_language())
     reply = HttpResponse(pdf, content_type="application/pdf")

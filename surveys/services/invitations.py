@@ -131,6 +131,19 @@ DELEGATION_BODY = gettext_lazy(
 )
 
 
+COLLEAGUE_CAN = gettext_lazy(
+    "With the link you can answer this section, stop and come back to it, and submit it. "
+    "You cannot give it on to others; {giver} sees your answers.\n"
+)
+LOST_LINK_LINE = gettext_lazy("Lost this e-mail or the link? Get a new link here: {url}\n")
+
+
+def lost_link_line() -> str:
+    """The line every invitation and reminder to a contact ends with (a colleague given a section
+    is no contact, and gets a new link from the person who gave it)."""
+    return "\n" + str(LOST_LINK_LINE).format(url=f"{settings.SITE_URL}{reverse('respondent-lost-link')}")
+
+
 def invitation_email(*, invitation: Invitation, token: str) -> InvitationEmail:
     """The round's invitation text in the contact's language (Bokmål unless Nynorsk), the deadline
     and any text of ours included, whatever language the admin or worker sending it uses. A
@@ -157,8 +170,9 @@ def invitation_email(*, invitation: Invitation, token: str) -> InvitationEmail:
                 deadline=values["deadline"],
                 link=values["link"],
             )
+            body += "\n" + str(COLLEAGUE_CAN).format(giver=invitation.delegated_by.name)
         else:
-            body = _render(getattr(survey, f"invitation_body_{language}"), **values)
+            body = _render(getattr(survey, f"invitation_body_{language}"), **values) + lost_link_line()
     return InvitationEmail(subject=subject.replace("\n", " "), body=body)
 
 

@@ -48,3 +48,13 @@ def open_round(live_server, settings):
 def chief_link(open_round, live_server):
     _invitation, token = chief_link_create(open_round)
     return f"{live_server.url}/r/{token}/"
+
+
+@pytest.fixture
+def wide_matrix_round(live_server, settings):
+    """An open round whose matrix Q08 has 16 rows."""
+    if not Municipality.objects.exists():
+        call_command("import_registry", verbosity=0)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = live_server.url
+    return demo_round_open(matrix_rows=16)

@@ -50,14 +50,14 @@ def test_the_chief_answers_delegates_and_submits(browser, chief_link, live_serve
 
     # the matrix: one answer per row
     expect(page.locator("h1")).to_contain_text("Direktoratet")
-    rows = page.locator("#item-Q08 fieldset fieldset")
+    rows = page.locator("#item-Q08 tbody tr")
     for index in range(rows.count()):
         rows.nth(index).locator("input[type=radio]").nth(index % 4).check()
         _saved(page)
 
     # reload: everything is still there
     page.reload()
-    rows = page.locator("#item-Q08 fieldset fieldset")
+    rows = page.locator("#item-Q08 tbody tr")
     for index in range(rows.count()):
         expect(rows.nth(index).locator("input[type=radio]").nth(index % 4)).to_be_checked()
     assert Answer.objects.get(question__code="Q07").value == ["housing", "jobs", "capacity"]
@@ -91,7 +91,7 @@ def test_the_chief_answers_delegates_and_submits(browser, chief_link, live_serve
         page.get_by_role("link", name="Last ned kvitteringen (PDF)").click()
     pdf = download.value.path().read_bytes()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    assert "Mangel på egnede boliger" in text and "55.5" in text and "Kari Leder" in text
+    assert "Mangel på egnede boliger" in text and "55,5" in text and "Kari Leder" in text
 
 
 def test_without_javascript_the_form_saves_on_next(browser, chief_link):

@@ -143,6 +143,8 @@ def test_a_regional_officer_sees_and_acts_on_their_own_region_only(client, board
 def test_an_officer_logs_a_call_and_sends_a_personal_reminder_once(
     client, board_round, units, officer_nord, mailoutbox, django_capture_on_commit_callbacks, eager_celery
 ):
+    officer_nord.first_name, officer_nord.last_name = "Nora", "Nordli"
+    officer_nord.save()
     client.force_login(officer_nord)
     tromso = units["tromso"].pk
     detail = reverse("reminders-chase-detail", args=[board_round.pk, tromso])
@@ -163,7 +165,10 @@ def test_an_officer_logs_a_call_and_sends_a_personal_reminder_once(
     entries = ChaseEntry.objects.filter(municipality_id=tromso).order_by("created_at")
     assert [(e.channel, e.user) for e in entries] == [("phone", officer_nord), ("reminder", officer_nord)]
     assert [m.to for m in mailoutbox] == [["tromso_chief@example.org"]]  # the key sent twice: one message
-    assert "officer-nord" in mailoutbox[0].body and "/r/" in mailoutbox[0].body
+    # signed with the officer's full name and office, never the user name
+    assert "\nNora Nordli\nRegionkontor Nord\n" in mailoutbox[0].body and "/r/" in mailoutbox[0].body
+    assert "officer-nord" not in mailoutbox[0].body
+    assert reverse("respondent-lost-link") in mailoutbox[0].body  # every reminder links the lost-link page
     assert Dispatch.objects.get(chase_entry=entries[1]).status == "sent"
 
 

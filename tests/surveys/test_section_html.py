@@ -3,7 +3,6 @@ plain twin, crispy-forms, renders for the same answers; and what is kept is keye
 be read for another questionnaire, freeze, section or language."""
 
 import random
-from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -13,6 +12,7 @@ from surveys.demo_questionnaire import demo_questionnaire_create
 from surveys.fastpath.forms import section_form_compile, section_form_fill
 from surveys.forms import SectionForm, comment_field_name, matrix_field_name, section_form_render
 from surveys.models import Question, Survey
+from surveys.numbers import number_display
 from surveys.respondent.plan import form_cache_key, plan_get, section_items_get
 from surveys.services.questionnaires import NOT_RELEVANT
 from surveys.services.rounds import survey_open
@@ -47,9 +47,10 @@ def random_initial(items, rnd: random.Random) -> tuple[dict, set[str]]:
         elif kind == Question.Type.YES_NO:
             initial[question.code] = rnd.choice(["yes", "no"])
         elif kind == Question.Type.INTEGER:
-            initial[question.code] = rnd.choice([0, 7, 4999])
+            initial[question.code] = number_display(rnd.choice([0, 7, 4999]), grouped=False)
         elif kind == Question.Type.DECIMAL:
-            initial[question.code] = Decimal(str(rnd.choice([0.0, 55.5, 100.0])))
+            # as surveys.answers.initial_from_answer gives a stored number: in Norwegian
+            initial[question.code] = number_display(rnd.choice([0.0, 55.5, 100.0, 1234.25]), grouped=False)
         elif kind in (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT):
             initial[question.code] = rnd.choice(ODD_TEXTS)
     return initial, hidden
