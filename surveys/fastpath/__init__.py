@@ -1,4 +1,5 @@
-"""The respondent's fast path: every speed trick of the platform, fenced in this one package.
+"""The fast path: every speed trick of the platform, fenced in this one package (the respondent's
+path, and the bulk write of an imported past round).
 
 Everything here has a plain twin outside it, written with the ORM and Django's templates, which
 is the definition of what the trick must do: with `SURVEYS_FASTPATH=false` (and always on SQLite,
@@ -34,6 +35,11 @@ each trick's gain on the requests it serves:
   3.9x and 4.5x the ceiling (demo section, 60 questions); with a Jinja2 twin of the templates,
   3.5x and 4.4x; framed, 2.9x and 3.8x, within the 4x target. Twin: the template drawn in full,
   and both templates say so at their top.
+
+- imports.py, a past round's answers written in two statements (sql/answers_import.sql,
+  sql/answer_changes_import.sql): PostgreSQL unpacks one JSON document of about 105,000 answers
+  and copies their first audit entries from them (bench/past_rounds.py, bench/RESULTS.md). Twin:
+  surveys.past_rounds.services.answers_write_plain, the ORM's bulk_create in batches.
 
 config/wsgi.py's gc.freeze() at a web process's start is the one trick outside this package: it
 concerns the process, not the respondent (9-13% more flows).

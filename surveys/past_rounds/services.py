@@ -13,17 +13,18 @@ the questions it reuses from the bank are frozen already when a round that opene
 """
 
 import datetime
-import json
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import StaffEvent
 from accounts.services import staff_event_record
 from operations.outbox import task_enqueue_on_commit
+from surveys import fastpath
+from surveys.fastpath import imports as fastpath_imports
 from surveys.models import (
     Answer,
     AnswerChange,
@@ -173,34 +174,41 @@ def _answers_write(plan, survey, section, questions, imported_by, answered_at) -
             for response in responses
         ]
     )
-    # A hundred thousand answers would take the ORM half a minute to build as objects, and as many
-    # INSERTs as long (bench/past_rounds.py): they go to the database as one JSON document that it
-    # unpacks itself, and their first entries in the audit trail are copied from them.
-    answer_table, change_table = Answer._meta.db_table, AnswerChange._meta.db_table
-    document = json.dumps(
-        [
-            [response.pk, questions[code].pk, value]
-            for response, unit in zip(responses, units, strict=True)
-            for code, value in plan.answers.get(unit.id, {}).items()
-        ]
+    rows = [
+        (response.pk, questions[code].pk, value)
+        for response, unit in zip(responses, units, strict=True)
+        for code, value in plan.answers.get(unit.id, {}).items()
+    ]
+    write = fastpath_imports.answers_write if fastpath.enabled() else answers_write_plain
+    write(
+        rows=rows,
+        survey_id=survey.pk,
+        user_id=imported_by.pk if imported_by is not None else None,
+        actor=actor,
+        now=answered_at,
     )
-    if connection.vendor == "postgresql":
-        unpacked = "SELECT (x->>0)::bigint, (x->>1)::bigint, x->2, '', 1, %s, %s FROM jsonb_array_elements(%s::jsonb) x"
-    else:  # SQLite, the embedded default
-        unpacked = "SELECT x.value->>'$[0]', x.value->>'$[1]', x.value->'$[2]', '', 1, %s, %s FROM json_each(%s) x"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {answer_table} (response_id, question_id, value, comment, version, created_at, updated_at) "
-            + unpacked,
-            [answered_at, answered_at, document],
-        )
-        cursor.execute(
-            f"INSERT INTO {change_table} (answer_id, invitation_id, user_id, actor_name, old_value, new_value,"
-            f" old_comment, new_comment, version, created_at)"
-            f" SELECT a.id, NULL, %s, %s, NULL, a.value, '', '', 1, %s FROM {answer_table} a"
-            f" JOIN {Response._meta.db_table} r ON r.id = a.response_id WHERE r.survey_id = %s",
-            [imported_by.pk if imported_by is not None else None, actor, answered_at, survey.pk],
-        )
+
+
+def answers_write_plain(*, rows: list[tuple[int, int, object]], survey_id: int, user_id: int | None, actor: str, now):
+    """Writes `rows` (response id, question id, value) as answers of version 1, each with its first
+    audit entry: the plain twin of surveys.fastpath.imports.answers_write (and the way on SQLite)."""
+    answers = Answer.objects.bulk_create(
+        [
+            Answer(response_id=response, question_id=question, value=value, comment="", version=1)
+            for response, question, value in rows
+        ],
+        batch_size=2000,
+    )
+    # auto_now_add stamps the time of writing; an imported answer was given on the round's day
+    Answer.objects.filter(response__survey_id=survey_id).update(created_at=now, updated_at=now)
+    AnswerChange.objects.bulk_create(
+        [
+            AnswerChange(answer=answer, user_id=user_id, actor_name=actor, new_value=answer.value, version=1)
+            for answer in answers
+        ],
+        batch_size=2000,
+    )
+    AnswerChange.objects.filter(answer__response__survey_id=survey_id).update(created_at=now)
 
 
 REMOVE_REFUSED_CODED = _(
