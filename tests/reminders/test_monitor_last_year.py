@@ -9,23 +9,9 @@ from django.urls import reverse
 from municipalities.models import Municipality
 from reminders.models import Dispatch
 from reminders.selectors import response_monitor
-from reminders.services import dispatch_send, reminders_fan_out_due, schedule_create_default
-from surveys.demo_questionnaire import demo_questionnaire_create
-from surveys.models import SectionProgress, Survey
-from surveys.services.rounds import survey_close, survey_open
-from tests.scenarios import OSLO, at, rule_named, submit
-
-# Last year's round opened on a Monday too, 364 days before this year's (tests.scenarios.OPENS).
-LAST_OPENS = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=OSLO)
-
-
-def _on(opens: datetime.datetime, days: int) -> datetime.datetime:
-    return datetime.datetime.combine((opens + datetime.timedelta(days=days)).date(), datetime.time(10), tzinfo=OSLO)
-
-
-def _submitted_on(survey: Survey, unit: Municipality, moment: datetime.datetime) -> None:
-    submit(survey, unit)
-    SectionProgress.objects.filter(response__survey=survey, response__municipality=unit).update(submitted_at=moment)
+from reminders.services import dispatch_send, reminders_fan_out_due
+from surveys.models import Survey
+from tests.scenarios import at, last_year_round_closed, submitted_on
 
 
 @pytest.fixture
@@ -34,8 +20,8 @@ def this_year(three_rules, contacts, units) -> Survey:
     for dispatch_id in reminders_fan_out_due(now=at(0)):
         dispatch_send(dispatch_id=dispatch_id)
     Dispatch.objects.update(sent_at=at(0))
-    _submitted_on(three_rules, units["bergen"], at(3))
-    _submitted_on(three_rules, units["tromso"], at(5))
+    submitted_on(three_rules, units["bergen"], at(3))
+    submitted_on(three_rules, units["tromso"], at(5))
     return three_rules
 
 
@@ -44,38 +30,16 @@ def last_year(this_year, contacts, units) -> Survey:
     """2026, closed: the invitation to Bergen, Bodø and Gamle Oslo on opening day, a reminder to
     Bodø on day 7 (and a failed one on day 8, which is no mark); Bergen and Gamle Oslo respond on
     day 1, Bodø on day 10."""
-    survey = survey_open(
-        survey=Survey.objects.create(
-            year=2026,
-            title="Kommuneundersøkelsen 2026",
-            questionnaire=demo_questionnaire_create(year=2026, earlier=True),
-            opens_at=LAST_OPENS,
-            closes_at=LAST_OPENS + datetime.timedelta(days=52),
-        )
+    return last_year_round_closed(
+        sends=[
+            ("Invitasjon", contacts["bergen_chief"], 0, Dispatch.Status.SENT),
+            ("Invitasjon", contacts["bodo_chief"], 0, Dispatch.Status.SENT),
+            ("Invitasjon", contacts["gamle_oslo_chief"], 0, Dispatch.Status.SENT),
+            ("Første påminnelse", contacts["bodo_chief"], 7, Dispatch.Status.SENT),
+            ("Første påminnelse", contacts["tromso_chief"], 8, Dispatch.Status.FAILED),
+        ],
+        submissions=[(units["bergen"], 1), (units["gamle_oslo"], 1), (units["bodo"], 10)],
     )
-    schedule_create_default(survey=survey)
-    invitation, reminder = rule_named(survey, "Invitasjon"), rule_named(survey, "Første påminnelse")
-    sends = [
-        (invitation, "bergen_chief", 0, Dispatch.Status.SENT),
-        (invitation, "bodo_chief", 0, Dispatch.Status.SENT),
-        (invitation, "gamle_oslo_chief", 0, Dispatch.Status.SENT),
-        (reminder, "bodo_chief", 7, Dispatch.Status.SENT),
-        (reminder, "tromso_chief", 8, Dispatch.Status.FAILED),
-    ]
-    for rule, contact, day, status in sends:
-        Dispatch.objects.create(
-            survey=survey,
-            municipality=contacts[contact].municipality,
-            contact=contacts[contact],
-            rule=rule,
-            email=contacts[contact].email,
-            status=status,
-            sent_at=_on(LAST_OPENS, day) if status == Dispatch.Status.SENT else None,
-        )
-    _submitted_on(survey, units["bergen"], _on(LAST_OPENS, 1))
-    _submitted_on(survey, units["gamle_oslo"], _on(LAST_OPENS, 1))
-    _submitted_on(survey, units["bodo"], _on(LAST_OPENS, 10))
-    return survey_close(survey=survey)
 
 
 def test_both_years_are_counted_per_day_since_opening_with_their_reminders(last_year, this_year):
