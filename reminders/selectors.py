@@ -398,7 +398,8 @@ def response_monitor(*, survey: Survey, units: QuerySet[Municipality], today: da
     """The live response rate of a round over `units`: overall, by region and by county, the
     cumulative number of responding units per day of the field period with the reminder sends
     per day, the same for last year's round over the units it asked among `units`, and the
-    completion of each section with its role's name. Ten queries."""
+    completion of each section with its role's name. A fixed number of queries whatever the
+    number of units; three more when there is a round from last year."""
     unit_rows = list(
         municipality_annotate_region(
             round_units(survey).filter(pk__in=units.values("pk")).select_related("county"),
