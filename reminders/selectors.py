@@ -290,46 +290,82 @@ class SectionCompletion:
 
 
 @dataclass
+class ResponseCurve:
+    """One round's responding units, cumulative, per day from its opening day, and its dated
+    reminder sends."""
+
+    year: int
+    units: int
+    cumulative: list[tuple[datetime.date, int]]
+    sends: list[SendMark]
+
+    def percent(self, count: int) -> int | None:
+        return round(100 * count / self.units) if self.units else None
+
+
+@dataclass
+class AlignedDay:
+    """One day since opening, with this year's and last year's figures on that day (None where
+    that round's field period is over)."""
+
+    day: int
+    this_year: tuple[datetime.date, int] | None
+    last_year: tuple[datetime.date, int] | None
+    this_year_percent: int | None = None
+    last_year_percent: int | None = None
+
+
+@dataclass
 class Monitor:
     overall: RateLine
     by_region: list[RateLine]
     by_county: list[RateLine]
-    cumulative: list[tuple[datetime.date, int]]
-    sends: list[SendMark]
+    curve: ResponseCurve
+    last_year: ResponseCurve | None
     sections: list[SectionCompletion]
     units: int
 
+    def aligned_days(self) -> list[AlignedDay]:
+        """Both rounds day by day since each one's opening day, for the table beside the chart."""
+        rows = []
+        curves = [self.curve, self.last_year] if self.last_year else [self.curve]
+        for day in range(max(len(curve.cumulative) for curve in curves)):
+            figures = [curve.cumulative[day] if day < len(curve.cumulative) else None for curve in curves]
+            percents = [
+                curve.percent(figure[1]) if figure else None for curve, figure in zip(curves, figures, strict=True)
+            ]
+            figures += [None] * (2 - len(figures))
+            percents += [None] * (2 - len(percents))
+            rows.append(AlignedDay(day, figures[0], figures[1], percents[0], percents[1]))
+        return rows
 
-def response_monitor(*, survey: Survey, units: QuerySet[Municipality], today: datetime.date | None = None) -> Monitor:
-    """The live response rate of a round over `units`: overall, by region and by county, the
-    cumulative number of responding units per day of the field period, the reminder sends
-    per day, and the completion of each section with its role's name. Six queries."""
-    unit_rows = list(
-        municipality_annotate_region(
-            round_units(survey).filter(pk__in=units.values("pk")).select_related("county"),
-            scheme=region_scheme_active(),
-        ).order_by("number")
+
+def has_responded(unit_state: UnitProgress) -> bool:
+    """The monitor's definition of a responding unit, for both years' curves and its rates."""
+    return unit_state.status == UnitStatus.SUBMITTED
+
+
+def last_year_round(survey: Survey) -> Survey | None:
+    """The round of the year before, once it has closed; None when there is none."""
+    return (
+        Survey.objects.filter(year=survey.year - 1, status__in=[Survey.Status.CLOSED, Survey.Status.ARCHIVED])
+        .order_by("pk")
+        .first()
     )
-    ids = [unit.pk for unit in unit_rows]
-    progress = unit_progress(survey=survey, municipality_ids=ids)
-    overall = RateLine(str(_("All units")))
-    regions: dict[str, RateLine] = {}
-    counties: dict[str, RateLine] = {}
-    first_days: list[datetime.date] = []
-    for unit in unit_rows:
-        unit_state = progress.get(unit.pk, NOT_STARTED)
-        responded = unit_state.status == UnitStatus.SUBMITTED
-        region = unit.region_name or str(_("Unknown"))
-        for line in (
-            overall,
-            regions.setdefault(region, RateLine(region)),
-            counties.setdefault(unit.county.name, RateLine(unit.county.name)),
-        ):
-            line.units += 1
-            line.responded += responded
-        if responded:
-            first_days.append(timezone.localtime(unit_state.first_submitted_at).date())
 
+
+def response_curve(
+    *, survey: Survey, progress: dict[int, UnitProgress], unit_ids: list[int], today: datetime.date | None = None
+) -> ResponseCurve:
+    """The cumulative responding units of `unit_ids` per day from the round's opening day to its
+    closing day (or today, if sooner; or the last response, if later), and the reminder sends per
+    day. One query (the sends); `progress` is `unit_progress` of the same units."""
+    asked = set(unit_ids)
+    first_days = [
+        timezone.localtime(unit_state.first_submitted_at).date()
+        for municipality_id, unit_state in progress.items()
+        if municipality_id in asked and has_responded(unit_state)
+    ]
     start = timezone.localtime(survey.opens_at).date()
     end = min(timezone.localtime(survey.closes_at).date(), today or timezone.localdate())
     end = max(end, start, max(first_days, default=start))
@@ -347,7 +383,7 @@ def response_monitor(*, survey: Survey, units: QuerySet[Municipality], today: da
         SendMark(row["sent_at__date"], row["rule__name"], row["n"])
         for row in Dispatch.objects.filter(
             survey=survey,
-            municipality_id__in=ids,
+            municipality_id__in=unit_ids,
             status=Dispatch.Status.SENT,
             rule__anchor__in=[Rule.Anchor.OPENS, Rule.Anchor.CLOSES],
         )
@@ -355,6 +391,48 @@ def response_monitor(*, survey: Survey, units: QuerySet[Municipality], today: da
         .annotate(n=Count("pk"))
         .order_by("sent_at__date", "rule__name")
     ]
+    return ResponseCurve(year=survey.year, units=len(unit_ids), cumulative=cumulative, sends=sends)
+
+
+def response_monitor(*, survey: Survey, units: QuerySet[Municipality], today: datetime.date | None = None) -> Monitor:
+    """The live response rate of a round over `units`: overall, by region and by county, the
+    cumulative number of responding units per day of the field period with the reminder sends
+    per day, the same for last year's round over the units it asked among `units`, and the
+    completion of each section with its role's name. A fixed number of queries whatever the
+    number of units; three more when there is a round from last year."""
+    unit_rows = list(
+        municipality_annotate_region(
+            round_units(survey).filter(pk__in=units.values("pk")).select_related("county"),
+            scheme=region_scheme_active(),
+        ).order_by("number")
+    )
+    ids = [unit.pk for unit in unit_rows]
+    progress = unit_progress(survey=survey, municipality_ids=ids)
+    overall = RateLine(str(_("All units")))
+    regions: dict[str, RateLine] = {}
+    counties: dict[str, RateLine] = {}
+    for unit in unit_rows:
+        responded = has_responded(progress.get(unit.pk, NOT_STARTED))
+        region = unit.region_name or str(_("Unknown"))
+        for line in (
+            overall,
+            regions.setdefault(region, RateLine(region)),
+            counties.setdefault(unit.county.name, RateLine(unit.county.name)),
+        ):
+            line.units += 1
+            line.responded += responded
+    curve = response_curve(survey=survey, progress=progress, unit_ids=ids, today=today)
+
+    last_year = None
+    previous = last_year_round(survey)
+    if previous is not None:
+        previous_ids = list(round_units(previous).filter(pk__in=units.values("pk")).values_list("pk", flat=True))
+        last_year = response_curve(
+            survey=previous,
+            progress=unit_progress(survey=previous, municipality_ids=previous_ids),
+            unit_ids=previous_ids,
+            today=today,
+        )
 
     completion = {
         row["section_id"]: row
@@ -380,8 +458,8 @@ def response_monitor(*, survey: Survey, units: QuerySet[Municipality], today: da
         overall=overall,
         by_region=sorted(regions.values(), key=lambda line: line.label),
         by_county=sorted(counties.values(), key=lambda line: line.label),
-        cumulative=cumulative,
-        sends=sends,
+        curve=curve,
+        last_year=last_year,
         sections=sections,
         units=len(unit_rows),
     )

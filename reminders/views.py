@@ -407,7 +407,7 @@ def monitor(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = _survey(survey_id)
     data = response_monitor(survey=survey, units=municipalities_visible_to(request.user))
     chart = cumulative_chart(
-        title=_("Responding units per day"), points=data.cumulative, units=data.units, marks=data.sends
+        title=_("Responding units per day since opening"), curve=data.curve, last_year=data.last_year
     )
     return _page(
         request,
@@ -416,6 +416,8 @@ def monitor(request: HttpRequest, survey_id: int) -> HttpResponse:
         tab="monitor",
         monitor=data,
         chart=chart,
-        legend=mark_legend(data.sends),
+        legend=mark_legend(data.curve.sends),
+        last_year_legend=mark_legend(data.last_year.sends, letters=True) if data.last_year else [],
+        days=data.aligned_days(),
         by_group=[(_("Region"), data.by_region), (_("County"), data.by_county)],
     )

@@ -30,7 +30,7 @@ from surveys.models import (
 from surveys.services.invitations import delegation_create, invitation_create
 from surveys.services.questionnaires import questionnaire_load
 from surveys.services.responses import Actor, answer_save, response_get_or_create, section_submit
-from surveys.services.rounds import survey_open
+from surveys.services.rounds import survey_close, survey_open
 from tests.factories import ItemFactory, QuestionFactory, QuestionnaireFactory, SectionFactory, SurveyFactory
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
@@ -108,6 +108,53 @@ def submit(survey: Survey, unit: Municipality) -> None:
 
 def rule_named(survey: Survey, name: str) -> Rule:
     return Rule.objects.get(schedule__survey=survey, name=name)
+
+
+def submitted_on(survey: Survey, unit: Municipality, moment: datetime.datetime) -> None:
+    """The unit submits the chief executive's section, recorded at `moment`."""
+    submit(survey, unit)
+    SectionProgress.objects.filter(response__survey=survey, response__municipality=unit).update(submitted_at=moment)
+
+
+# Last year's round opened on a Monday too, 364 days before this year's (OPENS).
+LAST_YEAR_OPENS = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=OSLO)
+
+
+def last_year_at(days: int) -> datetime.datetime:
+    """10 o'clock in Oslo `days` after last year's round opened."""
+    day = (LAST_YEAR_OPENS + datetime.timedelta(days=days)).date()
+    return datetime.datetime.combine(day, datetime.time(10), tzinfo=OSLO)
+
+
+def last_year_round_closed(
+    *, sends: list[tuple[str, Contact, int, str]], submissions: list[tuple[Municipality, int]]
+) -> Survey:
+    """2026's round on the demo questionnaire, 52 days from LAST_YEAR_OPENS, with its default
+    schedule, the messages `sends` (rule name, contact, day since opening, status) and the
+    `submissions` (unit, day since opening); closed."""
+    survey = survey_open(
+        survey=Survey.objects.create(
+            year=2026,
+            title="Kommuneundersøkelsen 2026",
+            questionnaire=demo_questionnaire_create(year=2026, earlier=True),
+            opens_at=LAST_YEAR_OPENS,
+            closes_at=LAST_YEAR_OPENS + datetime.timedelta(days=52),
+        )
+    )
+    schedule_create_default(survey=survey)
+    for rule_name, contact, day, status in sends:
+        Dispatch.objects.create(
+            survey=survey,
+            municipality=contact.municipality,
+            contact=contact,
+            rule=rule_named(survey, rule_name),
+            email=contact.email,
+            status=status,
+            sent_at=last_year_at(day) if status == Dispatch.Status.SENT else None,
+        )
+    for unit, day in submissions:
+        submitted_on(survey, unit, last_year_at(day))
+    return survey_close(survey=survey)
 
 
 # --- a round with people in it: contacts, links, answers, messages, a chase log ----------------

@@ -194,7 +194,7 @@ def test_the_monitor_shows_the_rate_by_region_and_county_and_marks_each_reminder
     SectionProgress.objects.update(submitted_at=at(3))
     client.force_login(survey_admin)
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         page = client.get(reverse("reminders-monitor", args=[board_round.pk])).content.decode()
 
     total = Municipality.objects.current().count()
