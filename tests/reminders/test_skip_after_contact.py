@@ -118,3 +118,13 @@ def test_the_preview_lists_the_skipped_municipality_with_the_reason(
     assert "Bergen" not in skipped
     recipients = preview[preview.index("<caption>") :]
     assert "tromso_chief@example.org" not in recipients and "bergen_chief@example.org" in recipients
+
+
+def test_the_admin_sets_the_days_on_a_rule(client, three_rules, survey_admin):
+    schedule = three_rules.reminder_schedule
+    client.force_login(survey_admin)
+
+    page = client.get(reverse("admin:reminders_schedule_change", args=[schedule.pk])).content.decode()
+
+    assert 'name="rules-0-skip_after_contact_days"' in page
+    assert "Hopp over etter kontakt (dager)" in page
