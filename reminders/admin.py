@@ -16,7 +16,17 @@ class RuleInline(admin.StackedInline):
     model = Rule
     extra = 0
     fieldsets = [
-        (None, {"fields": [("name", "kind", "is_active"), ("anchor", "offset_days"), ("audience", "contact_role")]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("name", "kind", "is_active"),
+                    ("anchor", "offset_days"),
+                    ("audience", "contact_role"),
+                    "skip_after_contact_days",
+                ]
+            },
+        ),
         (_("Text"), {"fields": ["subject_nb", "body_nb", "subject_nn", "body_nn"]}),
         (_("Send window (Europe/Oslo)"), {"fields": [("window_start", "window_end", "weekdays_only")]}),
     ]

@@ -113,6 +113,14 @@ class Rule(TimestampedModel):
     window_start = models.TimeField(_("send from"), default=datetime.time(8, 0))
     window_end = models.TimeField(_("send until"), default=datetime.time(16, 0))
     weekdays_only = models.BooleanField(_("weekdays only"), default=True)
+    skip_after_contact_days = models.PositiveSmallIntegerField(
+        _("skip after a contact (days)"),
+        default=0,
+        help_text=_(
+            "A municipality whose officer called, e-mailed, met or sent a personal reminder within this "
+            "many days gets no message from this rule. 0: nobody is skipped."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -230,6 +238,7 @@ class Dispatch(TimestampedModel):
         NO_ROLE = "no_role", _("the contact answers for no section")
         ROUND_CLOSED = "round_closed", _("the round is no longer open")
         ERASED = "erased", _("the contact's personal data was erased")
+        CONTACTED = "contacted", _("the regional officer was in contact shortly before")
 
     survey = models.ForeignKey(
         "surveys.Survey", on_delete=models.CASCADE, related_name="dispatches", verbose_name=_("round")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, TextChoices
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from municipalities.models import Contact, Municipality
@@ -86,12 +87,68 @@ def round_contacts(*, survey: Survey, role: str = "") -> QuerySet[Contact]:
     return contacts.select_related("municipality").order_by("municipality__number", "role", "pk")
 
 
-def rule_recipients(*, rule: Rule, now: datetime.datetime) -> list[Contact]:
+@dataclass
+class SkippedUnit:
+    """A municipality a rule leaves out because its officer was in contact lately."""
+
+    municipality: Municipality
+    contact: ChaseEntry  # the latest contact inside the rule's window
+    contacts: list[Contact] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        entry = self.contact
+        values = {
+            "date": date_format(timezone.localdate(entry.created_at)),
+            "officer": entry.user.get_full_name() or entry.user.get_username(),
+        }
+        return {
+            ChaseEntry.Channel.PHONE: _("called on %(date)s by %(officer)s"),
+            ChaseEntry.Channel.EMAIL: _("e-mailed on %(date)s by %(officer)s"),
+            ChaseEntry.Channel.MEETING: _("met on %(date)s by %(officer)s"),
+            ChaseEntry.Channel.REMINDER: _("personal reminder on %(date)s from %(officer)s"),
+        }[ChaseEntry.Channel(entry.channel)] % values
+
+
+@dataclass
+class Recipients:
+    contacts: list[Contact]
+    skipped: list[SkippedUnit]
+
+    @property
+    def skipped_contacts(self) -> list[Contact]:
+        return [contact for unit in self.skipped for contact in unit.contacts]
+
+
+def recent_contacts(*, survey: Survey, since: datetime.datetime) -> dict[int, ChaseEntry]:
+    """Each municipality's latest contact with its officer since `since`. Every channel counts,
+    a personal reminder sent from the board too; a call that did not get through does not."""
+    entries = (
+        ChaseEntry.objects.filter(survey=survey, created_at__gte=since)
+        .exclude(outcome=ChaseEntry.Outcome.NO_CONTACT)
+        .select_related("user")
+        .order_by("-created_at", "-pk")
+    )
+    latest: dict[int, ChaseEntry] = {}
+    for entry in entries:
+        latest.setdefault(entry.municipality_id, entry)
+    return latest
+
+
+def rule_recipients(*, rule: Rule, now: datetime.datetime) -> Recipients:
     """Who the rule sends to at `now`: its audience, and for a rule counted from submission
-    the municipalities whose first submission is at least `offset_days` old."""
+    the municipalities whose first submission is at least `offset_days` old; less the
+    municipalities whose officer was in contact within the rule's `skip_after_contact_days`.
+    The fan-out and the rule's preview both ask here, so the preview shows what goes out."""
     survey = rule.schedule.survey
     progress = unit_progress(survey=survey)
+    contacted = (
+        recent_contacts(survey=survey, since=now - datetime.timedelta(days=rule.skip_after_contact_days))
+        if rule.skip_after_contact_days
+        else {}
+    )
     recipients = []
+    skipped: dict[int, SkippedUnit] = {}
     for contact in round_contacts(survey=survey, role=rule.contact_role):
         unit = progress.get(contact.municipality_id, NOT_STARTED)
         if not audience_includes(rule.audience, unit.status):
@@ -100,8 +157,13 @@ def rule_recipients(*, rule: Rule, now: datetime.datetime) -> list[Contact]:
             unit.first_submitted_at is None or unit.first_submitted_at + datetime.timedelta(days=rule.offset_days) > now
         ):
             continue
+        if contact.municipality_id in contacted:
+            skipped.setdefault(
+                contact.municipality_id, SkippedUnit(contact.municipality, contacted[contact.municipality_id])
+            ).contacts.append(contact)
+            continue
         recipients.append(contact)
-    return recipients
+    return Recipients(contacts=recipients, skipped=list(skipped.values()))
 
 
 # --- the schedule page ------------------------------------------------------------------------

@@ -165,6 +165,7 @@ RULE_COPIED_FIELDS = (
     "window_start",
     "window_end",
     "weekdays_only",
+    "skip_after_contact_days",
     "is_active",
 )
 SCHEDULE_COPIED_FIELDS = ("personal_subject_nb", "personal_subject_nn", "personal_body_nb", "personal_body_nn")
@@ -215,19 +216,38 @@ def _lease_until(now: datetime.datetime) -> datetime.datetime:
 
 def rule_fan_out(*, rule: Rule, now: datetime.datetime) -> int:
     """Writes a pending dispatch for every recipient the rule has at `now` that has none
-    yet; returns how many were new."""
+    yet; returns how many were new. Contacts of a municipality skipped for an officer's recent
+    contact get a skipped dispatch instead, so the rule does not reach them later, once the
+    contact is older than the rule's days: the message was due now, and now it was not wanted."""
     survey = rule.schedule.survey
+    recipients = rule_recipients(rule=rule, now=now)
     before = Dispatch.objects.filter(rule=rule).count()
     Dispatch.objects.bulk_create(
         [
             Dispatch(
                 survey=survey, municipality_id=contact.municipality_id, contact=contact, rule=rule, email=contact.email
             )
-            for contact in rule_recipients(rule=rule, now=now)
+            for contact in recipients.contacts
         ],
         ignore_conflicts=True,
     )
-    return Dispatch.objects.filter(rule=rule).count() - before
+    created = Dispatch.objects.filter(rule=rule).count() - before
+    Dispatch.objects.bulk_create(
+        [
+            Dispatch(
+                survey=survey,
+                municipality_id=contact.municipality_id,
+                contact=contact,
+                rule=rule,
+                email=contact.email,
+                status=Dispatch.Status.SKIPPED,
+                skip_reason=Dispatch.SkipReason.CONTACTED,
+            )
+            for contact in recipients.skipped_contacts
+        ],
+        ignore_conflicts=True,
+    )
+    return created
 
 
 def _lease_pending(dispatches, now: datetime.datetime) -> list[int]:

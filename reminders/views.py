@@ -229,7 +229,7 @@ def rule_preview(request: HttpRequest, survey_id: int, rule_id: int) -> HttpResp
     recipients = rule_recipients(rule=rule, now=timezone.now())
     examples = []
     for language in ("nb", "nn"):
-        contact = next((c for c in recipients if c.language == language), None)
+        contact = next((c for c in recipients.contacts if c.language == language), None)
         if contact is not None:
             dispatch = Dispatch(survey=survey, municipality=contact.municipality, contact=contact, rule=rule)
             examples.append((contact, services.dispatch_text(dispatch=dispatch, token=services.PREVIEW_TOKEN)))
@@ -239,7 +239,8 @@ def rule_preview(request: HttpRequest, survey_id: int, rule_id: int) -> HttpResp
         survey=survey,
         tab="schedule",
         rule=rule,
-        recipients=recipients,
+        recipients=recipients.contacts,
+        skipped=recipients.skipped,
         examples=examples,
     )
 

@@ -63,7 +63,7 @@ def test_audiences_follow_the_municipalities_status(three_rules, contacts, units
 
     def names(rule_name, moment):
         return sorted(
-            c.email.split("@")[0] for c in rule_recipients(rule=rule_named(three_rules, rule_name), now=moment)
+            c.email.split("@")[0] for c in rule_recipients(rule=rule_named(three_rules, rule_name), now=moment).contacts
         )
 
     assert names("Invitasjon", at(0)) == [
