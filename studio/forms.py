@@ -182,7 +182,15 @@ class ConditionForm(forms.Form):
 
 
 QUESTION_TEXT_FIELDS = ["text_nb", "text_nn", "text_en", "help_nb", "help_nn", "help_en"]
-QUESTION_ANSWER_FIELDS = ["scale", "offers_not_relevant", "max_choices", "min_value", "max_value", "has_comment"]
+QUESTION_ANSWER_FIELDS = [
+    "scale",
+    "offers_not_relevant",
+    "offers_dont_know",
+    "max_choices",
+    "min_value",
+    "max_value",
+    "has_comment",
+]
 
 
 class QuestionForm(forms.ModelForm):
@@ -216,6 +224,10 @@ class OptionForm(forms.Form):
     label_nb = forms.CharField(label=_("Label (Bokmål)"), max_length=300)
     label_nn = forms.CharField(label=_("Label (Nynorsk)"), max_length=300, required=False)
     label_en = forms.CharField(label=_("Label (English)"), max_length=300, required=False)
+    is_exclusive = forms.BooleanField(
+        label=_("Chosen only alone (such as “None of these”): ticking it clears the other options"),
+        required=False,
+    )
 
 
 OptionFormSet = forms.formset_factory(OptionForm, extra=2, can_delete=True)

@@ -234,8 +234,11 @@ def question_edit(*, question: Question, changes: dict, options: list[dict] | No
         codes = [option["code"] for option in options]
         if len(set(codes)) != len(codes):
             raise ValidationError(_("Each option needs a code of its own."), code="option_code_twice")
-        question.options.all().delete()
-        QuestionOption.objects.bulk_create(
+        made = [
             QuestionOption(question=question, position=position, **option) for position, option in enumerate(options)
-        )
+        ]
+        for option in made:
+            option.clean()  # the model's own rules: an exclusive option only on a multiple choice
+        question.options.all().delete()
+        QuestionOption.objects.bulk_create(made)
     return question

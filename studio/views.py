@@ -320,7 +320,13 @@ def question_edit(request, pk: int):
         data,
         prefix="options",
         initial=[
-            {"code": o.code, "label_nb": o.label_nb, "label_nn": o.label_nn, "label_en": o.label_en}
+            {
+                "code": o.code,
+                "label_nb": o.label_nb,
+                "label_nn": o.label_nn,
+                "label_en": o.label_en,
+                "is_exclusive": o.is_exclusive,
+            }
             for o in question.options.all()
         ],
     )

@@ -109,3 +109,51 @@ def test_a_frozen_questions_new_wording_is_a_new_version(client, survey_admin, d
     q1.refresh_from_db()
     assert q1.text_nb == "Spørsmål Q1"
     assert Question.objects.get(previous_version=q1).text_nb == "Ny ordlyd?"
+
+
+def test_the_editor_marks_an_exclusive_option_and_offers_dont_know(client, survey_admin, small_questionnaire):
+    q2 = Question.objects.get(code="Q2")
+    client.force_login(survey_admin)
+    url = reverse("studio-question", args=[q2.pk])
+    page = client.get(url).content.decode()
+    assert "Chosen only alone" in page or "Velges bare alene" in page
+
+    response = client.post(
+        url,
+        {
+            "classification": "recurring",
+            "type": "multiple_choice",
+            "text_nb": "Hva er viktigst?",
+            "offers_dont_know": "on",
+            "options-TOTAL_FORMS": "2",
+            "options-INITIAL_FORMS": "0",
+            "options-0-code": "bolig",
+            "options-0-label_nb": "Bolig",
+            "options-1-code": "ingen",
+            "options-1-label_nb": "Ingen av disse",
+            "options-1-is_exclusive": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    q2.refresh_from_db()
+    assert q2.offers_dont_know
+    assert list(q2.options.values_list("code", "is_exclusive")) == [("bolig", False), ("ingen", True)]
+    assert set(q2.exclusive_codes()) == {"ingen", "dont_know"}
+
+
+def test_an_exclusive_option_on_a_single_choice_is_refused_and_nothing_changes(small_questionnaire):
+    from studio.services import question_edit
+    from tests.factories import QuestionFactory
+
+    single = QuestionFactory(code="S9", type="single_choice", options=["a", "b"])
+    with pytest.raises(ValidationError):
+        question_edit(
+            question=single,
+            changes={},
+            options=[
+                {"code": "a", "label_nb": "A", "label_nn": "", "label_en": "", "is_exclusive": True},
+                {"code": "b", "label_nb": "B", "label_nn": "", "label_en": "", "is_exclusive": False},
+            ],
+        )
+    assert list(single.options.values_list("code", "is_exclusive")) == [("a", False), ("b", False)]
