@@ -82,6 +82,26 @@ class ItemAddForm(forms.Form):
         self.fields["section"].queryset = Section.objects.filter(questionnaire=questionnaire).order_by("position")
 
 
+class QuestionNewForm(forms.ModelForm):
+    """A new bank question, made in the questionnaire and placed last in the chosen section; its
+    options, scale and translations follow in the question editor."""
+
+    section = forms.ModelChoiceField(queryset=Section.objects.none(), label=_("Section"))
+
+    class Meta:
+        model = Question
+        fields = ["code", "type", "classification", "theme", "text_nb"]
+        widgets = {"text_nb": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, questionnaire, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = Section.objects.filter(questionnaire=questionnaire).order_by("position")
+
+    def _post_clean(self):
+        # The service validates the whole question (full_clean) when it makes it.
+        pass
+
+
 class NextRoundForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     title = forms.CharField(label=_("Title"), max_length=200)

@@ -114,6 +114,17 @@ def item_add(*, section: Section, question: Question) -> Item:
     return item
 
 
+@transaction.atomic
+def question_create_in(*, section: Section, fields: dict) -> Item:
+    """Makes a new bank question (its series its code unless given) and places it last in a
+    section of a draft questionnaire; nothing is made when either step is refused."""
+    question = Question(**fields)
+    question.series = question.series or question.code
+    question.full_clean()
+    question.save()
+    return item_add(section=section, question=question)
+
+
 def item_users(item: Item) -> list[str]:
     """The codes of the sections and questions whose conditions use this item's question."""
     names = set(question_references(item.question)) or {item.question.code}

@@ -8,6 +8,7 @@ urlpatterns = [
     path("questionnaires/<int:pk>/move/", views.questionnaire_move, name="studio-move"),
     path("questionnaires/<int:pk>/bank/", views.bank, name="studio-bank"),
     path("questionnaires/<int:pk>/add/", views.item_add, name="studio-item-add"),
+    path("questionnaires/<int:pk>/new-question/", views.question_new, name="studio-question-new"),
     path("questionnaires/<int:pk>/test-run/", views.questionnaire_tryout, name="studio-tryout"),
     path("questions/<int:pk>/", views.question_edit, name="studio-question"),
     path("items/<int:pk>/remove/", views.item_remove, name="studio-item-remove"),

@@ -23,6 +23,7 @@ from studio.forms import (
     OpenRoundForm,
     OptionFormSet,
     QuestionForm,
+    QuestionNewForm,
 )
 from studio.selectors import bank_search, questionnaire_overview, round_checklist
 from studio.tryout import tryout_build
@@ -160,6 +161,31 @@ def item_remove(request, pk: int):
     if not request.htmx:
         messages.success(request, _("%(code)s removed.") % {"code": item.question.code})
     return _answer_change(request, item.questionnaire)
+
+
+@studio_page
+def question_new(request, pk: int):
+    """A new question made here and placed in a section; its editor follows for options and languages."""
+    studio_check_change(request.user)
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    form = QuestionNewForm(request.POST or None, questionnaire=questionnaire)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in QuestionNewForm.Meta.fields}
+        try:
+            item = services.question_create_in(section=form.cleaned_data["section"], fields=fields)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for name, errors in error.error_dict.items():
+                    for message in errors:
+                        form.add_error(name if name in form.fields else None, message)
+            else:
+                for message in error.messages:
+                    form.add_error(None, message)
+        else:
+            messages.success(request, _("%(code)s made and added.") % {"code": item.question.code})
+            editor = reverse("studio-question", args=[item.question_id])
+            return redirect(f"{editor}?questionnaire={questionnaire.pk}")
+    return render(request, "studio/question_new.html", {"questionnaire": questionnaire, "form": form})
 
 
 @studio_page

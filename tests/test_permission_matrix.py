@@ -332,6 +332,11 @@ URLS: dict[str, Row] = {
         post="login login login login 403 403 403 302 302",
         kwargs=lambda world, actor: {"pk": world.draft_item.pk},
     ),
+    "studio-question-new": Row(
+        get="login login login login 403 403 403 200 200",
+        post="login login login login 403 403 403 200 200",
+        kwargs=lambda world, actor: {"pk": world.draft_questionnaire.pk},
+    ),
     "studio-round-next": Row(
         get="login login login login 403 403 403 200 200",
         post="login login login login 403 403 403 200 200",

@@ -202,6 +202,7 @@ def test_the_studio_pages_a_journey_does_not_pass_have_no_accessibility_violatio
         "a frozen question in the editor": f"{base}/questions/{frozen_item.question_id}/",
         "a frozen item's condition": f"{base}/items/{frozen_item.pk}/condition/",
         "the test run before it starts": f"{base}/questionnaires/{draft.questionnaire_id}/test-run/",
+        "a new question": f"{base}/questionnaires/{draft.questionnaire_id}/new-question/",
         "a checklist that refuses": f"{base}/rounds/{draft.pk}/open/",
     }
     for what, url in pages.items():

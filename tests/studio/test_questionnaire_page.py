@@ -155,3 +155,43 @@ def test_the_up_button_counts_places_as_shown_even_when_positions_have_gaps(clie
     client.post(reverse("studio-move", args=[small_questionnaire.pk]), {"kind": "item", "id": q2.pk, "direction": "up"})
 
     assert codes(small_questionnaire)[:3] == ["Q2", "Q1", "Q3"]
+
+
+def test_a_new_question_is_made_in_the_bank_and_placed_last_in_its_section(client, survey_admin, small_questionnaire):
+    chief = small_questionnaire.sections.get(code="chief")
+    client.force_login(survey_admin)
+    url = reverse("studio-question-new", args=[small_questionnaire.pk])
+    assert (
+        "Make the question" in client.get(url).content.decode() or "Lag spørsmålet" in client.get(url).content.decode()
+    )
+
+    response = client.post(
+        url,
+        {
+            "code": "R27",
+            "type": "yes_no",
+            "classification": "rotating",
+            "theme": "Bolig",
+            "text_nb": "Har kommunen boliger nok?",
+            "section": chief.pk,
+        },
+    )
+
+    question = Question.objects.get(code="R27")
+    assert response.status_code == 302 and response["Location"].endswith(f"?questionnaire={small_questionnaire.pk}")
+    assert (question.series, question.classification) == ("R27", "rotating")
+    assert list(chief.items.order_by("position").values_list("question__code", flat=True))[-1] == "R27"
+
+
+def test_a_new_question_with_a_taken_code_is_refused_and_nothing_is_made(client, survey_admin, small_questionnaire):
+    chief = small_questionnaire.sections.get(code="chief")
+    client.force_login(survey_admin)
+    before = (Question.objects.count(), Item.objects.count())
+
+    response = client.post(
+        reverse("studio-question-new", args=[small_questionnaire.pk]),
+        {"code": "Q1", "type": "yes_no", "classification": "recurring", "text_nb": "Igjen?", "section": chief.pk},
+    )
+
+    assert response.status_code == 200 and "Q1" in response.content.decode()
+    assert (Question.objects.count(), Item.objects.count()) == before
