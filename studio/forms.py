@@ -86,7 +86,7 @@ class QuestionNewForm(forms.ModelForm):
     """A new bank question, made in the questionnaire and placed last in the chosen section; its
     options, scale and translations follow in the question editor."""
 
-    section = forms.ModelChoiceField(queryset=Section.objects.none(), label=_("Section"))
+    section = forms.ModelChoiceField(queryset=Section.objects.none(), label=_("Section"), empty_label=None)
 
     class Meta:
         model = Question

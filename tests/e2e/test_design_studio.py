@@ -256,3 +256,50 @@ def test_dragging_a_question_by_its_handle_moves_it_as_the_buttons_do(browser, o
     expect(page.locator(".studio-section").first.locator(".studio-item").nth(0)).to_contain_text("Q03")
     codes = draft.questionnaire.items.filter(section__code="settlement").order_by("position")
     assert list(codes.values_list("question__code", flat=True))[:3] == ["Q03", "Q01", "Q02"]
+
+
+def test_a_survey_admin_makes_a_new_question_and_gives_it_a_condition_in_the_builder(browser, open_round, live_server):
+    # given next year's draft, made from this year's round
+    from studio.services import survey_make_next
+
+    draft = survey_make_next(
+        source=open_round,
+        year=open_round.year + 1,
+        title="Neste runde",
+        opens_at=open_round.opens_at + datetime.timedelta(weeks=52),
+        closes_at=open_round.closes_at + datetime.timedelta(weeks=52),
+        keep_question_ids=set(),
+        copy_schedule=False,
+    )
+    admin = staff_user_create(username="designer", password="pw-design-123!", role=StaffProfile.Role.SURVEY_ADMIN)
+    signed_in = SignedInClient()
+    signed_in.force_login(admin)
+    context = browser.new_context(locale="nb-NO", viewport={"width": 1100, "height": 800}, reduced_motion="reduce")
+    context.add_cookies([{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}])
+    page = context.new_page()
+    hands = Counted(page)
+    page.goto(f"{live_server.url}/staff/design/questionnaires/{draft.questionnaire_id}/")
+
+    # when: a new rotating yes/no question, placed last in the first section
+    hands.click(page.get_by_role("link", name="Lag et nytt spørsmål"), "make a new question")
+    assert_no_violations(page, "new question")
+    hands.fill(page.get_by_label("Kode"), "R27_1")
+    hands.choose(page.get_by_label("Type"), "yes_no")
+    hands.choose(page.get_by_label("Klassifisering"), "rotating")
+    hands.fill(page.get_by_label("Tekst (bokmål)"), "Har kommunen nok boliger til dem den bosetter?")
+    hands.click(page.get_by_role("button", name="Lag spørsmålet"), "make the question")
+    expect(page.locator("h1")).to_contain_text("R27_1")  # its editor, for options and languages
+    hands.click(page.get_by_role("link", name="Tilbake til spørreskjemaet"), "back to the questionnaire")
+
+    # and its condition built in the builder: only where refugees are settled
+    hands.click(page.get_by_role("link", name="Vilkår R27_1"), "condition of R27_1")
+    hands.click(page.get_by_role("button", name="Legg til i vilkåret"), "add to the condition")
+    expect(page.locator("#id_condition")).to_have_value("${settles_refugees} = true")
+    hands.click(page.get_by_role("button", name="Lagre vilkåret"), "save the condition")
+
+    # then
+    expect(page.locator("#questionnaire-body")).to_contain_text("R27_1")
+    item = draft.questionnaire.items.get(question__code="R27_1")
+    assert item.condition == "${settles_refugees} = true" and item.question.classification == "rotating"
+    assert item.position == item.section.items.count()
+    print(f"\nnew question with a condition: {len(hands.actions)} actions: " + "; ".join(hands.actions))
