@@ -4,8 +4,9 @@
 PYTHON=${PYTHON:-python3}
 VENV=.venv
 
-# WeasyPrint (receipts and reports as PDF) needs Pango, HarfBuzz and a font.
-PDF_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+# WeasyPrint (receipts and reports as PDF) needs Pango, HarfBuzz and fonts: DejaVu Sans (Latin, with
+# the Sami letters) and Symbola (emoji), both embedded in every PDF.
+PDF_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-symbola"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -175,6 +175,29 @@ def test_submission_locks_the_section_and_the_receipt_holds_the_answers(client, 
     assert "<script>alert(1)</script> Bolig først" in text and "Kari Leder" in text
 
 
+def test_the_receipt_embeds_fonts_for_sami_letters_and_emoji(client, chief):
+    # given an answer in Northern Sami with an emoji, as people write them
+    _invitation, token = chief
+    autosave(client, token, "chief", "Q1", 0, Q1="yes")
+    autosave(client, token, "chief", "R1", 0, R1="Guovdageaidnu: ŋ đ ŧ š ž č á 🙂")
+    client.post(url("respondent-submit", token), {"section": "__all__"})
+
+    # when
+    pdf = PdfReader(io.BytesIO(client.get(url("respondent-receipt", token)).content))
+
+    # then the letters are text in the PDF, and the fonts embedded for them are DejaVu Sans (Latin,
+    # Sami) and Symbola (emoji): no glyph is left to a font the reader's machine may lack
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "Guovdageaidnu: ŋ đ ŧ š ž č á" in text
+    fonts = {
+        str(font.get_object()["/BaseFont"]).split("+")[-1]
+        for page in pdf.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert any(name.startswith("DejaVu-Sans") for name in fonts), fonts
+    assert any(name.startswith("Symbola") for name in fonts), fonts
+
+
 def test_the_receipt_email_carries_the_pdf(chief, client):
     invitation, token = chief
     autosave(client, token, "chief", "Q1", 0, Q1="yes")
