@@ -27,10 +27,15 @@ def main(log_path: str) -> None:
     page = opener.open(urllib.parse.urljoin(base, section.group(1)), timeout=30).read().decode()
     autosave = re.search(r'data-autosave-url="([^"]+)"', page).group(1)
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    text = re.search(r'<input type="text" name="([A-Za-z0-9_]+)"', page)
-    if not text:
+    # A short-text question: number questions are text inputs too, with an inputmode for the keypad.
+    texts = [
+        match.group(1)
+        for match in re.finditer(r'<input type="text" name="([A-Za-z0-9_]+)"([^>]*)>', page)
+        if "inputmode" not in match.group(2)
+    ]
+    if not texts:
         sys.exit("the first section has no short-text question to save")
-    code = text.group(1)
+    code = texts[0]
     version = re.search(rf'name="v__{code}" value="(\d+)"', page).group(1)
     body = urllib.parse.urlencode({"question": code, "version": version, code: "Røyktest fra CI"}).encode()
     request = urllib.request.Request(
