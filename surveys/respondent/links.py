@@ -40,7 +40,7 @@ from surveys.respondent.plan import (
     section_items_get,
     values_by_code,
 )
-from surveys.services.questionnaires import profile_values
+from surveys.services.questionnaires import profile_values, question_label
 from surveys.services.responses import Actor, response_get_or_create
 
 # "Last used" is for staff, to the minute: not worth a write on every autosave.
@@ -255,7 +255,8 @@ def review_rows(visit: Visit) -> list[dict]:
             entries.append(
                 {
                     "question": question,
-                    "text": question.text(language),
+                    "number": visit.plan.numbers.get(question.pk),
+                    "text": question_label(question.text(language), visit.plan.numbers.get(question.pk)),
                     "answer": answer_display(question, value, language),
                     "complete": plan.is_answered(value),
                     "rows": rows,

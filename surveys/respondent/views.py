@@ -202,7 +202,11 @@ def section_page(request, token: str, code: str):
     else:
         items = visit.section_items(section)
         form = SectionForm(
-            request.POST, items=items, language=language, hidden_codes=frozenset(visit.hidden_codes(section))
+            request.POST,
+            items=items,
+            language=language,
+            hidden_codes=frozenset(visit.hidden_codes(section)),
+            numbers=visit.plan.numbers,
         )
         if not form.is_valid():
             return section_page_render(request, visit, section, form=form, status=400)
