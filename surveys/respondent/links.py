@@ -145,6 +145,23 @@ def progress_text(answered: int | str, total: int | str, *, count: int | None = 
     ) % {"answered": answered, "total": total}
 
 
+def numbers_listed(numbers: list[int]) -> str:
+    """ "3, 7 and 12" """
+    texts = [str(number) for number in numbers]
+    if len(texts) < 2:
+        return "".join(texts)
+    return gettext("%(first)s and %(last)s") % {"first": ", ".join(texts[:-1]), "last": texts[-1]}
+
+
+def unanswered_text(numbers: list[int]) -> str:
+    """ "Questions 3, 7 and 12 are not answered." by their numbers (question_numbers)."""
+    if not numbers:
+        return gettext("Every question is answered.")
+    return ngettext(
+        "Question %(numbers)s is not answered.", "Questions %(numbers)s are not answered.", len(numbers)
+    ) % {"numbers": numbers_listed(numbers)}
+
+
 @dataclass
 class Visit:
     """What one link may see and do now."""
@@ -263,6 +280,7 @@ def review_rows(visit: Visit) -> list[dict]:
                     "comment": answer.comment if answer else "",
                 }
             )
+        unanswered = [entry["number"] for entry in entries if not entry["complete"]]
         result.append(
             {
                 "section": section,
@@ -270,7 +288,8 @@ def review_rows(visit: Visit) -> list[dict]:
                 "status": visit.status_of(section),
                 "progress": visit.progress.get(section.pk),
                 "entries": entries,
-                "unanswered": sum(1 for entry in entries if not entry["complete"]),
+                "unanswered": unanswered,
+                "unanswered_text": unanswered_text(unanswered),
             }
         )
     return result

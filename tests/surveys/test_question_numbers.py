@@ -44,7 +44,7 @@ def test_the_section_page_review_receipt_and_chase_page_show_the_same_numbers(cl
     assert "1. Spørsmål Q1" in review and "3. Spørsmål Q3" in review and "6. Spørsmål Q4" in review
     assert "4. Spørsmål R1" not in review  # hidden: Q1 is no
 
-    client.post(reverse("respondent-submit", args=[token]), {"section": "chief"})
+    client.post(reverse("respondent-submit", args=[token]), {"section": "chief", "confirm": "1"})
     pdf = client.get(reverse("respondent-receipt", args=[token]))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "2. Spørsmål Q2" in text and "6. Spørsmål Q4" in text
