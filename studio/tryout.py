@@ -13,9 +13,9 @@ from surveys.answers import answer_from_cleaned
 from surveys.forms import SectionForm, section_form_render
 from surveys.link_rule import CHIEF_ROLES
 from surveys.models import Questionnaire, Section
+from surveys.numbering import question_numbers
 from surveys.services.questionnaires import (
     profile_values,
-    question_numbers,
     questionnaire_items_in_order,
     questionnaire_visibility,
 )

@@ -16,8 +16,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from surveys.models import DONT_KNOW, NOT_RELEVANT, Item, Question
+from surveys.numbering import question_label
 from surveys.numbers import number_display, number_parse, range_text
-from surveys.services.questionnaires import question_label
 
 ERROR_TOO_MANY = _("Choose at most %(max)s.")
 ERROR_EXCLUSIVE = _("“%(option)s” cannot be chosen together with other answers.")

@@ -8,10 +8,9 @@ from django.utils import timezone
 from municipalities.models import Municipality
 from surveys.answers import answer_display
 from surveys.models import Answer, Question, Response, SectionProgress, Survey
+from surveys.numbering import question_label, question_numbers
 from surveys.services.questionnaires import (
     profile_values,
-    question_label,
-    question_numbers,
     questionnaire_items_in_order,
     questionnaire_load,
     questionnaire_visibility,

@@ -13,11 +13,11 @@ from operations.params import param_id, param_int
 from surveys.forms import SectionForm, section_form_render
 from surveys.link_rule import CHIEF_ROLES
 from surveys.models import Questionnaire, Section
+from surveys.numbering import question_numbers
 from surveys.selectors import survey_list_for_staff, survey_list_open
 from surveys.services.questionnaires import (
     condition_message,
     profile_values,
-    question_numbers,
     questionnaire_items_in_order,
     questionnaire_load,
     questionnaire_problems,

@@ -30,6 +30,7 @@ from surveys.link_rule import (
     token_is_wellformed,
 )
 from surveys.models import Answer, Invitation, Response, Section, SectionProgress
+from surveys.numbering import question_label
 from surveys.respondent.plan import (
     ItemPlan,
     PlanVisibility,
@@ -40,7 +41,7 @@ from surveys.respondent.plan import (
     section_items_get,
     values_by_code,
 )
-from surveys.services.questionnaires import profile_values, question_label
+from surveys.services.questionnaires import profile_values
 from surveys.services.responses import Actor, response_get_or_create
 
 # "Last used" is for staff, to the minute: not worth a write on every autosave.

@@ -47,9 +47,9 @@ from surveys.models import (
     ScalePoint,
     Section,
 )
+from surveys.numbering import question_numbers
 from surveys.services.questionnaires import (
     answer_values,
-    question_numbers,
     question_references,
     questionnaire_items_in_order,
     questionnaire_load,

@@ -7,7 +7,8 @@ import io
 from django.urls import reverse
 from pypdf import PdfReader
 
-from surveys.services.questionnaires import question_numbers, questionnaire_items_in_order, questionnaire_load
+from surveys.numbering import question_numbers
+from surveys.services.questionnaires import questionnaire_items_in_order, questionnaire_load
 from tests.factories import ItemFactory, QuestionFactory, QuestionnaireFactory, SectionFactory
 
 
