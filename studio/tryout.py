@@ -13,7 +13,12 @@ from surveys.answers import answer_from_cleaned
 from surveys.forms import SectionForm, section_form_render
 from surveys.link_rule import CHIEF_ROLES
 from surveys.models import Questionnaire, Section
-from surveys.services.questionnaires import profile_values, questionnaire_visibility
+from surveys.numbering import question_numbers
+from surveys.services.questionnaires import (
+    profile_values,
+    questionnaire_items_in_order,
+    questionnaire_visibility,
+)
 
 
 @dataclass
@@ -48,11 +53,13 @@ def tryout_build(*, questionnaire: Questionnaire, unit: Municipality, role: str,
                     answers[item.question.code] = value
     visibility = questionnaire_visibility(questionnaire=questionnaire, profile=profile, answers=answers)
     hidden = {item.question.code for item in visibility.hidden_items}
+    numbers = question_numbers(questionnaire_items_in_order(questionnaire))
     shown = []
     with translation.override(language):
         for section in visibility.sections:
             if role not in CHIEF_ROLES and section.role != role:
                 continue
-            form = SectionForm(data, items=list(section.items.all()), language=language, hidden_codes=frozenset(hidden))
+            items = list(section.items.all())
+            form = SectionForm(data, items=items, language=language, hidden_codes=frozenset(hidden), numbers=numbers)
             shown.append(TryoutSection(section, section.title(language), section_form_render(form)))
     return Tryout(profile, shown, visibility.hidden_sections, sorted(hidden))

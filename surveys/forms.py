@@ -3,6 +3,7 @@ pages render the same `SectionForm`, so what a designer sees is what a
 municipality gets."""
 
 import functools
+from collections.abc import Mapping
 from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
@@ -15,6 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from surveys.models import DONT_KNOW, NOT_RELEVANT, Item, Question
+from surveys.numbering import question_label
 from surveys.numbers import number_display, number_parse, range_text
 
 ERROR_TOO_MANY = _("Choose at most %(max)s.")
@@ -126,9 +128,10 @@ def _option_choices(question: Question, language: str) -> list[tuple[str, str]]:
     return _with_dont_know(question, [(option.code, option.label(language)) for option in question.options.all()])
 
 
-def question_field(question: Question, language: str) -> forms.Field:
+def question_field(question: Question, language: str, number: int | None = None) -> forms.Field:
     """The form field for one non-matrix question. No answer is ever required."""
-    common = {"label": question.text(language), "help_text": question.help(language), "required": False}
+    label = question_label(question.text(language), number)
+    common = {"label": label, "help_text": question.help(language), "required": False}
     kind = question.type
     if kind == Question.Type.SINGLE_CHOICE:
         return forms.ChoiceField(choices=_option_choices(question, language), widget=forms.RadioSelect, **common)
@@ -169,9 +172,19 @@ class MatrixGrid(LayoutObject):
 class SectionForm(forms.Form):
     """The visible items of one section as form fields, laid out with crispy-forms."""
 
-    def __init__(self, *args, items: list[Item], language: str, hidden_codes: frozenset[str] = frozenset(), **kwargs):
+    def __init__(
+        self,
+        *args,
+        items: list[Item],
+        language: str,
+        hidden_codes: frozenset[str] = frozenset(),
+        numbers: Mapping[int, int] | None = None,
+        **kwargs,
+    ):
+        """`numbers`: the questions' numbers by question id (question_numbers), shown before their texts."""
         super().__init__(*args, **kwargs)
         self.items = items
+        self.numbers = numbers or {}
         self.language = language
         self.hidden_codes = hidden_codes
         self.max_choices: dict[str, int] = {}
@@ -192,7 +205,7 @@ class SectionForm(forms.Form):
                     )
                     rows.append(name)
             elif question.type != Question.Type.NOTE:
-                self.fields[question.code] = question_field(question, language)
+                self.fields[question.code] = question_field(question, language, self.numbers.get(question.pk))
                 if question.max_choices:
                     self.max_choices[question.code] = question.max_choices
                 if question.exclusive_codes():
@@ -218,7 +231,8 @@ class SectionForm(forms.Form):
             if question.type == Question.Type.NOTE:
                 block.append(HTML(format_html('<p class="question-note">{}</p>', question.text(self.language))))
             if question.type == Question.Type.MATRIX:
-                block.append(MatrixGrid(question.text(self.language), *rows))
+                legend = question_label(question.text(self.language), self.numbers.get(question.pk))
+                block.append(MatrixGrid(legend, *rows))
             block += names
             # Items hidden by a condition stay in the page, so they can appear as answers change.
             attributes = {"hidden": "hidden"} if question.code in self.hidden_codes else {}

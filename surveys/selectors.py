@@ -8,7 +8,13 @@ from django.utils import timezone
 from municipalities.models import Municipality
 from surveys.answers import answer_display
 from surveys.models import Answer, Question, Response, SectionProgress, Survey
-from surveys.services.questionnaires import profile_values, questionnaire_load, questionnaire_visibility
+from surveys.numbering import question_label, question_numbers
+from surveys.services.questionnaires import (
+    profile_values,
+    questionnaire_items_in_order,
+    questionnaire_load,
+    questionnaire_visibility,
+)
 
 
 def survey_list_open() -> QuerySet[Survey]:
@@ -52,6 +58,7 @@ def response_answers_for_staff(
         profile=profile_values(municipality=municipality, year=survey.year),
         answers={code: answer.value for code, answer in answers.items()},
     )
+    numbers = question_numbers(questionnaire_items_in_order(questionnaire))
     sections = []
     for section in visibility.sections:
         entries = []
@@ -63,7 +70,7 @@ def response_answers_for_staff(
             entries.append(
                 {
                     "code": question.code,
-                    "text": question.text(language),
+                    "text": question_label(question.text(language), numbers.get(question.pk)),
                     "answer": answer_display(question, answer.value if answer else None, language),
                     "comment": answer.comment if answer else "",
                 }

@@ -13,10 +13,12 @@ from operations.params import param_id, param_int
 from surveys.forms import SectionForm, section_form_render
 from surveys.link_rule import CHIEF_ROLES
 from surveys.models import Questionnaire, Section
+from surveys.numbering import question_numbers
 from surveys.selectors import survey_list_for_staff, survey_list_open
 from surveys.services.questionnaires import (
     condition_message,
     profile_values,
+    questionnaire_items_in_order,
     questionnaire_load,
     questionnaire_problems,
     questionnaire_visibility,
@@ -84,13 +86,16 @@ def questionnaire_preview(request, pk: int):
         visibility = questionnaire_visibility(questionnaire=questionnaire, profile=profile, answers={})
         # As on the respondent pages: the chief's link opens every visible section, another role's only its own.
         for_role = [s for s in visibility.sections if role in CHIEF_ROLES or s.role == role]
+        numbers = question_numbers(questionnaire_items_in_order(questionnaire))
         with translation.override(language):
             sections = [
                 {
                     "section": section,
                     "title": section.title(language),
                     # Drawn here, inside the language: the form's own words ("Not relevant") are lazy texts.
-                    "html": section_form_render(SectionForm(items=visibility.items[section.pk], language=language)),
+                    "html": section_form_render(
+                        SectionForm(items=visibility.items[section.pk], language=language, numbers=numbers)
+                    ),
                 }
                 for section in for_role
             ]

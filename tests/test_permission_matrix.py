@@ -184,7 +184,7 @@ URLS: dict[str, Row] = {
         get="405 405 405 405 405 405 405 405 405",
         post="404 302 404 302 404 404 404 404 404",
         kwargs=lambda world, actor: {"token": token_of(world, actor)},
-        data={"section": "directorate"},
+        data={"section": "directorate", "confirm": "1"},
     ),
     "respondent-receipt": Row(
         get="404 404 404 200 404 404 404 404 404",

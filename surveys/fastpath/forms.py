@@ -37,8 +37,9 @@ _ATTRIBUTE = re.compile(r"\s(name|value|data-question)=\"([^\"]*)\"")
 Segment = str | tuple[str, ...]  # text, or a slot: (kind, field or item code, ...)
 
 
-def _compile(items: list[Item], language: str) -> list[Segment]:
-    form = SectionForm(items=items, language=language, hidden_codes=frozenset(item.question.code for item in items))
+def _compile(items: list[Item], language: str, numbers: Mapping[int, int]) -> list[Segment]:
+    hidden = frozenset(item.question.code for item in items)
+    form = SectionForm(items=items, language=language, hidden_codes=hidden, numbers=numbers)
     initial = {}
     for name, field in form.fields.items():
         if isinstance(field, forms.ChoiceField):
@@ -131,10 +132,10 @@ def _blank(segment: Segment, hidden: set[str]) -> str:
     return segment[2] if segment[0] == HIDDEN and segment[1] in hidden else ""
 
 
-def section_form_compile(items: list[Item], language: str) -> list[Segment]:
-    """The section's form rendered once, as text and slots, to keep."""
+def section_form_compile(items: list[Item], language: str, numbers: Mapping[int, int]) -> list[Segment]:
+    """The section's form rendered once, as text and slots, to keep (`numbers`: as SectionForm's)."""
     with override(language):
-        return _compile(items, language)
+        return _compile(items, language, numbers)
 
 
 def section_form_fill(segments: list[Segment], *, initial: Mapping[str, object], hidden: Iterable[str]) -> SafeString:

@@ -30,6 +30,7 @@ from surveys.link_rule import (
     token_is_wellformed,
 )
 from surveys.models import Answer, Invitation, Response, Section, SectionProgress
+from surveys.numbering import question_label
 from surveys.respondent.plan import (
     ItemPlan,
     PlanVisibility,
@@ -145,6 +146,23 @@ def progress_text(answered: int | str, total: int | str, *, count: int | None = 
     ) % {"answered": answered, "total": total}
 
 
+def numbers_listed(numbers: list[int]) -> str:
+    """ "3, 7 and 12" """
+    texts = [str(number) for number in numbers]
+    if len(texts) < 2:
+        return "".join(texts)
+    return gettext("%(first)s and %(last)s") % {"first": ", ".join(texts[:-1]), "last": texts[-1]}
+
+
+def unanswered_text(numbers: list[int]) -> str:
+    """ "Questions 3, 7 and 12 are not answered." by their numbers (question_numbers)."""
+    if not numbers:
+        return gettext("Every question is answered.")
+    return ngettext(
+        "Question %(numbers)s is not answered.", "Questions %(numbers)s are not answered.", len(numbers)
+    ) % {"numbers": numbers_listed(numbers)}
+
+
 @dataclass
 class Visit:
     """What one link may see and do now."""
@@ -255,13 +273,15 @@ def review_rows(visit: Visit) -> list[dict]:
             entries.append(
                 {
                     "question": question,
-                    "text": question.text(language),
+                    "number": visit.plan.numbers.get(question.pk),
+                    "text": question_label(question.text(language), visit.plan.numbers.get(question.pk)),
                     "answer": answer_display(question, value, language),
                     "complete": plan.is_answered(value),
                     "rows": rows,
                     "comment": answer.comment if answer else "",
                 }
             )
+        unanswered = [entry["number"] for entry in entries if not entry["complete"]]
         result.append(
             {
                 "section": section,
@@ -269,7 +289,8 @@ def review_rows(visit: Visit) -> list[dict]:
                 "status": visit.status_of(section),
                 "progress": visit.progress.get(section.pk),
                 "entries": entries,
-                "unanswered": sum(1 for entry in entries if not entry["complete"]),
+                "unanswered": unanswered,
+                "unanswered_text": unanswered_text(unanswered),
             }
         )
     return result

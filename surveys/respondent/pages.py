@@ -39,11 +39,17 @@ def section_form_html(visit: Visit, section: Section, *, form: SectionForm | Non
     if key is None:
         items = visit.section_items(section)
         return section_form_render(
-            SectionForm(items=items, language=language, hidden_codes=frozenset(hidden), initial=initial)
+            SectionForm(
+                items=items,
+                language=language,
+                hidden_codes=frozenset(hidden),
+                initial=initial,
+                numbers=visit.plan.numbers,
+            )
         )
     segments = frozen_get(key)
     if segments is None:
-        segments = section_form_compile(visit.section_items(section), language)
+        segments = section_form_compile(visit.section_items(section), language, visit.plan.numbers)
         frozen_set_many({key: segments})
     return section_form_fill(segments, initial=initial, hidden=hidden)
 

@@ -47,7 +47,13 @@ from surveys.models import (
     ScalePoint,
     Section,
 )
-from surveys.services.questionnaires import answer_values, question_references, questionnaire_load
+from surveys.numbering import question_numbers
+from surveys.services.questionnaires import (
+    answer_values,
+    question_references,
+    questionnaire_items_in_order,
+    questionnaire_load,
+)
 
 CACHE_VERSION = 1  # raise when what is cached changes shape in a way _fingerprint does not see
 CACHE_TIMEOUT = 24 * 60 * 60  # a frozen questionnaire's entries never go stale; this only frees the space
@@ -176,6 +182,7 @@ class QuestionnairePlan:
     questionnaire_id: int
     sections: list[SectionPlan]
     codes: dict[int, str] = field(default_factory=dict)  # question id -> code
+    numbers: dict[int, int] = field(default_factory=dict)  # question id -> its number (question_numbers)
 
     def section_by_code(self, code: str) -> SectionPlan | None:
         return next((plan for plan in self.sections if plan.section.code == code), None)
@@ -258,7 +265,9 @@ def _build(questionnaire: Questionnaire) -> tuple[QuestionnairePlan, dict[str, I
             conditioned=tuple((item.code, item.condition) for item in plan.items if item.condition is not ALWAYS),
             reads={question_id: codes[question_id] for question_id in plan.reads},
         )
-    return QuestionnairePlan(questionnaire_id=questionnaire.pk, sections=sections, codes=codes), items, rules
+    numbers = question_numbers(questionnaire_items_in_order(loaded))
+    plan = QuestionnairePlan(questionnaire_id=questionnaire.pk, sections=sections, codes=codes, numbers=numbers)
+    return plan, items, rules
 
 
 def _build_and_store(

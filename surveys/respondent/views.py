@@ -202,7 +202,11 @@ def section_page(request, token: str, code: str):
     else:
         items = visit.section_items(section)
         form = SectionForm(
-            request.POST, items=items, language=language, hidden_codes=frozenset(visit.hidden_codes(section))
+            request.POST,
+            items=items,
+            language=language,
+            hidden_codes=frozenset(visit.hidden_codes(section)),
+            numbers=visit.plan.numbers,
         )
         if not form.is_valid():
             return section_page_render(request, visit, section, form=form, status=400)
@@ -264,11 +268,26 @@ def autosave(request, token: str, code: str):
 # --- review, submit and receipt ------------------------------------------------------------------
 
 
+def _open_rows(visit: Visit, section_code: str) -> list[dict]:
+    """The review's rows of the sections a submit of `section_code` would submit now."""
+    if section_code == flow.ALL_SECTIONS and not visit.is_chief:
+        return []
+    return [
+        row
+        for row in review_rows(visit)
+        if row["status"] != SectionProgress.Status.SUBMITTED
+        and section_code in (flow.ALL_SECTIONS, row["section"].code)
+    ]
+
+
 @with_visit
 def review(request, visit: Visit):
+    rows = review_rows(visit)
     context = {
         "visit": visit,
-        "rows": review_rows(visit),
+        "rows": rows,
+        # the review shows what is unanswered already: submitting everything needs no second step then
+        "all_answered": not any(row["unanswered"] for row in rows if row["status"] != SectionProgress.Status.SUBMITTED),
         "done": submission_done(visit),
         "has_receipt": has_receipt(visit),
         "support_email": settings.SUPPORT_EMAIL,
@@ -278,12 +297,25 @@ def review(request, visit: Visit):
 
 @require_POST
 def submit(request, token: str):
-    """Submits one section (its holder) or, for the chief executive, all sections."""
+    """Submits one section (its holder) or, for the chief executive, all sections. A submit that
+    would leave questions unanswered is confirmed first (answers stay optional): without
+    confirm=1 the page lists them by number and offers to submit anyway."""
+    section_code = request.POST.get("section", "")
+    if request.POST.get("confirm") != "1":
+        try:
+            invitation = link_open(token=token)
+        except LinkInvalid as error:
+            return _invalid(request, error)
+        visit = visit_build(invitation=invitation, token=token)
+        rows = [row for row in _open_rows(visit, section_code) if row["unanswered"]]
+        if rows:
+            context = {"visit": visit, "rows": rows, "section_code": section_code}
+            return render(request, "respondent/submit_confirm.html", context)
     try:
         submitted = flow.sections_submit(
             token=token,
             ticket=request.COOKIES.get(TICKET_COOKIE, ""),
-            section_code=request.POST.get("section", ""),
+            section_code=section_code,
             language=get_language(),
         )
     except LinkInvalid as error:

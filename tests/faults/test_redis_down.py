@@ -60,7 +60,7 @@ def test_with_redis_stopped_answers_save_and_messages_wait_then_go_out_once(
         call("autosave Q02", "POST", autosave, {"question": "Q02", "version": 0, "Q02": "42"}).json(),
     ]
     call("review", "GET", reverse("respondent-review", args=[token]))
-    call("submit", "POST", reverse("respondent-submit", args=[token]), {"section": "settlement"})
+    call("submit", "POST", reverse("respondent-submit", args=[token]), {"section": "settlement", "confirm": "1"})
     call("review after submit", "GET", reverse("respondent-review", args=[token]))
     call("lost link", "POST", reverse("respondent-lost-link"), {"email": "tromso@example.org"})
     call("lost link again", "POST", reverse("respondent-lost-link"), {"email": "tromso@example.org"})

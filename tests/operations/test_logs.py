@@ -96,7 +96,7 @@ def test_a_respondents_token_never_reaches_the_log(client, chief_token, log_outp
     client.get(base + "s/settlement/")
     saved = client.post(base + "s/settlement/autosave/", {"question": "Q04", "version": 0, "Q04": "yes"})
     assert saved.json()["status"] == "saved"
-    client.post(base + "submit/", {"section": "__all__"})
+    client.post(base + "submit/", {"section": "__all__", "confirm": "1"})
     client.get(base + "review/")
     client.get(base + "s/no-such-section/")  # django.request: "Not Found: /r/<token>/..."
     client.get(base + "receipt.pdf")

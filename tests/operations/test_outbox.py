@@ -87,7 +87,9 @@ def test_a_submission_with_the_broker_away_succeeds_and_keeps_the_receipt(
     assert client.post(autosave, {"question": "Q04", "version": 0, "Q04": "yes"}).json()["status"] == "saved"
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("respondent-submit", args=[chief_token]), {"section": "settlement"})
+        response = client.post(
+            reverse("respondent-submit", args=[chief_token]), {"section": "settlement", "confirm": "1"}
+        )
 
     assert response.status_code == 302
     assert list(OutboxTask.objects.values_list("task", flat=True)) == ["surveys.tasks.receipt_send_task"]

@@ -115,7 +115,7 @@ def test_a_ticket_outlives_no_revocation(client, chief):
 
 def _submit(client: Client, token: str):
     with CaptureQueriesContext(connection) as queries:
-        reply = client.post(reverse("respondent-submit", args=[token]), {"section": "chief"})
+        reply = client.post(reverse("respondent-submit", args=[token]), {"section": "chief", "confirm": "1"})
     return reply, [query["sql"] for query in queries.captured_queries]
 
 
@@ -172,7 +172,7 @@ def test_a_ticket_signed_with_the_key_but_naming_another_units_response_saves_no
 
     # when: the forged ticket's autosave and submit
     saved, _queries = _save(client, bergen_token, "no")
-    submitted = client.post(reverse("respondent-submit", args=[bergen_token]), {"section": "chief"})
+    submitted = client.post(reverse("respondent-submit", args=[bergen_token]), {"section": "chief", "confirm": "1"})
 
     # then: the database refuses the forged pairing, the link is read again, and what was typed
     # lands in Bergen's own response; nothing is written to Oslo's

@@ -81,7 +81,7 @@ def test_a_page_with_a_message_shows_it_once(links):
     client = Client()
     client.cookies["django_language"] = "en"
     token = links["4601"]
-    client.post(reverse("respondent-submit", args=[token]), {"section": "intro"})  # "Thank you!" waits
+    client.post(reverse("respondent-submit", args=[token]), {"section": "intro", "confirm": "1"})  # "Thank you!" waits
 
     first = _page(client, token, "chief", "en")
     again = _page(client, token, "chief", "en")

@@ -163,7 +163,7 @@ def test_submission_locks_the_section_and_the_receipt_holds_the_answers(client, 
     autosave(client, token, "chief", "Q1", 0, Q1="yes")
     autosave(client, token, "chief", "R1", 0, R1="<script>alert(1)</script> Bolig først")
 
-    client.post(url("respondent-submit", token), {"section": "__all__"})
+    client.post(url("respondent-submit", token), {"section": "__all__", "confirm": "1"})
 
     assert set(SectionProgress.objects.values_list("status", flat=True)) == {"submitted"}
     review = client.get(url("respondent-review", token)).content.decode()
@@ -201,7 +201,7 @@ def test_the_receipt_embeds_fonts_for_sami_letters_and_emoji(client, chief):
 def test_the_receipt_email_carries_the_pdf(chief, client):
     invitation, token = chief
     autosave(client, token, "chief", "Q1", 0, Q1="yes")
-    client.post(url("respondent-submit", token), {"section": "chief"})
+    client.post(url("respondent-submit", token), {"section": "chief", "confirm": "1"})
 
     receipt_send(invitation=invitation, language="nb")
 
@@ -220,7 +220,10 @@ def test_a_delegated_link_reaches_only_its_section_and_the_chief_can_take_it_bac
     assert client.get(url("respondent-section", delegated_token, "intro")).status_code == 200
     assert client.get(url("respondent-section", delegated_token, "chief")).status_code == 404
     assert autosave(client, delegated_token, "chief", "Q1", 0, Q1="yes").status_code == 404
-    assert client.post(url("respondent-submit", delegated_token), {"section": "__all__"}).status_code == 404
+    assert (
+        client.post(url("respondent-submit", delegated_token), {"section": "__all__", "confirm": "1"}).status_code
+        == 404
+    )
 
     client.post(url("respondent-delegation-revoke", token, delegation.pk))
 
@@ -368,7 +371,7 @@ def test_every_form_carries_a_csrf_token(client, chief):
         ).status_code
         == 403
     )
-    assert client.post(url("respondent-submit", token), {"section": "__all__"}).status_code == 403
+    assert client.post(url("respondent-submit", token), {"section": "__all__", "confirm": "1"}).status_code == 403
 
 
 def test_two_requests_at_once_create_one_response(registry_reloaded, transactional_db):
@@ -407,7 +410,7 @@ def test_submitting_e_mails_the_receipt_as_plain_text_with_the_pdf(
     autosave(client, token, "chief", "Q1", 0, Q1="yes")
 
     # when: the section is submitted
-    assert client.post(url("respondent-submit", token), {"section": "chief"}).status_code == 302
+    assert client.post(url("respondent-submit", token), {"section": "chief", "confirm": "1"}).status_code == 302
 
     # then the receipt waits in the outbox, written with the submission, and nothing is sent yet
     waiting = OutboxTask.objects.get()

@@ -84,7 +84,10 @@ def _counts(client, token, size: int) -> dict[str, int]:
         assert reply.json()["status"] == "saved"
     counts["autosave again"] = len(statements(again))
     with CaptureQueriesContext(connection) as submit:
-        assert client.post(reverse("respondent-submit", args=[token]), {"section": "main"}).status_code == 302
+        assert (
+            client.post(reverse("respondent-submit", args=[token]), {"section": "main", "confirm": "1"}).status_code
+            == 302
+        )
     counts["submit"] = len(statements(submit))
     return counts
 
@@ -148,7 +151,7 @@ def test_a_submit_reads_only_the_answers_that_decide_which_sections_show(client,
 
     # when
     with CaptureQueriesContext(connection) as submit:
-        reply = client.post(reverse("respondent-submit", args=[token]), {"section": "chief"})
+        reply = client.post(reverse("respondent-submit", args=[token]), {"section": "chief", "confirm": "1"})
 
     # then: the answers the questionnaire's conditions read (not R1), the submit and its receipt (the
     # link is the one in the ticket the first autosave gave)

@@ -138,7 +138,7 @@ def test_bs_chief_cannot_revoke_or_see_as_delegations(client, links):
 
 
 def test_bs_submit_and_receipt_touch_only_b(client, links):
-    client.post(reverse("respondent-submit", args=[links["b_chief"]]), {"section": "__all__"})
+    client.post(reverse("respondent-submit", args=[links["b_chief"]]), {"section": "__all__", "confirm": "1"})
 
     assert not SectionProgress.objects.filter(response=a_response(), status="submitted").exists()
     pdf = client.get(reverse("respondent-receipt", args=[links["b_chief"]]))
@@ -153,8 +153,8 @@ OTHER_SECTION_REQUESTS = [
     ("get", "respondent-section", ["chief"], {}),
     ("post", "respondent-section", ["chief"], {"v__Q1": "1", "Q1": "no", "v__R1": "1", "R1": "overwritten"}),
     ("post", "respondent-autosave", ["chief"], {"question": "Q1", "version": "1", "Q1": "no"}),
-    ("post", "respondent-submit", [], {"section": "chief"}),
-    ("post", "respondent-submit", [], {"section": "__all__"}),
+    ("post", "respondent-submit", [], {"section": "chief", "confirm": "1"}),
+    ("post", "respondent-submit", [], {"section": "__all__", "confirm": "1"}),
     ("post", "respondent-delegate", [], {"section": "intro", "name": "X", "email": "x@a.example"}),
 ]
 
@@ -204,7 +204,12 @@ def test_a_section_or_role_link_sees_only_its_section(client, links, link):
 def test_an_unknown_section_code_is_not_found(client, links):
     for name in ("respondent-section", "respondent-autosave"):
         assert client.post(reverse(name, args=[links["a_chief"], "nope"]), {"question": "Q1"}).status_code == 404
-    assert client.post(reverse("respondent-submit", args=[links["a_chief"]]), {"section": "nope"}).status_code == 404
+    assert (
+        client.post(
+            reverse("respondent-submit", args=[links["a_chief"]]), {"section": "nope", "confirm": "1"}
+        ).status_code
+        == 404
+    )
 
 
 # --- bad links on every URL ------------------------------------------------------------------
@@ -216,7 +221,7 @@ EVERY_URL = [
     ("get", "respondent-section", ["chief"], {}),
     ("post", "respondent-section", ["chief"], {"v__Q1": "1", "Q1": "no"}),
     ("post", "respondent-autosave", ["chief"], {"question": "Q1", "version": "1", "Q1": "no"}),
-    ("post", "respondent-submit", [], {"section": "__all__"}),
+    ("post", "respondent-submit", [], {"section": "__all__", "confirm": "1"}),
     ("post", "respondent-delegate", [], {"section": "intro", "name": "X", "email": "x@a.example"}),
     ("post", "respondent-delegation-revoke", ["DELEGATION"], {}),
 ]

@@ -85,11 +85,16 @@ def test_the_filled_in_form_is_what_crispy_forms_renders(demo_round, language):
             # nothing answered yet (a link's first visit), with and without hidden items; then answers
             cases = [({}, set()), ({}, random_initial(items, rnd)[1])]
             cases += [random_initial(items, rnd) for _attempt in range(15)]
-            compiled = section_form_compile(items, language)
+            compiled = section_form_compile(items, language, plan.numbers)
             for initial, hidden in cases:
-                plain = section_form_render(
-                    SectionForm(items=items, language=language, initial=initial, hidden_codes=frozenset(hidden))
+                form = SectionForm(
+                    items=items,
+                    language=language,
+                    initial=initial,
+                    hidden_codes=frozenset(hidden),
+                    numbers=plan.numbers,
                 )
+                plain = section_form_render(form)
                 fast = section_form_fill(compiled, initial=initial, hidden=hidden)
                 assert fast == plain, (section.section.code, initial, hidden)
 
