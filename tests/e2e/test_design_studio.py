@@ -173,8 +173,9 @@ def test_a_survey_admin_makes_next_years_round_and_opens_it_within_fifteen_actio
     assert len(hands.actions) <= MAX_ACTIONS, hands.actions
 
 
-def test_the_studio_pages_a_journey_does_not_pass_have_no_accessibility_violations(browser, open_round, live_server):
-    # given: this year's round open (its questionnaire frozen), next year's draft without a schedule
+def _next_years_draft_and_designer(browser, open_round, live_server):
+    """Next year's draft round (no schedule) made from `open_round`, and a browser page signed in
+    as a survey admin."""
     from studio.services import survey_make_next
 
     draft = survey_make_next(
@@ -189,9 +190,14 @@ def test_the_studio_pages_a_journey_does_not_pass_have_no_accessibility_violatio
     admin = staff_user_create(username="designer", password="pw-design-123!", role=StaffProfile.Role.SURVEY_ADMIN)
     signed_in = SignedInClient()
     signed_in.force_login(admin)
-    context = browser.new_context(locale="nb-NO", reduced_motion="reduce")
+    context = browser.new_context(locale="nb-NO", viewport={"width": 1100, "height": 800}, reduced_motion="reduce")
     context.add_cookies([{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}])
-    page = context.new_page()
+    return draft, context.new_page()
+
+
+def test_the_studio_pages_a_journey_does_not_pass_have_no_accessibility_violations(browser, open_round, live_server):
+    # given: this year's round open (its questionnaire frozen), next year's draft without a schedule
+    draft, page = _next_years_draft_and_designer(browser, open_round, live_server)
     frozen = open_round.questionnaire
     frozen_item = frozen.items.get(question__code="Q02")
     base = f"{live_server.url}/staff/design"
@@ -219,23 +225,7 @@ def test_the_studio_pages_a_journey_does_not_pass_have_no_accessibility_violatio
 
 def test_dragging_a_question_by_its_handle_moves_it_as_the_buttons_do(browser, open_round, live_server):
     # given: next year's draft, whose first section begins Q01, Q02
-    from studio.services import survey_make_next
-
-    draft = survey_make_next(
-        source=open_round,
-        year=open_round.year + 1,
-        title="Neste runde",
-        opens_at=open_round.opens_at + datetime.timedelta(weeks=52),
-        closes_at=open_round.closes_at + datetime.timedelta(weeks=52),
-        keep_question_ids=set(),
-        copy_schedule=False,
-    )
-    admin = staff_user_create(username="designer", password="pw-design-123!", role=StaffProfile.Role.SURVEY_ADMIN)
-    signed_in = SignedInClient()
-    signed_in.force_login(admin)
-    context = browser.new_context(locale="nb-NO", reduced_motion="reduce")
-    context.add_cookies([{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}])
-    page = context.new_page()
+    draft, page = _next_years_draft_and_designer(browser, open_round, live_server)
     page.goto(f"{live_server.url}/staff/design/questionnaires/{draft.questionnaire_id}/")
     items = page.locator(".studio-section").first.locator(".studio-item")
     expect(items.nth(0)).to_contain_text("Q01")
@@ -260,23 +250,7 @@ def test_dragging_a_question_by_its_handle_moves_it_as_the_buttons_do(browser, o
 
 def test_a_survey_admin_makes_a_new_question_and_gives_it_a_condition_in_the_builder(browser, open_round, live_server):
     # given next year's draft, made from this year's round
-    from studio.services import survey_make_next
-
-    draft = survey_make_next(
-        source=open_round,
-        year=open_round.year + 1,
-        title="Neste runde",
-        opens_at=open_round.opens_at + datetime.timedelta(weeks=52),
-        closes_at=open_round.closes_at + datetime.timedelta(weeks=52),
-        keep_question_ids=set(),
-        copy_schedule=False,
-    )
-    admin = staff_user_create(username="designer", password="pw-design-123!", role=StaffProfile.Role.SURVEY_ADMIN)
-    signed_in = SignedInClient()
-    signed_in.force_login(admin)
-    context = browser.new_context(locale="nb-NO", viewport={"width": 1100, "height": 800}, reduced_motion="reduce")
-    context.add_cookies([{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_server.url}])
-    page = context.new_page()
+    draft, page = _next_years_draft_and_designer(browser, open_round, live_server)
     hands = Counted(page)
     page.goto(f"{live_server.url}/staff/design/questionnaires/{draft.questionnaire_id}/")
 
