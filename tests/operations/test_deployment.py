@@ -115,7 +115,9 @@ def test_two_web_processes_and_a_worker_share_one_database_and_one_redis(
         assert statuses == [200, 200, 200, 200, 200, 429]
 
         # when the respondent submits on the other process
-        response, _ = b.call(f"/r/{token}/submit/", {"section": "__all__", "csrfmiddlewaretoken": form_token})
+        response, _ = b.call(
+            f"/r/{token}/submit/", {"section": "__all__", "confirm": "1", "csrfmiddlewaretoken": form_token}
+        )
         assert response.status == 302
 
         # then the receipt waits in the outbox, written with the submission, until beat's resend

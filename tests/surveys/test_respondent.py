@@ -180,7 +180,7 @@ def test_the_receipt_embeds_fonts_for_sami_letters_and_emoji(client, chief):
     _invitation, token = chief
     autosave(client, token, "chief", "Q1", 0, Q1="yes")
     autosave(client, token, "chief", "R1", 0, R1="Guovdageaidnu: ŋ đ ŧ š ž č á 🙂")
-    client.post(url("respondent-submit", token), {"section": "__all__"})
+    client.post(url("respondent-submit", token), {"section": "__all__", "confirm": "1"})
 
     # when
     pdf = PdfReader(io.BytesIO(client.get(url("respondent-receipt", token)).content))
