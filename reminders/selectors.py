@@ -19,7 +19,7 @@ from municipalities.models import Contact, Municipality
 from municipalities.selectors import municipality_annotate_region, region_scheme_active
 from reminders.models import ChaseEntry, Dispatch, Rule
 from surveys.analytics.dataset import round_universe_day
-from surveys.models import Section, SectionProgress, Survey
+from surveys.models import MunicipalReport, Section, SectionProgress, Survey
 from surveys.services.invitations import invited_contact_roles
 
 
@@ -541,3 +541,26 @@ def dispatch_log(
     if status:
         log = log.filter(status=status)
     return log.order_by("-created_at", "-pk")
+
+
+# --- the reports for each municipality of a closed round ----------------------------------------
+
+
+@dataclass
+class UnitReportRow:
+    municipality: Municipality
+    report: MunicipalReport  # the unit's latest report (without its PDF)
+
+
+def unit_reports(*, survey: Survey, units: QuerySet[Municipality]) -> list[UnitReportRow]:
+    """The latest report of each unit among `units` that has one in the round, by number: two queries."""
+    latest: dict[int, MunicipalReport] = {}
+    for report in (
+        MunicipalReport.objects.filter(survey=survey, municipality__in=units)
+        .defer("pdf", "failure_message")
+        .order_by("municipality_id", "-created_at", "-pk")
+    ):
+        latest.setdefault(report.municipality_id, report)
+    municipalities = Municipality.objects.in_bulk(list(latest))
+    rows = [UnitReportRow(municipalities[pk], report) for pk, report in latest.items()]
+    return sorted(rows, key=lambda row: row.municipality.number)

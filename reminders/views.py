@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -33,8 +34,10 @@ from reminders.selectors import (
     round_units,
     rule_recipients,
     schedule_summaries,
+    unit_reports,
 )
-from surveys.models import SectionProgress, Survey
+from surveys.analytics.services import municipal_report_request
+from surveys.models import MunicipalReport, SectionProgress, Survey
 from surveys.selectors import response_answers_for_staff
 
 ADMIN = StaffProfile.Role.SURVEY_ADMIN
@@ -278,7 +281,14 @@ def chase_board_page(request: HttpRequest, survey_id: int) -> HttpResponse:
         form=form,
         may_act=role in (ADMIN, OFFICER) and survey.status == Survey.Status.OPEN,
         query=request.GET.urlencode(),
+        unit_reports=(
+            unit_reports(survey=survey, units=municipalities_visible_to(request.user)) if _is_closed(survey) else None
+        ),
     )
+
+
+def _is_closed(survey: Survey) -> bool:
+    return survey.status in (Survey.Status.CLOSED, Survey.Status.ARCHIVED)
 
 
 def _export_table(rows: list[BoardRow]) -> tuple[list[str], list[list[object]]]:
@@ -375,7 +385,48 @@ def chase_detail(request: HttpRequest, survey_id: int, municipality_id: int) -> 
         contacts=unit.contacts.filter(is_active=True).order_by("role", "name"),
         may_act=may_act and survey.status == Survey.Status.OPEN,
         answer_sections=response_answers_for_staff(survey=survey, municipality=unit, language=get_language()),
+        unit_report=_unit_report_ready(survey, unit),
     )
+
+
+# --- the report of each municipality ----------------------------------------------------------
+
+
+def _unit_report_ready(survey: Survey, unit: Municipality) -> MunicipalReport | None:
+    return (
+        MunicipalReport.objects.filter(survey=survey, municipality=unit, status=MunicipalReport.Status.DONE)
+        .defer("pdf")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+@staff_required
+def unit_report_download(request: HttpRequest, survey_id: int, municipality_id: int) -> HttpResponse:
+    """A unit's report of a closed round, for the staff who may see the unit."""
+    _role_in(request, ADMIN, ANALYST, OFFICER)
+    survey = _survey(survey_id)
+    unit = _visible_unit(request, survey, municipality_id)
+    report = _unit_report_ready(survey, unit)
+    if report is None:
+        raise Http404
+    name = report.download_name()
+    staff_event_record(request=request, kind=StaffEvent.Kind.DOWNLOAD, what=f"municipal report {name}")
+    return FileResponse(report.content(), as_attachment=True, filename=name)
+
+
+@staff_required
+@require_POST
+def unit_report_build(request: HttpRequest, survey_id: int, municipality_id: int) -> HttpResponse:
+    """Builds a unit's report again (after a failure, or after answers were corrected)."""
+    _role_in(request, ADMIN, ANALYST, OFFICER)
+    survey = _survey(survey_id)
+    unit = _visible_unit(request, survey, municipality_id)
+    if not _is_closed(survey):
+        raise Http404
+    municipal_report_request(survey=survey, municipality=unit, requested_by=request.user)
+    messages.success(request, _("The report for %(unit)s is being built.") % {"unit": unit.name})
+    return redirect(reverse("reminders-chase", args=[survey.pk]) + "#unit-reports")
 
 
 @staff_required

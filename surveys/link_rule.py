@@ -8,6 +8,10 @@ round is open (in the grace period it reads only), only in its own unit's respon
 the sections it opens: its delegated section; every section for a chief executive's or district
 director's link; else its role's sections.
 
+After the round closes, a chief executive's (or district director's) own link also reads its unit's
+report (`link_reads_unit_report`), in the grace period and after it: the report holds the unit's own
+answers beside published figures, and a chief looks for it with the link they answered with.
+
 `link_refusal` is that rule. The pages ask it of the link they resolved; the plain ways to save
 and submit ask it of the link as the database holds it at that moment; the fast ways ask the SQL
 form of its "change" half, `surveys_link_may_change` (surveys/fastpath/sql/link_may_change.sql),
@@ -113,6 +117,16 @@ def link_refusal(
     if section is not None and not link_opens_section(invitation, section):
         return Refusal.SECTION
     return None
+
+
+def link_reads_unit_report(invitation: Invitation | None) -> bool:
+    """May this link read its unit's report? A chief's own link that was not taken back, once its
+    round is closed (also when archived, and after the link's grace period)."""
+    if invitation is None or not link_is_chief(invitation):
+        return False
+    if invitation.revoked_at is not None:
+        return False
+    return invitation.survey.status in (Survey.Status.CLOSED, Survey.Status.ARCHIVED)
 
 
 def link_check(invitation: Invitation | None, *, now: datetime.datetime | None = None) -> Invitation:

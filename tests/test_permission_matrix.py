@@ -191,6 +191,13 @@ URLS: dict[str, Row] = {
         post="404 404 404 200 404 404 404 404 404",
         kwargs=lambda world, actor: {"token": token_of(world, actor)},
     ),
+    # A unit's report of a closed round (long past its links' grace period): Bergen's chief's link
+    # reads Bergen's; a colleague's expired link is told it expired; Tromsø's chief has no report.
+    "respondent-unit-report": Row(
+        get="404 404 410 200 404 404 404 404 404",
+        post="404 404 410 200 404 404 404 404 404",
+        kwargs=lambda world, actor: {"token": world.closed_tokens.get(actor, world.unknown_token)},
+    ),
     "respondent-delegate": Row(
         get="405 405 405 405 405 405 405 405 405",
         post="404 302 404 302 404 404 404 404 404",
@@ -416,6 +423,16 @@ URLS: dict[str, Row] = {
         get="login login login login 405 405 405 405 405",
         post="login login login login 404 302 403 302 302",
         kwargs=survey_and(municipality_id=lambda world: world.bergen.pk),
+    ),
+    "reminders-unit-report": Row(
+        get="login login login login 404 200 200 200 200",
+        post="login login login login 404 200 200 200 200",
+        kwargs=lambda world, actor: {"survey_id": world.closed_round.pk, "municipality_id": world.bergen.pk},
+    ),
+    "reminders-unit-report-build": Row(
+        get="login login login login 405 405 405 405 405",
+        post="login login login login 404 302 302 302 302",
+        kwargs=lambda world, actor: {"survey_id": world.closed_round.pk, "municipality_id": world.bergen.pk},
     ),
     "reminders-monitor": Row(
         get="login login login login 200 200 200 200 200",
@@ -800,6 +817,7 @@ class World:
             progress=100,
             page_count=1,
         )
+        self._closed_round_make(tromso)
         question = Question.objects.get(code="R25_2")
         self.category = OpenAnswerCategory.objects.create(question=question, label_nb="Bolig")
         response = Response.objects.create(survey=self.survey, municipality=self.bergen)
@@ -843,6 +861,41 @@ class World:
             self.clients[actor].force_login(user)
         self.root_totp = TOTPDevice.objects.get(user=self.users["super"])
         StaticDevice.objects.create(user=self.users["super"], name="recovery codes")
+
+    def _closed_round_make(self, tromso) -> None:
+        """A round closed years ago, with Bergen's chief's link, a colleague's and Tromsø's chief's,
+        and Bergen's report."""
+        import datetime
+
+        from surveys.models import MunicipalReport, Survey
+        from surveys.services.invitations import delegation_create, invitation_create
+        from tests.factories import QuestionnaireFactory, SectionFactory, SurveyFactory
+
+        opens = timezone.make_aware(datetime.datetime(2020, 3, 1))
+        self.closed_round = SurveyFactory(
+            questionnaire=QuestionnaireFactory(year=2020),
+            status=Survey.Status.OPEN,
+            opens_at=opens,
+            closes_at=opens + datetime.timedelta(days=30),
+        )
+        section = SectionFactory(questionnaire=self.closed_round.questionnaire, code="s", role="chief_executive")
+        chief, own = invitation_create(
+            survey=self.closed_round, municipality=self.bergen, role="chief_executive", name="Kari", email="k@b.no"
+        )
+        _tromso_chief, other = invitation_create(
+            survey=self.closed_round, municipality=tromso, role="chief_executive", name="Tor", email="t@t.no"
+        )
+        _given, colleague = delegation_create(invitation=chief, section=section, name="Per", email="p@b.no")
+        Survey.objects.filter(pk=self.closed_round.pk).update(status=Survey.Status.CLOSED)
+        self.closed_tokens = {"own": own, "other": other, "colleague": colleague}
+        MunicipalReport.objects.create(
+            survey=self.closed_round,
+            municipality=self.bergen,
+            status=MunicipalReport.Status.DONE,
+            pdf=b"%PDF-1.4",
+            progress=100,
+            page_count=2,
+        )
 
     def sign_in_through_provider(self, oidc, settings) -> None:
         """A visitor of each role, and one without, signed in through the test provider the whole

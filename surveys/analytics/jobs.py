@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from operations.outbox import task_enqueue_on_commit
-from surveys.models.analytics import AnalysisExport, AnalysisJob, AnalysisReport
+from surveys.models.analytics import AnalysisExport, AnalysisJob, AnalysisReport, MunicipalReport
 
 # A build reports progress at least this often (the longest step, laying out a national PDF
 # of over a hundred pages, takes well under a minute); a queued or running job that has not
@@ -40,6 +40,7 @@ class JobKind:
 KINDS = {
     "report": JobKind("report", AnalysisReport, "surveys.analytics.report_build", "report_id"),
     "export": JobKind("export", AnalysisExport, "surveys.analytics.export_build", "export_id"),
+    "municipal": JobKind("municipal", MunicipalReport, "surveys.analytics.municipal_report_build", "report_id"),
 }
 
 

@@ -22,12 +22,28 @@ def analysis_report_build_task(*, report_id: int) -> None:
 
 
 @shared_task(name="surveys.analytics.reports_for_closed_round", ignore_result=True, **RETRY)
-def analysis_reports_for_closed_round_task(*, survey_id: int) -> None:
-    """For whoever closes a round: queues the national and regional reports."""
+def analysis_reports_for_closed_round_task(*, survey_id: int, municipal: bool = True) -> None:
+    """For whoever closes a round: queues the national and regional reports, then the municipal ones."""
     from surveys.analytics.services import analysis_reports_for_closed_round
     from surveys.models import Survey
 
-    analysis_reports_for_closed_round(survey=Survey.objects.get(pk=survey_id))
+    analysis_reports_for_closed_round(survey=Survey.objects.get(pk=survey_id), municipal=municipal)
+
+
+@shared_task(name="surveys.analytics.municipal_reports_build", ignore_result=True, **RETRY)
+def municipal_reports_build_task(*, report_ids: list[int]) -> None:
+    """A batch of one round's municipal reports, built from one load of the round."""
+    from surveys.analytics.services import municipal_reports_build
+    from surveys.models.analytics import MunicipalReport
+
+    reports = list(MunicipalReport.objects.select_related("survey").filter(pk__in=report_ids).order_by("pk"))
+    municipal_reports_build(reports=reports)
+
+
+@shared_task(name="surveys.analytics.municipal_report_build", ignore_result=True, **RETRY)
+def municipal_report_build_task(*, report_id: int) -> None:
+    """One municipal report: a rebuild asked for by staff, or one beat's jobs_resume queued again."""
+    municipal_reports_build_task(report_ids=[report_id])
 
 
 @shared_task(name="surveys.analytics.export_build", ignore_result=True, **RETRY)

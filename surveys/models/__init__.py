@@ -9,6 +9,7 @@ from surveys.models.analytics import (
     AnalysisJob,
     AnalysisReport,
     ClassificationScheme,
+    MunicipalReport,
     OpenAnswerCategory,
     OpenAnswerTag,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "AnalysisExport",
     "AnalysisJob",
     "AnalysisReport",
+    "MunicipalReport",
     "Answer",
     "AnswerChange",
     "DelegationEvent",

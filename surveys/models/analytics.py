@@ -18,6 +18,7 @@ __all__ = [
     "AnalysisExport",
     "AnalysisJob",
     "AnalysisReport",
+    "MunicipalReport",
     "OpenAnswerCategory",
     "OpenAnswerTag",
 ]
@@ -177,6 +178,44 @@ class AnalysisReport(AnalysisJob):
     def download_name(self) -> str:
         suffix = f"-{self.region.code}" if self.region_id else ""
         return f"report-{self.survey.year}{suffix}.pdf"
+
+    def content(self):
+        pdf = type(self).objects.values_list("pdf", flat=True).get(pk=self.pk)
+        return io.BytesIO(bytes(pdf))
+
+
+class MunicipalReport(AnalysisJob):
+    """The report of one municipality or district: its own answers beside its region, the whole
+    country and the units of its size (Oslo's districts beside each other), with last year's answers
+    for recurring questions. Built for every responding unit when a round closes; the chief
+    executive reads it through the link, the regional officer from the chase board. `region` is the
+    unit's region when it was queued, so an officer's access is the same rule as for the regional
+    reports."""
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.CASCADE, related_name="+", verbose_name=_("municipality")
+    )
+    pdf = models.BinaryField(_("PDF"), null=True, blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+
+    class Meta(AnalysisJob.Meta):
+        verbose_name = _("municipal report")
+        verbose_name_plural = _("municipal reports")
+        constraints = [
+            *AnalysisJob.Meta.constraints,
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(pdf__isnull=False), name="municipal_report_done_has_pdf"
+            ),
+        ]
+        indexes = [models.Index(fields=["survey", "municipality", "status"], name="municipal_report_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.survey} – {self.municipality}"
+
+    DEFERRED = ("pdf",)
+
+    def download_name(self) -> str:
+        return f"report-{self.survey.year}-{self.municipality.number}.pdf"
 
     def content(self):
         pdf = type(self).objects.values_list("pdf", flat=True).get(pk=self.pk)

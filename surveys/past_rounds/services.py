@@ -118,8 +118,9 @@ def past_round_import(*, data_file: DataFile, mapping: dict, imported_by: User |
         username=who,
         what=f"{plan.year}: {data_file.name} sha256 {data_file.sha256}",
     )
-    # Reports exist for every closed round (as survey_close gives them to a round answered online).
-    task_enqueue_on_commit("surveys.analytics.reports_for_closed_round", survey_id=survey.pk)
+    # Reports exist for every closed round (as survey_close gives them to a round answered online);
+    # not a report per municipality: no chief executive has a link to an imported round to read it.
+    task_enqueue_on_commit("surveys.analytics.reports_for_closed_round", survey_id=survey.pk, municipal=False)
     return survey
 
 

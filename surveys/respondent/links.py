@@ -26,10 +26,11 @@ from surveys.link_rule import (
     link_check,
     link_is_chief,
     link_opens_section,
+    link_reads_unit_report,
     token_hash,
     token_is_wellformed,
 )
-from surveys.models import Answer, Invitation, Response, Section, SectionProgress
+from surveys.models import Answer, Invitation, MunicipalReport, Response, Section, SectionProgress
 from surveys.numbering import question_label
 from surveys.respondent.plan import (
     ItemPlan,
@@ -93,6 +94,22 @@ def link_open(*, token: str) -> Invitation:
             Invitation.objects.filter(pk=invitation.pk).update(last_used_at=now)
             invitation.last_used_at = now
     return invitation
+
+
+def unit_report_ready(invitation: Invitation):
+    """The unit's latest finished report of the link's round, if the link may read it (without its PDF)."""
+    if not link_reads_unit_report(invitation):
+        return None
+    return (
+        MunicipalReport.objects.filter(
+            survey_id=invitation.survey_id,
+            municipality_id=invitation.municipality_id,
+            status=MunicipalReport.Status.DONE,
+        )
+        .defer("pdf")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
 
 
 def link_profile(invitation: Invitation) -> dict[str, object]:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:token>/review/", views.review, name="respondent-review"),
     path("<str:token>/submit/", views.submit, name="respondent-submit"),
     path("<str:token>/receipt.pdf", views.receipt, name="respondent-receipt"),
+    path("<str:token>/report.pdf", views.unit_report, name="respondent-unit-report"),
 ]

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
@@ -19,11 +19,19 @@ from operations.outbox import task_enqueue_on_commit
 from operations.request_log import log_context_add
 from surveys.fastpath.tickets import TICKET_COOKIE, ticket_give, ticket_make
 from surveys.forms import SectionForm
-from surveys.link_rule import LinkInvalid, Refusal
+from surveys.link_rule import LinkInvalid, Refusal, link_reads_unit_report
 from surveys.models import Invitation, SectionProgress
 from surveys.respondent import flow
 from surveys.respondent.forms import DelegationForm, LostLinkForm
-from surveys.respondent.links import Visit, has_receipt, link_open, review_rows, submission_done, visit_build
+from surveys.respondent.links import (
+    Visit,
+    has_receipt,
+    link_open,
+    review_rows,
+    submission_done,
+    unit_report_ready,
+    visit_build,
+)
 from surveys.respondent.pages import section_page_render
 from surveys.respondent.plan import plan_get
 from surveys.respondent.receipts import receipt_pdf
@@ -51,11 +59,13 @@ INVALID_LINK_MESSAGES[Refusal.UNKNOWN] = INVALID_LINK_MESSAGES[Refusal.MALFORMED
 REFUSED_STATUS = 409
 
 
-def _invalid(request, error: LinkInvalid) -> HttpResponse:
+def _invalid(request, error: LinkInvalid, token: str = "") -> HttpResponse:
+    # A chief's expired link still reads its unit's report of the closed round: the page offers it.
+    report = unit_report_ready(error.invitation) if error.reason == Refusal.EXPIRED else None
     return render(
         request,
         "respondent/invalid_link.html",
-        {"reason": error.reason, "message": INVALID_LINK_MESSAGES[error.reason]},
+        {"reason": error.reason, "message": INVALID_LINK_MESSAGES[error.reason], "report": report, "token": token},
         status=INVALID_LINK_STATUS[error.reason],
     )
 
@@ -69,7 +79,7 @@ def with_visit(view):
         try:
             invitation = link_open(token=token)
         except LinkInvalid as error:
-            return _invalid(request, error)
+            return _invalid(request, error, token)
         log_context_add(request, survey_id=invitation.survey_id, municipality=invitation.municipality.number)
         return view(request, visit_build(invitation=invitation, token=token), *args, **kwargs)
 
@@ -128,6 +138,7 @@ def _landing(request, visit: Visit, form: DelegationForm | None = None, status: 
         "done": submission_done(visit),
         "has_receipt": has_receipt(visit),
         "support_email": settings.SUPPORT_EMAIL,
+        "unit_report": unit_report_ready(visit.invitation),
     }
     return render(request, "respondent/landing.html", context, status=status)
 
@@ -342,6 +353,21 @@ def receipt(request, visit: Visit):
     filename = f"kvittering-{visit.response.municipality.number}-{visit.response.survey.year}.pdf"
     reply["Content-Disposition"] = f'attachment; filename="{filename}"'
     return reply
+
+
+def unit_report(request, token: str):
+    """The unit's report of a closed round, for its chief's link: also once the link has expired
+    for answering (surveys.link_rule.link_reads_unit_report)."""
+    try:
+        invitation = link_open(token=token)
+    except LinkInvalid as error:
+        if error.reason != Refusal.EXPIRED or not link_reads_unit_report(error.invitation):
+            return _invalid(request, error, token)
+        invitation = error.invitation
+    report = unit_report_ready(invitation)
+    if report is None:
+        raise Http404
+    return FileResponse(report.content(), as_attachment=True, filename=report.download_name())
 
 
 # --- a lost link ---------------------------------------------------------------------------------
