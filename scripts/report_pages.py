@@ -1,5 +1,5 @@
-"""Renders the national and the Nord report of the demo data and writes every page of both as small
-PNG images to docs/report-pages/ (pdftoppm from poppler-utils; low resolution).
+"""Renders the national and the Nord report of the demo data, and Tromsø's own report, and writes every
+page of each as small PNG images to docs/report-pages/ (pdftoppm from poppler-utils; low resolution).
 
     .venv/bin/python scripts/report_pages.py            # a scratch SQLite database under /tmp
     .venv/bin/python scripts/report_pages.py --dpi 40
@@ -8,8 +8,9 @@ It builds the demo exactly as `./scripts/run` does (migrate, import_registry, lo
 embedded SQLite default) in a scratch folder. So that the reports compare two years, it then answers
 this year's round in the scratch database as the demo generator does (`demo_responses_generate`),
 closes it, codes its advice, and builds this year's national report and the Nord office's report
-through the same service the Celery task calls (municipalities and districts apart, as at close).
-Prints the page count of both PDFs and the first page of each chapter.
+through the same service the Celery task calls (municipalities and districts apart, as at close), and
+Tromsø's report as the batch task builds every unit's. Prints the page count of each PDF and the first
+page of each chapter.
 """
 
 import argparse
@@ -99,7 +100,7 @@ def main() -> None:
     from surveys.services.rounds import survey_close
 
     translation.activate("nb")
-    _earlier, current = Survey.objects.order_by("year")
+    current = Survey.objects.order_by("year").last()  # this year's round (earlier ones: the closed and the imported)
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.png"):
         old.unlink()
@@ -125,6 +126,19 @@ def main() -> None:
             except LookupError:
                 continue
         print(f"{name}: {len(texts)} pages; chapters from page {chapters}")
+    # One municipality's own report, as the batch task builds every responding unit's at close.
+    from municipalities.models import Municipality
+    from surveys.analytics.services import municipal_reports_build
+    from surveys.models import MunicipalReport
+
+    tromso = Municipality.objects.current().get(number="5501")
+    [report] = municipal_reports_build(reports=[MunicipalReport.objects.create(survey=current, municipality=tromso)])
+    pdf_path = scratch / "municipal.pdf"
+    pdf_path.write_bytes(bytes(report.pdf))
+    texts = page_texts(bytes(report.pdf))
+    for page in range(1, len(texts) + 1):
+        kept.append(render(pdf_path, page, f"municipal-tromso-{page:02d}", args.dpi))
+    print(f"municipal (Tromsø): {len(texts)} pages")
     total = sum(path.stat().st_size for path in kept)
     print(f"Wrote {len(kept)} images ({total / 1e6:.2f} MB) to {OUT.relative_to(ROOT)}; scratch folder {scratch}")
 
