@@ -11,6 +11,8 @@ from surveys.models.analytics import (
     ClassificationScheme,
     OpenAnswerCategory,
     OpenAnswerTag,
+    ReportQuestionSetting,
+    ReportQuote,
 )
 from surveys.models.bank import (
     CODE_PATTERN,
@@ -56,6 +58,8 @@ __all__ = [
     "PastRoundUpload",
     "Question",
     "QuestionOption",
+    "ReportQuestionSetting",
+    "ReportQuote",
     "RespondentRole",
     "CHIEF_ROLE_CODES",
     "Questionnaire",
