@@ -301,10 +301,13 @@ def anonymised(text: str, names: re.Pattern) -> str:
 def report_quotes(
     *, question: Question, chosen: list[QuotedAnswer], data: RoundData, with_names: bool, names: re.Pattern | None
 ) -> list[str]:
-    """The quotes an analyst chose for a coded open question, in their order: only those of the
-    report's units whose text counts. Anonymised (names of units in the text replaced) unless names
-    are on, and then each begins with its unit's name. None chosen, none shown: a quote the analyst
-    has not read is not published."""
+    """The quotes an analyst chose for an open question (or the comments on one), in their order:
+    only those of the report's units whose text counts. Anonymised (names of units in the text
+    replaced; `names` from unit_names_pattern, made here if not given) unless names are on, and then
+    each begins with its unit's name. None chosen, none shown: a quote the analyst has not read is not
+    published."""
+    if not with_names and names is None:
+        names = unit_names_pattern()
     by_response = {unit.response_id: unit for unit in data.units if unit.response_id is not None}
     quotes = []
     for quoted in chosen:
@@ -315,7 +318,7 @@ def report_quotes(
         if with_names:
             quotes.append(f"{unit.name}: {text}")
         else:
-            quotes.append(anonymised(text, names) if names is not None else text)
+            quotes.append(anonymised(text, names))
     return quotes
 
 
