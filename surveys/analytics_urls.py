@@ -34,7 +34,18 @@ urlpatterns = [
         views.open_answer_tag,
         name="analysis-open-answer-tag",
     ),
+    path(
+        "<int:survey_id>/open-answers/<str:code>/answers/<int:answer_id>/quote/",
+        views.open_answer_quote,
+        name="analysis-open-answer-quote",
+    ),
+    path(
+        "<int:survey_id>/open-answers/<str:code>/quote-names/",
+        views.open_answer_quote_names,
+        name="analysis-open-answer-quote-names",
+    ),
     path("<int:survey_id>/report/", views.report_page, name="analysis-report"),
+    path("<int:survey_id>/report/settings/", views.report_settings, name="analysis-report-settings"),
     path("<int:survey_id>/report/build/", views.report_request, name="analysis-report-request"),
     path("<int:survey_id>/report/<int:job_id>/", views.job_status, {"kind": "report"}, name="analysis-report-status"),
     path(

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from operations.params import param_id
 from surveys.analytics.dataset import Districts, round_data_load
 from surveys.analytics.exports import codebook_header, codebook_rows, export_table
 from surveys.analytics.open_answers import CODING_NOTE, question_coding, question_is_codable, round_codings
+from surveys.analytics.report_settings import BREAKDOWN_NAMES, report_settings_load, report_settings_rows
 from surveys.analytics.reports import frequency_entries, net_score_entries, report_context, series_chart
 from surveys.analytics.selectors import analysis_series, analysis_series_choices
 from surveys.analytics.services import (
@@ -31,6 +33,10 @@ from surveys.analytics.services import (
     open_answer_category_move,
     open_answer_category_update,
     open_answer_tags_set,
+    report_question_setting_save,
+    report_quote_add,
+    report_quote_remove,
+    report_settings_save,
 )
 from surveys.analytics.statistics import (
     MULTIPLE_NOTE,
@@ -42,7 +48,14 @@ from surveys.analytics.statistics import (
     response_statistics,
 )
 from surveys.models import Answer, Item, Question, Survey
-from surveys.models.analytics import AnalysisExport, AnalysisJob, AnalysisReport, OpenAnswerCategory
+from surveys.models.analytics import (
+    REPORT_DIMENSIONS,
+    REPORT_QUOTES_PER_QUESTION,
+    AnalysisExport,
+    AnalysisJob,
+    AnalysisReport,
+    OpenAnswerCategory,
+)
 
 ANALYSIS_ROLES = (StaffProfile.Role.SURVEY_ADMIN, StaffProfile.Role.ANALYST, StaffProfile.Role.REGIONAL_OFFICER)
 
@@ -304,6 +317,11 @@ def open_answer_detail(request: HttpRequest, survey_id: int, code: str) -> HttpR
         answers = [answer for answer in answers if not answer.category_ids]
     elif (category := param_id(chosen)) is not None:
         answers = [answer for answer in answers if category in answer.category_ids]
+    question = coding.question
+    settings = report_settings_load(survey=scope.survey)
+    quoted = {quote.answer_id: position for position, quote in enumerate(settings.quotes.get(question.pk, []), 1)}
+    for answer in coding.answers:
+        answer.quote_position = quoted.get(answer.answer_id)
     context = _context(
         scope,
         coding=coding,
@@ -312,6 +330,9 @@ def open_answer_detail(request: HttpRequest, survey_id: int, code: str) -> HttpR
         may_code=_may_code(request),
         category_form=CategoryForm(),
         coding_note=CODING_NOTE,
+        quoted=quoted,
+        most_quotes=REPORT_QUOTES_PER_QUESTION,
+        quotes_with_names=settings.names_shown(question),
     )
     return render(request, "analytics/open_answer_detail.html", context)
 
@@ -389,3 +410,80 @@ def open_answer_tag(request: HttpRequest, survey_id: int, code: str, answer_id: 
         for text in _messages_of(error):
             messages.error(request, text)
     return _back_to_coding(scope, code, f"#answer-{answer.pk}")
+
+
+@require_POST
+@staff_required
+def open_answer_quote(request: HttpRequest, survey_id: int, code: str, answer_id: int) -> HttpResponse:
+    """Chooses an answer as a quote in the report, or takes it out (`action` add or remove)."""
+    scope, question = _coding_target(request, survey_id, code)
+    answer = get_object_or_404(
+        Answer.objects.select_related("question", "response"),
+        pk=answer_id,
+        response__survey=scope.survey,
+        question=question,
+    )
+    action = request.POST.get("action")
+    try:
+        if action == "add":
+            report_quote_add(answer=answer, chosen_by=request.user)
+        elif action == "remove":
+            report_quote_remove(answer=answer)
+        else:
+            raise Http404
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+    return _back_to_coding(scope, code, f"#answer-{answer.pk}")
+
+
+@require_POST
+@staff_required
+def open_answer_quote_names(request: HttpRequest, survey_id: int, code: str) -> HttpResponse:
+    """Turns the units' names with the question's quotes on or off (`with_names` 1 or 0)."""
+    scope, question = _coding_target(request, survey_id, code)
+    report_question_setting_save(
+        survey=scope.survey,
+        question=question,
+        quotes_with_names=request.POST.get("with_names") == "1",
+        updated_by=request.user,
+    )
+    return _back_to_coding(scope, code, "#quotes")
+
+
+# --- report settings -----------------------------------------------------------------------
+
+
+@staff_required
+def report_settings(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """Per question of the round, the breakdowns its report tables get and whether its quotes carry
+    the units' names. Those who code open answers change them; the other analysis roles read them.
+    A checkbox per breakdown is `breakdowns-<code>` (one value per ticked dimension), the names
+    `names-<code>`; the whole page is saved at once."""
+    scope = _scope(request, survey_id)
+    rows = report_settings_rows(survey=scope.survey)
+    may_change = _may_code(request)
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied
+        breakdowns = {
+            row.question: request.POST.getlist(f"breakdowns-{row.question.code}")
+            for row in rows
+            if row.may_be_broken_down
+        }
+        names = {row.question: f"names-{row.question.code}" in request.POST for row in rows if row.codable}
+        try:
+            changed = report_settings_save(
+                survey=scope.survey, breakdowns=breakdowns, quotes_with_names=names, updated_by=request.user
+            )
+        except ValidationError as error:
+            for text in _messages_of(error):
+                messages.error(request, text)
+        else:
+            messages.success(
+                request, _("Report settings saved (%(count)s questions changed).") % {"count": len(changed)}
+            )
+        return redirect(f"{reverse('analysis-report-settings', args=[scope.survey.pk])}?{_query(scope)}")
+    dimensions = [(dimension, capfirst(str(BREAKDOWN_NAMES[dimension]))) for dimension in REPORT_DIMENSIONS]
+    context = _context(scope, rows=rows, dimensions=dimensions, may_change=may_change)
+    return render(request, "analytics/report_settings.html", context)

@@ -543,6 +543,25 @@ URLS: dict[str, Row] = {
         kwargs=survey_and(code=lambda world: "R25_2", answer_id=lambda world: world.open_answer.pk),
         data={"category": "0"},
     ),
+    "analysis-open-answer-quote": Row(
+        get="405 405 405 405 405 405 405 405 405",
+        post="login login login login 403 403 302 302 302",
+        kwargs=survey_and(code=lambda world: "R25_2", answer_id=lambda world: world.open_answer.pk),
+        data={"action": "add"},
+    ),
+    "analysis-open-answer-quote-names": Row(
+        get="405 405 405 405 405 405 405 405 405",
+        post="login login login login 403 403 302 302 302",
+        kwargs=survey_and(code=lambda world: "R25_2"),
+        data={"with_names": "1"},
+    ),
+    # Every analysis role reads the report settings; those who code open answers change them.
+    "analysis-report-settings": Row(
+        get="login login login login 200 200 200 200 200",
+        post="login login login login 403 403 302 302 302",
+        kwargs=survey,
+        data={"breakdowns-Q04": "size"},
+    ),
     # --- admin pages of our own and of the packages ---
     "admin:index": Row(
         get="login login login login 403 403 200 200 200",

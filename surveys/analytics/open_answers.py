@@ -49,6 +49,7 @@ class CodedAnswer:
     unit: Unit
     text: str
     category_ids: set[int] = field(default_factory=set)
+    quote_position: int | None = None  # its place among the report's quotes (from 1), if chosen
 
 
 @dataclass
@@ -78,7 +79,7 @@ def codable_items(data: RoundData) -> list[Item]:
     return [item for item in data.items if question_is_codable(item.question)]
 
 
-def _counted_text(unit: Unit, question: Question) -> str:
+def unit_codable_text(unit: Unit, question: Question) -> str:
     """The unit's text that counts for coding: the answer of a text question, else the comment."""
     if question.type in TEXT_TYPES:
         value = unit.answers.get(question.code)
@@ -111,7 +112,7 @@ def round_codings(data: RoundData) -> dict[str, QuestionCoding]:
         by_id = {count.category.pk: count for count in counts}
         n = coded = 0
         for response_id, unit in by_response.items():
-            if not _counted_text(unit, question):
+            if not unit_codable_text(unit, question):
                 continue
             n += 1
             chosen = tagged.get((response_id, question.pk), set()) & by_id.keys()
@@ -146,7 +147,7 @@ def question_coding(data: RoundData, *, question_code: str) -> QuestionCoding:
         tags[answer_id].add(category_id)
     answers = []
     for unit in data.units:
-        text = _counted_text(unit, question) if unit.response_id in answer_ids else ""
+        text = unit_codable_text(unit, question) if unit.response_id in answer_ids else ""
         if not text:
             continue
         answer_id = answer_ids[unit.response_id]

@@ -2,28 +2,33 @@
 the largest changes since last year among recurring questions, the net-score rankings); a method
 chapter (field period, reminders and the responses after them, representativeness); the questions in
 chapters by theme, each with its table (last year's figures for a recurring question, the whole
-country's beside a region's), its chart with N, Oslo's districts apart, a breakdown by region in the
-national report, and coded open answers as a chart with at most three anonymised quotes; then the time
-series and the net score. A regional report lists the region's units. The same context renders the web
+country's beside a region's), its chart with N, Oslo's districts apart, its breakdowns by the background
+variables chosen for it (surveys.analytics.report_settings), and coded open answers as a chart with
+at most three quotes an analyst chose, anonymised unless names are turned on; then the time series and
+the net score. A regional report lists the region's units. The same context renders the web
 page and the PDF."""
 
 import datetime
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from municipalities.models import Region
+from municipalities.models import Municipality, Region
 from surveys.analytics.charts import Bar, Line, PointsBar, StackedRow, bar_chart, line_chart, points_chart, stacked_bars
 from surveys.analytics.dataset import Districts, RoundData, round_data_load
-from surveys.analytics.open_answers import CODING_NOTE, QuestionCoding, round_codings
+from surveys.analytics.open_answers import CODING_NOTE, QuestionCoding, round_codings, unit_codable_text
+from surveys.analytics.report_settings import BREAKDOWN_NAMES, QuotedAnswer, ReportSettings, report_settings_load
 from surveys.analytics.series import Series, SeriesVariable, series_compare_many
 from surveys.analytics.statistics import (
     MULTIPLE_NOTE,
     NET_SCORE_NOTE,
     ROUNDING_NOTE,
+    BreakdownTable,
     Dimension,
     NetScoreTable,
     QuestionFrequencies,
@@ -166,9 +171,7 @@ def frequency_entries(data: RoundData) -> list[tuple[QuestionFrequencies, SafeSt
 
 # --- the story around the figures ------------------------------------------------------------
 
-QUOTES_PER_QUESTION = 3
 CHANGES_IN_SUMMARY = 5
-BREAKDOWN_TYPES = (Question.Type.YES_NO, Question.Type.SINGLE_CHOICE, Question.Type.SCALE)
 
 
 @dataclass
@@ -179,9 +182,26 @@ class TableRow:
 
 
 @dataclass
+class EntryBreakdown:
+    """A question by one background variable: a table (a matrix: one per item) with a caption and a
+    first column naming the variable."""
+
+    dimension: str
+    tables: list[BreakdownTable]
+
+    @property
+    def caption(self) -> str:
+        return _("By %(name)s") % {"name": BREAKDOWN_NAMES[Dimension(self.dimension)]}
+
+    @property
+    def header(self) -> str:
+        return capfirst(str(Dimension(self.dimension).label))
+
+
+@dataclass
 class QuestionEntry:
     """One question of the report: its frequencies, the table with its comparisons, its chart, its
-    districts, its breakdown and, for a coded open question, its coding with a few quotes."""
+    districts, its breakdowns and, for a coded open question, its coding with the chosen quotes."""
 
     result: QuestionFrequencies
     chart: SafeString | None
@@ -190,7 +210,7 @@ class QuestionEntry:
     rows: list[TableRow] = field(default_factory=list)
     last_year: QuestionFrequencies | None = None
     quotes: list[str] = field(default_factory=list)
-    breakdown: list = field(default_factory=list)
+    breakdowns: list[EntryBreakdown] = field(default_factory=list)
 
 
 @dataclass
@@ -266,28 +286,39 @@ def _percents_of(result: QuestionFrequencies | None, item_code: str | None) -> d
     return {} if distribution is None else {c.code: c.percent for c in distribution.categories}
 
 
-def _anonymised(text: str, names: list[str]) -> str:
-    for name in names:
-        if name:
-            text = text.replace(name, "[…]")
-    return text
+def unit_names_pattern() -> re.Pattern:
+    """Every name the registry has known (municipalities and districts, before and after reforms),
+    as whole words, a genitive -s included ("Bergens"); the longest first, so "Gamle Oslo" goes
+    whole before "Oslo"."""
+    names = sorted(set(Municipality.objects.values_list("name", flat=True)), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names if name) + r")s?\b")
 
 
-def report_quotes(coding: QuestionCoding, *, names: list[str], with_names: bool = False) -> list[str]:
-    """At most three quotes of a coded open question: the first coded answers (each of another
-    category where it can), without the unit's name unless asked (names of units in the text too)."""
-    chosen: list = []
-    seen: set[int] = set()
-    for answer in coding.answers:
-        if answer.category_ids and not answer.category_ids & seen:
-            chosen.append(answer)
-            seen |= answer.category_ids
-        if len(chosen) == QUOTES_PER_QUESTION:
-            break
+def anonymised(text: str, names: re.Pattern) -> str:
+    return names.sub("[…]", text)
+
+
+def report_quotes(
+    *, question: Question, chosen: list[QuotedAnswer], data: RoundData, with_names: bool, names: re.Pattern | None
+) -> list[str]:
+    """The quotes an analyst chose for an open question (or the comments on one), in their order:
+    only those of the report's units whose text counts. Anonymised (names of units in the text
+    replaced; `names` from unit_names_pattern, made here if not given) unless names are on, and then
+    each begins with its unit's name. None chosen, none shown: a quote the analyst has not read is not
+    published."""
+    if not with_names and names is None:
+        names = unit_names_pattern()
+    by_response = {unit.response_id: unit for unit in data.units if unit.response_id is not None}
     quotes = []
-    for answer in chosen:
-        text = answer.text if with_names else _anonymised(answer.text, names)
-        quotes.append(f"{answer.unit.name}: {text}" if with_names else text)
+    for quoted in chosen:
+        unit = by_response.get(quoted.response_id)
+        text = unit_codable_text(unit, question) if unit is not None else ""
+        if not text:
+            continue
+        if with_names:
+            quotes.append(f"{unit.name}: {text}")
+        else:
+            quotes.append(anonymised(text, names))
     return quotes
 
 
@@ -319,15 +350,18 @@ def report_chapters(
     *,
     previous: RoundData | None,
     national: RoundData | None,
-    with_names: bool = False,
+    settings: ReportSettings | None = None,
 ) -> list[Chapter]:
     """The questions in chapters by theme (the question's theme, else its section's title), in
-    questionnaire order, each with its comparisons."""
+    questionnaire order, each with its comparisons, its breakdowns and quotes as set for the round
+    (loaded when not given)."""
+    settings = settings if settings is not None else report_settings_load(survey=data.survey)
     codings = {code: coding for code, coding in round_codings(data).items() if coding.categories}
     last_year = {result.question.series: result for result in frequencies(previous)} if previous else {}
     whole_country = {result.question.code: result for result in frequencies(national)} if national else {}
-    names = sorted({unit.name for unit in data.units}, key=len, reverse=True)
+    names: re.Pattern | None = None
     has_districts = bool(data.district_units())
+    regional = data.region is not None
     chapters: dict[str, list[QuestionEntry]] = defaultdict(list)
     for result in frequencies(data):
         question = result.question
@@ -345,10 +379,17 @@ def report_chapters(
         if entry.last_year is not None and previous is not None:
             comparisons.append((str(previous.survey.year), entry.last_year))
         _table(entry, comparisons)
-        if coding is not None:
-            entry.quotes = report_quotes(coding, names=names, with_names=with_names)
-        if national is None and data.region is None and question.type in BREAKDOWN_TYPES:
-            entry.breakdown = breakdown(data, question_code=question.code, by=Dimension.REGION)
+        chosen = settings.quotes.get(question.pk, [])
+        if chosen:
+            with_names = settings.names_shown(question)
+            if names is None and not with_names:
+                names = unit_names_pattern()
+            entry.quotes = report_quotes(
+                question=question, chosen=chosen, data=data, with_names=with_names, names=names
+            )
+        for dimension in settings.breakdowns_of(question, regional=regional):
+            tables = breakdown(data, question_code=question.code, by=dimension)
+            entry.breakdowns.append(EntryBreakdown(dimension, tables))
         theme = question.theme or result.item.section.title()
         chapters[theme].append(entry)
     return [Chapter(title, entries) for title, entries in chapters.items()]
@@ -374,9 +415,7 @@ def method_reminders(survey: Survey, data: RoundData) -> list[Reminder]:
     return reminders
 
 
-def report_context(
-    *, survey: Survey, region: Region | None = None, data: RoundData | None = None, with_names: bool = False
-) -> dict:
+def report_context(*, survey: Survey, region: Region | None = None, data: RoundData | None = None) -> dict:
     data = data or round_data_load(survey=survey, region=region, districts=Districts.APART)
     region = data.region if region is None else region
     previous_survey = previous_round(survey)
@@ -384,7 +423,7 @@ def report_context(
         round_data_load(survey=previous_survey, region=region, districts=data.districts) if previous_survey else None
     )
     national = round_data_load(survey=survey, districts=data.districts) if region is not None else None
-    chapters = report_chapters(data, previous=previous, national=national, with_names=with_names)
+    chapters = report_chapters(data, previous=previous, national=national)
     entries = [entry for chapter in chapters for entry in chapter.entries]
     net_scores = net_score_entries(data)
     return {

@@ -1,4 +1,5 @@
-"""Writes of the analysis: requesting and building report PDFs and exports, and coding open answers."""
+"""Writes of the analysis: requesting and building report PDFs and exports, coding open answers, and
+what the reports show of each question (its breakdowns, the quotes an analyst chose)."""
 
 import datetime
 import io
@@ -14,14 +15,19 @@ from municipalities.models import Region
 from operations.outbox import task_enqueue_on_commit
 from surveys.analytics.jobs import JobOutput, job_request, job_run, jobs_resume
 from surveys.analytics.open_answers import answer_codable_text, question_is_codable
+from surveys.analytics.report_settings import report_breakdowns_default, report_settings_load
 from surveys.models import Answer, Question, Survey
 from surveys.models.analytics import (
+    REPORT_DIMENSIONS,
+    REPORT_QUOTES_PER_QUESTION,
     AnalysisExport,
     AnalysisReport,
     Districts,
     MunicipalReport,
     OpenAnswerCategory,
     OpenAnswerTag,
+    ReportQuestionSetting,
+    ReportQuote,
 )
 
 logger = logging.getLogger(__name__)
@@ -294,3 +300,119 @@ def open_answer_tags_set(*, answer: Answer, categories: list[OpenAnswerCategory]
         ignore_conflicts=True,  # a colleague tagging the same answer at the same moment
     )
     return wanted
+
+
+# --- what the reports show of each question ---------------------------------------------------
+
+TOO_MANY_QUOTES = _lazy("A question has at most %(most)s quotes in the report. Take one away before choosing another.")
+NOTHING_TO_QUOTE = _lazy("This answer has no text to quote.")
+
+
+def report_question_setting_save(
+    *,
+    survey: Survey,
+    question: Question,
+    breakdowns: list[str] | None = None,
+    quotes_with_names: bool | None = None,
+    updated_by=None,
+) -> ReportQuestionSetting:
+    """Sets what the round's reports show of one question; what is not given keeps its value (for a
+    question without a setting: the default, so naming the quotes keeps the default breakdowns).
+    The breakdowns are kept in the report's order of dimensions."""
+    with transaction.atomic():
+        setting = ReportQuestionSetting.objects.select_for_update().filter(survey=survey, question=question).first()
+        if setting is None:
+            setting = ReportQuestionSetting(
+                survey=survey, question=question, breakdowns=report_breakdowns_default(question)
+            )
+        if breakdowns is not None:
+            setting.breakdowns = list(breakdowns)
+        if quotes_with_names is not None:
+            setting.quotes_with_names = quotes_with_names
+        setting.updated_by = updated_by
+        setting.full_clean()
+        setting.breakdowns = [dimension for dimension in REPORT_DIMENSIONS if dimension in setting.breakdowns]
+        setting.save()
+    return setting
+
+
+@transaction.atomic
+def report_settings_save(
+    *,
+    survey: Survey,
+    breakdowns: dict[Question, list[str]],
+    quotes_with_names: dict[Question, bool] | None = None,
+    updated_by=None,
+) -> list[Question]:
+    """Saves the settings page of a round at once: every question whose breakdowns or naming of
+    quotes changed; a question left as it was keeps its default. Any invalid value refuses the
+    whole page (a ValidationError naming the question) and changes nothing. Returns the questions
+    changed."""
+    quotes_with_names = quotes_with_names or {}
+    current = report_settings_load(survey=survey)
+    changed = []
+    for question in dict.fromkeys([*breakdowns, *quotes_with_names]):
+        wanted = breakdowns.get(question)
+        names = quotes_with_names.get(question)
+        same_breakdowns = wanted is None or list(wanted) == current.breakdowns_of(question)
+        same_names = names is None or names == current.names_shown(question)
+        if same_breakdowns and same_names:
+            continue
+        try:
+            report_question_setting_save(
+                survey=survey, question=question, breakdowns=wanted, quotes_with_names=names, updated_by=updated_by
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                [f"{question.code}: {message}" for message in error.messages], code="invalid_setting"
+            ) from error
+        changed.append(question)
+    return changed
+
+
+def _report_quotes_renumber(quotes: list[ReportQuote]) -> None:
+    """Closes the gaps in the positions, keeping the order (ascending, so no two ever share one)."""
+    for position, quote in enumerate(quotes):
+        if quote.position != position:
+            quote.position = position
+            quote.save(update_fields=["position", "updated_at"])
+
+
+@transaction.atomic
+def report_quote_add(*, answer: Answer, chosen_by=None) -> ReportQuote:
+    """Chooses an answer as the next quote of its question in the round's reports (at most
+    REPORT_QUOTES_PER_QUESTION; an answer chosen already stays where it is)."""
+    question = answer.question
+    if not question_is_codable(question):
+        raise ValidationError(NOT_CODABLE, code="not_codable")
+    if not answer_codable_text(answer):
+        raise ValidationError(NOTHING_TO_QUOTE, code="nothing_to_quote")
+    # One chooser of a question's quotes at a time: the count and the next position are read here.
+    Question.objects.select_for_update().filter(pk=question.pk).values_list("pk", flat=True).first()
+    existing = ReportQuote.objects.filter(answer=answer).first()
+    if existing is not None:
+        return existing
+    survey_id = answer.response.survey_id
+    quotes = list(
+        ReportQuote.objects.select_for_update().filter(survey_id=survey_id, question=question).order_by("position")
+    )
+    if len(quotes) >= REPORT_QUOTES_PER_QUESTION:
+        raise ValidationError(TOO_MANY_QUOTES, code="too_many_quotes", params={"most": REPORT_QUOTES_PER_QUESTION})
+    _report_quotes_renumber(quotes)
+    quote = ReportQuote(
+        survey_id=survey_id, question=question, answer=answer, position=len(quotes), chosen_by=chosen_by
+    )
+    quote.full_clean()
+    quote.save()
+    return quote
+
+
+@transaction.atomic
+def report_quote_remove(*, answer: Answer) -> None:
+    """Takes an answer out of the report's quotes; the others keep their order."""
+    question = answer.question
+    Question.objects.select_for_update().filter(pk=question.pk).values_list("pk", flat=True).first()
+    removed = ReportQuote.objects.filter(answer=answer).delete()[0]
+    if removed:
+        quotes = ReportQuote.objects.filter(survey_id=answer.response.survey_id, question=question)
+        _report_quotes_renumber(list(quotes.select_for_update().order_by("position")))

@@ -19,13 +19,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from municipalities.models import Municipality
 from surveys.analytics.dataset import Districts, RoundData, Unit
 from surveys.models import DONT_KNOW, NOT_RELEVANT, Item, Question
+from surveys.models.analytics import Dimension
 
 ROUNDING_NOTE = gettext_lazy("Percentages are rounded to whole numbers and need not add up to 100.")
 MULTIPLE_NOTE = gettext_lazy(
@@ -53,18 +53,8 @@ def percent(count: int, total: int) -> int | None:
 
 
 # --- groups ---------------------------------------------------------------------------------
-
-
-class Dimension(TextChoices):
-    REGION = "region", gettext_lazy("region")
-    COUNTY = "county", gettext_lazy("county")
-    KIND = "kind", gettext_lazy("municipality or district")
-    SIZE = "size", gettext_lazy("population")
-    CENTRALITY = "centrality", gettext_lazy("centrality class")
-    IMMIGRANT_SHARE = "immigrant_share", gettext_lazy("immigrant share")
-    SETTLES = "settles", gettext_lazy("settles refugees")
-    PARTNER = "partner", gettext_lazy("partner municipality")
-    PARTNER_SETTLING = "partner_settling", gettext_lazy("partner or other settlement municipality")
+# The background variables a table is broken down by are `Dimension` (surveys.models.analytics,
+# since a report setting stores them).
 
 
 def _yes_no(value: bool | None) -> str | None:

@@ -12,6 +12,8 @@ from surveys.models.analytics import (
     MunicipalReport,
     OpenAnswerCategory,
     OpenAnswerTag,
+    ReportQuestionSetting,
+    ReportQuote,
 )
 from surveys.models.bank import (
     CODE_PATTERN,
@@ -58,6 +60,8 @@ __all__ = [
     "PastRoundUpload",
     "Question",
     "QuestionOption",
+    "ReportQuestionSetting",
+    "ReportQuote",
     "RespondentRole",
     "CHIEF_ROLE_CODES",
     "Questionnaire",

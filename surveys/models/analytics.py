@@ -1,15 +1,19 @@
 """Models the analysis needs: the bands that group background variables (data, so an
-analyst can change them without a release), the report jobs built by Celery, and the
-categories analysts code open answers into."""
+analyst can change them without a release), the report jobs built by Celery, the
+categories analysts code open answers into, and what the report shows of each question
+(its breakdowns and the quotes an analyst chose)."""
 
 import io
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from operations.models import TimestampedModel
+from surveys.models.bank import Question
+from surveys.models.questionnaires import Item
 from surveys.texts import text_in_language
 
 __all__ = [
@@ -18,9 +22,14 @@ __all__ = [
     "AnalysisExport",
     "AnalysisJob",
     "AnalysisReport",
+    "Dimension",
     "MunicipalReport",
     "OpenAnswerCategory",
     "OpenAnswerTag",
+    "REPORT_DIMENSIONS",
+    "REPORT_QUOTES_PER_QUESTION",
+    "ReportQuestionSetting",
+    "ReportQuote",
 ]
 
 
@@ -33,6 +42,20 @@ class Districts(models.TextChoices):
     EXCLUDE = "exclude", _("municipalities only")
     ONLY = "only", _("districts only")
     INCLUDE = "include", _("municipalities and districts together")
+
+
+class Dimension(models.TextChoices):
+    """The background variables a table can be broken down by (surveys.analytics.statistics)."""
+
+    REGION = "region", _("region")
+    COUNTY = "county", _("county")
+    KIND = "kind", _("municipality or district")
+    SIZE = "size", _("population")
+    CENTRALITY = "centrality", _("centrality class")
+    IMMIGRANT_SHARE = "immigrant_share", _("immigrant share")
+    SETTLES = "settles", _("settles refugees")
+    PARTNER = "partner", _("partner municipality")
+    PARTNER_SETTLING = "partner_settling", _("partner or other settlement municipality")
 
 
 class ClassificationScheme(TimestampedModel):
@@ -340,3 +363,128 @@ class AnalysisExport(AnalysisJob):
         stem = "codebook" if self.format == self.Format.CODEBOOK else "survey"
         suffix = f"-{self.region.code}" if self.region_id else ""
         return f"{stem}-{self.survey.year}{suffix}.{self.extension}"
+
+
+# --- what the report shows of each question ---------------------------------------------------
+
+# The breakdowns a report offers, in the order its tables come: the published reports' background
+# variables. Municipality or district is no breakdown (they are two populations everywhere), and
+# partner status is compared as the reports do, partners against the other settlement municipalities.
+REPORT_DIMENSIONS = (
+    Dimension.REGION,
+    Dimension.SIZE,
+    Dimension.CENTRALITY,
+    Dimension.IMMIGRANT_SHARE,
+    Dimension.SETTLES,
+    Dimension.PARTNER_SETTLING,
+)
+# The most quotes a question gets in the report: a few the analyst has read, not a listing.
+REPORT_QUOTES_PER_QUESTION = 3
+UNKNOWN_DIMENSION = _("“%(value)s” is not a breakdown the report offers.")
+TEXT_NOT_BROKEN_DOWN = _("The answers to a text question are not broken down; they are coded on the open-answer page.")
+QUESTION_NOT_IN_ROUND = _("The question is not in this round's questionnaire.")
+
+
+def report_breakdowns_validate(value: object) -> None:
+    """A list of the report's dimensions, each once (typed JSON, so SQLite stores it too)."""
+    if not isinstance(value, list):
+        raise ValidationError(_("The breakdowns must be a list."), code="not_a_list")
+    for item in value:
+        if item not in REPORT_DIMENSIONS:
+            raise ValidationError(UNKNOWN_DIMENSION, code="unknown_dimension", params={"value": item})
+    if len(set(value)) != len(value):
+        raise ValidationError(_("A breakdown is chosen twice."), code="duplicate_dimension")
+
+
+class ReportQuestionSetting(TimestampedModel):
+    """What the round's reports show of one question beyond its table and chart: a table per chosen
+    background variable (`breakdowns`, in REPORT_DIMENSIONS order), and whether the analyst's
+    quotes carry the unit's name. Kept per round, not on the question, since a question is frozen
+    once a round opens; a question without a row gets the default (surveys.analytics.report_settings)."""
+
+    survey = models.ForeignKey(
+        "surveys.Survey", on_delete=models.CASCADE, related_name="report_settings", verbose_name=_("round")
+    )
+    question = models.ForeignKey(
+        "surveys.Question", on_delete=models.CASCADE, related_name="+", verbose_name=_("question")
+    )
+    breakdowns = models.JSONField(_("breakdowns"), default=list, blank=True, validators=[report_breakdowns_validate])
+    quotes_with_names = models.BooleanField(
+        _("quotes with the units' names"),
+        default=False,
+        help_text=_("Off: the quotes are anonymised, names of municipalities in their text replaced."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        ordering = ["survey", "question__code"]
+        verbose_name = _("report setting of a question")
+        verbose_name_plural = _("report settings of questions")
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "question"], name="report_setting_one_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} – {self.question.code}"
+
+    def clean(self) -> None:
+        if self.survey_id is None or self.question_id is None:
+            return
+        if not Item.objects.filter(
+            questionnaire_id=self.survey.questionnaire_id, question_id=self.question_id
+        ).exists():
+            raise ValidationError(QUESTION_NOT_IN_ROUND, code="not_in_round")
+        text_types = (Question.Type.SHORT_TEXT, Question.Type.LONG_TEXT, Question.Type.NOTE)
+        if self.breakdowns and self.question.type in text_types:
+            raise ValidationError({"breakdowns": TEXT_NOT_BROKEN_DOWN}, code="text_not_broken_down")
+
+
+class ReportQuote(TimestampedModel):
+    """An open answer an analyst chose to quote under its question in the round's reports, in
+    `position` order. At most REPORT_QUOTES_PER_QUESTION per round and question, held by the database:
+    the round and question are kept on the row (and checked against the answer's) so that a unique
+    position below the maximum can hold the rule."""
+
+    survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, related_name="+", verbose_name=_("round"))
+    question = models.ForeignKey(
+        "surveys.Question", on_delete=models.CASCADE, related_name="+", verbose_name=_("question")
+    )
+    answer = models.OneToOneField(
+        "surveys.Answer", on_delete=models.CASCADE, related_name="report_quote", verbose_name=_("answer")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chosen by"),
+    )
+
+    class Meta:
+        ordering = ["survey", "question", "position"]
+        verbose_name = _("quote in the report")
+        verbose_name_plural = _("quotes in the report")
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "question", "position"], name="report_quote_position_unique"),
+            models.CheckConstraint(
+                condition=Q(position__lt=REPORT_QUOTES_PER_QUESTION), name="report_quote_at_most_three"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} – {self.question.code} #{self.position + 1}"
+
+    def clean(self) -> None:
+        if self.answer_id is None:
+            return
+        if self.answer.question_id != self.question_id or self.answer.response.survey_id != self.survey_id:
+            raise ValidationError(_("The quote is not an answer to this round's question."), code="other_answer")

@@ -68,6 +68,7 @@ def test_the_national_report_compares_with_last_year_and_names_the_largest_chang
     changes = [(change.question.code, change.label, change.before, change.now) for change in context["changes"]]
     assert changes[0] == ("Q1", "Yes", 0, 67)
     assert context["previous_rates"].populations[0].responded == 2
-    # the national report breaks a choice question down by region
-    regions = {row.group: row.n for row in q1.breakdown[0].rows}
+    # the national report breaks a choice question down by region (the default)
+    assert [part.dimension for part in q1.breakdowns] == ["region"]
+    regions = {row.group: row.n for row in q1.breakdowns[0].tables[0].rows}
     assert regions["Nord"] == 2 and regions["Vest"] == 1
