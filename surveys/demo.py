@@ -151,6 +151,9 @@ def demo_rounds_ensure() -> tuple[Survey, Survey]:
                 survey_open(survey=survey)
                 if earlier:
                     demo_responses_generate(survey=survey, share=0.78)
+                    # Bergen's chief's link, made while the round was open: once it closed, it
+                    # reads Bergen's own report (built by the worker for every responding unit).
+                    demo_respondent_link(survey=survey)
                     survey_close(survey=survey)
                 else:
                     # Three weeks in, about a third have answered; Bergen (the printed link) has not.
@@ -290,17 +293,39 @@ def demo_open_answers_code(*, survey: Survey, question_code: str = "Q10") -> int
         if chosen:
             open_answer_tags_set(answer=answer, categories=chosen)
             tagged += 1
+    _demo_quotes_choose(survey=survey, question=question)
     return tagged
 
 
-def demo_respondent_link(*, survey: Survey, number: str = "4601") -> str:
-    """A chief executive's link for one demo municipality; the same link on every run."""
+def _demo_quotes_choose(*, survey: Survey, question: Question) -> None:
+    """Two of the coded answers chosen as the report's quotes, as an analyst does on the open-answer
+    page (the report quotes nothing the analyst has not chosen); once."""
+    from surveys.analytics.services import report_quote_add
+    from surveys.models.analytics import ReportQuote
+
+    if ReportQuote.objects.filter(survey=survey, question=question).exists():
+        return
+    coded = (
+        Answer.objects.filter(response__survey=survey, question=question, open_answer_tags__isnull=False)
+        .select_related("question")
+        .distinct()
+        .order_by("pk")
+    )
+    for answer in coded[:2]:
+        report_quote_add(answer=answer)
+
+
+def demo_respondent_link(*, survey: Survey, number: str = "4601", create: bool = True) -> str | None:
+    """A chief executive's link for one demo municipality; the same link on every run. Without
+    `create`, only a link made earlier (a closed round makes no new links): None if there is none."""
     stored = _credentials_file().read_text().splitlines() if _credentials_file().exists() else []
     key = f"link-{survey.year}-{number}"
     for line in stored:
         name, _space, token = line.partition(" ")
         if name == key and Invitation.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True).exists():
             return invitation_link(token)
+    if not create:
+        return None
     unit = Municipality.objects.current().get(number=number)
     contact = unit.contacts.filter(role=Contact.Role.CHIEF_EXECUTIVE).first()
     _invitation, token = invitation_create(

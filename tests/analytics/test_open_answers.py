@@ -239,6 +239,14 @@ def test_the_demo_codes_its_advice_by_keyword_some_answers_twice(answered_round)
         c.category.label_nb: c.count for c in round_codings(round_data_load(survey=answered_round))["Q10"].categories
     }
     assert tagged == 2 and OpenAnswerTag.objects.count() == 3
+    # and, as an analyst would, it chose two of the coded answers as the report's quotes, once
+    from surveys.models.analytics import ReportQuote
+
+    quotes = ReportQuote.objects.filter(survey=answered_round, question=question).order_by("position")
+    assert [quote.answer.value for quote in quotes] == [
+        "Bedre kontakt med regionkontoret om bolig.",
+        "Mer forutsigbar finansiering.",
+    ]
     assert counts == {
         "Finansiering": 1,
         "Kvalifisering": 0,

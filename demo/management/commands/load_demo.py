@@ -50,6 +50,13 @@ class Command(BaseCommand):
             f" reports and exports (built by the worker): {base}/staff/analysis/{earlier.pk}/report/ and"
             f" {base}/staff/analysis/{earlier.pk}/codebook/"
         )
+        earlier_link = demo.demo_respondent_link(survey=earlier, create=False)
+        if earlier_link:
+            self.stdout.write(
+                f"Bergen's own report of {earlier.year}, through its chief executive's link of that round (expired"
+                f" for answering; the worker builds a report for every responding unit after the regional ones):"
+                f" {earlier_link}"
+            )
         self.stdout.write(
             f"Imported earlier rounds (from generated SPSS files, docs/past-rounds.md): {earlier.year - 2} and"
             f" {earlier.year - 1}{' (imported now)' if imported else ''}; their time series run on to {current.year}:"
