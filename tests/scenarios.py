@@ -19,6 +19,7 @@ from surveys.demo_questionnaire import demo_questionnaire_create
 from surveys.models import (
     Answer,
     Invitation,
+    MunicipalReport,
     Question,
     Questionnaire,
     Response,
@@ -419,3 +420,18 @@ def bergen_settling_in_2025() -> Municipality:
     unit = Municipality.objects.current().get(number="4601")
     MunicipalityProfile.objects.update_or_create(municipality=unit, year=2025, defaults={"settles_refugees": True})
     return unit
+
+
+def bergen_report_built(survey: Survey) -> tuple[str, MunicipalReport]:
+    """Bergen's chief's link in an open round, one section answered and submitted, the round closed
+    and Bergen's own report built as the batch task builds it: the link's token and the report."""
+    from surveys.analytics.services import municipal_reports_build, municipal_reports_for_round
+
+    chief, token = chief_link_create(survey)
+    response = response_get_or_create(survey=survey, municipality=chief.municipality)
+    settlement = survey.questionnaire.sections.get(code="settlement")
+    Answer.objects.create(response=response, question=Question.objects.get(code="Q04"), value="yes")
+    section_submit(response=response, section=settlement, actor=Actor(name="Kari Leder", invitation=chief))
+    survey_close(survey=survey)
+    [report] = municipal_reports_build(reports=municipal_reports_for_round(survey=survey))
+    return token, report

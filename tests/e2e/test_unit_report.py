@@ -6,24 +6,14 @@ from playwright.sync_api import expect
 
 from municipalities.models import Region, StaffProfile
 from municipalities.services import staff_user_create
-from surveys.analytics.services import municipal_reports_build, municipal_reports_for_round
-from surveys.models import Answer, Question
-from surveys.services.responses import Actor, response_get_or_create, section_submit
-from surveys.services.rounds import survey_close
 from tests.e2e.axe import assert_no_violations
-from tests.scenarios import chief_link_create
+from tests.scenarios import bergen_report_built
 from tests.support import SignedInClient
 
 
 def test_the_chief_and_the_regional_officer_download_bergens_report(browser, live_server, open_round):
     # given Bergen answered and submitted a section, the round closed and the reports were built
-    chief, token = chief_link_create(open_round)
-    response = response_get_or_create(survey=open_round, municipality=chief.municipality)
-    settlement = open_round.questionnaire.sections.get(code="settlement")
-    Answer.objects.create(response=response, question=Question.objects.get(code="Q04"), value="yes")
-    section_submit(response=response, section=settlement, actor=Actor(name="Kari Leder", invitation=chief))
-    survey_close(survey=open_round)
-    [report] = municipal_reports_build(reports=municipal_reports_for_round(survey=open_round))
+    token, report = bergen_report_built(open_round)
     assert report.status == "done", report.failure_message
     pdf = bytes(report.pdf)
     context = browser.new_context(locale="nb-NO", accept_downloads=True)
