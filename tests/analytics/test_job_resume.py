@@ -109,3 +109,25 @@ def test_a_failed_report_says_what_failed_and_offers_a_rebuild(client, analyst, 
 
     assert "WeasyPrint: no font" in page
     assert reverse("analysis-report-request", args=[answered_round.pk]) + "?districts=apart" in page
+
+
+def test_a_municipal_report_a_worker_left_behind_is_queued_again_alone_and_built_once(
+    answered_round, monkeypatch, django_capture_on_commit_callbacks
+):
+    from municipalities.models import Municipality
+    from surveys.analytics.services import municipal_reports_build
+    from surveys.models import MunicipalReport
+
+    calls = []
+    monkeypatch.setattr("surveys.analytics.tasks.municipal_report_build_task.delay", lambda **kw: calls.append(kw))
+    tromso = Municipality.objects.current().get(number="5501")
+    stuck = MunicipalReport.objects.create(survey=answered_round, municipality=tromso, status="running", progress=50)
+    now = timezone.now() + JOB_STALE_AFTER + datetime.timedelta(minutes=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resumed = analysis_jobs_resume(now=now)
+
+    assert resumed == [("municipal", stuck.pk)] and calls == [{"report_id": stuck.pk}]
+    [built] = municipal_reports_build(reports=[MunicipalReport.objects.get(pk=stuck.pk)])
+    again = municipal_reports_build(reports=[MunicipalReport.objects.get(pk=stuck.pk)])  # delivered twice
+    assert built.status == "done" and again[0].finished_at == built.finished_at
