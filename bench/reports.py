@@ -191,7 +191,7 @@ def run(timeout: float) -> list[str]:
         print(f"Closed the round at {closed_at:%H:%M:%S} UTC; waiting for the reports …", flush=True)
         area_jobs: dict[int, Job] = {}
         municipal_jobs: dict[int, Job] = {}
-        peak_load, last_sample, quiet_since = 0.0, 0.0, None
+        peak_load, last_sample, quiet_since, shown = 0.0, 0.0, None, 0
         fields = ("pk", "status", "finished_at", "page_count", "failure_message")
         while True:
             now = time.perf_counter() - started
@@ -205,7 +205,8 @@ def run(timeout: float) -> list[str]:
                     if job.status != "done":
                         print(f"  {job.done:6.1f} s  municipal {job.label}: {job.status} {job.failure[:200]}")
                 finished = sum(job.done is not None for job in municipal_jobs.values())
-                if finished and finished % 25 == 0 and now - last_sample > 1:
+                if finished >= shown + 25:
+                    shown = finished - finished % 25
                     print(f"  {now:6.1f} s  municipal reports finished: {finished}", flush=True)
             if now - last_sample >= 1:
                 seen.update(snapshot())  # backends are sampled while they live
@@ -241,7 +242,6 @@ def run(timeout: float) -> list[str]:
 
 
 def results(survey, units, responding, area_jobs, municipal, municipal_jobs, wall, cpu, before, after, peak):
-    stamp = datetime.datetime.now(tz=datetime.UTC)
     jobs = sorted(area_jobs.values(), key=lambda job: (job.label != "national", job.done or 1e9))
     national = next((job for job in jobs if job.label == "national"), None)
     regional = [job for job in jobs if job.label != "national"]
@@ -253,7 +253,7 @@ def results(survey, units, responding, area_jobs, municipal, municipal_jobs, wal
         return "–" if value is None else f"{value:.1f} s"
 
     lines = [
-        f"### Run {stamp:%Y-%m-%d %H:%M} UTC (`.venv/bin/python bench/reports.py`)",
+        f"### Run {stamp()} (`.venv/bin/python bench/reports.py`)",
         "",
         f"Data: bench/analysis.py's database, {len(analysis.YEARS)} rounds ({analysis.YEARS[0]}–{analysis.YEARS[-1]}) "
         f"of 150 questions; the {survey.year} round of {units} units ({responding} responding) opened again and "
@@ -309,6 +309,82 @@ def results(survey, units, responding, area_jobs, municipal, municipal_jobs, wal
     return lines
 
 
+def split(regions: list[str]) -> list[str]:
+    """Where one report's build goes, in this process (CPU seconds, one run each): loading the round,
+    the context (of which the time series), the HTML, and WeasyPrint's parse, cascade, layout and
+    drawing; for the national report and the given regions."""
+    import weasyprint.document
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from weasyprint import HTML
+
+    from municipalities.models import Region
+    from surveys.analytics import reports
+    from surveys.analytics.dataset import round_data_load
+    from surveys.models import Survey
+    from surveys.pdf import pdf_html
+
+    translation.activate("nb")
+    survey = Survey.objects.get(year=analysis.YEARS[-1])
+    clock = time.process_time
+    spent: dict[str, float] = {}
+
+    def timed(name: str, function):
+        def wrapper(*args, **kwargs):
+            started = clock()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + clock() - started
+
+        return wrapper
+
+    report_series, cascade = reports.report_series, weasyprint.document.get_all_computed_styles
+    reports.report_series = timed("series", report_series)
+    weasyprint.document.get_all_computed_styles = timed("cascade", cascade)
+    lines = [
+        f"### Where a build goes: run {stamp()} (`.venv/bin/python bench/reports.py --split {' '.join(regions)}`)",
+        "",
+        f"CPU seconds in one process, one run each (the first report also pays the imports and font set-up); "
+        f"load average {os.getloadavg()[0]:.2f} at the start.",
+        "",
+        "| report | load round | context (of which time series) | HTML | WeasyPrint: parse | cascade | layout | "
+        "draw and write | total | pages |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    try:
+        for name in ["national", *regions]:
+            region = None if name == "national" else Region.objects.get(name=name)
+            spent.clear()
+            started = clock()
+            data = round_data_load(survey=survey, region=region)
+            loaded = clock()
+            context = reports.report_context(survey=survey, region=region, data=data)
+            built = clock()
+            html = pdf_html(render_to_string("analytics/report_pdf.html", context))
+            rendered = clock()
+            document = HTML(string=html, base_url=str(ROOT))
+            parsed = clock()
+            laid_out = document.render()
+            paginated = clock()
+            laid_out.write_pdf()
+            done = clock()
+            lines.append(
+                f"| {name} | {loaded - started:.2f} | {built - loaded:.2f} ({spent['series']:.2f}) | "
+                f"{rendered - built:.2f} | {parsed - rendered:.2f} | {spent['cascade']:.2f} | "
+                f"{paginated - parsed - spent['cascade']:.2f} | {done - paginated:.2f} | {done - started:.2f} | "
+                f"{len(laid_out.pages)} |"
+            )
+            print(lines[-1], flush=True)
+    finally:
+        reports.report_series, weasyprint.document.get_all_computed_styles = report_series, cascade
+    return [*lines, ""]
+
+
+def stamp() -> str:
+    return f"{datetime.datetime.now(tz=datetime.UTC):%Y-%m-%d %H:%M} UTC"
+
+
 def results_append(lines: list[str]) -> None:
     """Adds the run at the end of the "## Reports at close" section (created at the end of the file)."""
     path = analysis.RESULTS
@@ -331,6 +407,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-results", action="store_true", help="print, do not append to bench/RESULTS.md")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the reports (default 900)")
+    parser.add_argument(
+        "--split",
+        nargs="*",
+        metavar="REGION",
+        help="instead: where the national report's build goes (and the named regions'), in this process",
+    )
     args = parser.parse_args()
     analysis.setup()
     from django.db import connection
@@ -344,7 +426,7 @@ def main() -> None:
         print(f"  generated in {time.perf_counter() - started:.0f} s", flush=True)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    lines = run(args.timeout)
+    lines = run(args.timeout) if args.split is None else split(args.split)
     print("\n".join(lines))
     if not args.no_results:
         results_append(lines)
