@@ -64,3 +64,27 @@ def test_closing_a_round_itself_queues_the_reports_when_the_close_commits(
     ]
     assert sorted(build["report_id"] for build in builds) == [report.pk for report in reports]
     assert {report.status for report in reports} == {AnalysisReport.Status.QUEUED}
+
+
+def test_a_pdf_gets_each_chart_as_an_svg_image_drawn_as_the_inline_chart_was():
+    import base64
+    import io
+    import re
+
+    from pypdf import PdfReader
+    from weasyprint import HTML
+
+    from surveys.pdf import pdf_html
+
+    chart = bar_chart(title="Q1 <plan>", bars=[Bar("Ja & nei", 60, 3)])
+    not_a_document = '<svg width="10" height="10"><circle r="1"/></svg>'  # no namespace: WeasyPrint could not load it
+
+    html = pdf_html(f"<figure>{chart}</figure>{not_a_document}")
+
+    image = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]*)">', html)
+    assert base64.b64decode(image.group(1)).decode() == chart
+    assert image.group(2).startswith("Q1 &lt;plan&gt;: Ja &amp; nei: 60 %")
+    assert not_a_document in html
+    pdf = HTML(string=html).write_pdf()
+    # Drawn, not replaced by its alternative text: the bar's label and value, not the title.
+    assert PdfReader(io.BytesIO(pdf)).pages[0].extract_text() == "Ja & nei\n60 %"
