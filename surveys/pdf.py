@@ -10,6 +10,7 @@ inline one (the pages come out identical, pixel for pixel).
 
 import base64
 import re
+from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from django.conf import settings
@@ -43,8 +44,19 @@ def pdf_html(html: str) -> str:
     return INLINE_SVG.sub(_svg_as_image, html)
 
 
-def pdf_from_template(template: str, context: dict) -> bytes:
+@dataclass(frozen=True)
+class Pdf:
+    content: bytes
+    pages: int  # as laid out: a report records it without reading the PDF again
+
+
+def pdf_document(template: str, context: dict) -> Pdf:
     from weasyprint import HTML  # imported late: it loads Pango, which only PDF work needs
 
     html = pdf_html(render_to_string(template, context))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    return Pdf(document.write_pdf(), len(document.pages))
+
+
+def pdf_from_template(template: str, context: dict) -> bytes:
+    return pdf_document(template, context).content

@@ -37,6 +37,7 @@ from surveys.answers import answer_display
 from surveys.models import DONT_KNOW, NOT_RELEVANT, Question, Survey
 from surveys.numbering import question_numbers
 from surveys.numbers import number_display
+from surveys.pdf import Pdf, pdf_document
 
 COMPARISON_NOTE = gettext_lazy(
     "The columns beside your answer give, for each group, the share of its responding units that gave "
@@ -287,7 +288,5 @@ def municipal_report_context(comparisons: RoundComparisons, unit: Unit) -> dict:
     }
 
 
-def municipal_report_pdf(context: dict) -> bytes:
-    from surveys.pdf import pdf_from_template
-
-    return pdf_from_template("analytics/municipal_report_pdf.html", context)
+def municipal_report_pdf(context: dict) -> Pdf:
+    return pdf_document("analytics/municipal_report_pdf.html", context)

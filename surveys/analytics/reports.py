@@ -41,7 +41,7 @@ from surveys.analytics.statistics import (
     response_statistics,
 )
 from surveys.models import Item, Question, Survey
-from surveys.pdf import pdf_from_template
+from surveys.pdf import Pdf, pdf_document
 
 
 def frequency_chart(result: QuestionFrequencies) -> SafeString | None:
@@ -442,7 +442,10 @@ def report_context(*, survey: Survey, region: Region | None = None, data: RoundD
         "frequencies": [(entry.result, entry.chart, entry.coding) for entry in entries],
         "coding_note": CODING_NOTE,
         "net_scores": net_scores,
-        "series": report_series(survey=survey, region=region, districts=data.districts),
+        # The time series are the national report's: drawing a hundred line charts takes a third of a
+        # report's build (bench/RESULTS.md, "Reports at close"), and seven of them at close would not
+        # be ready within a minute. A region's series are on the analysis page's time series.
+        "series": report_series(survey=survey, region=region, districts=data.districts) if region is None else [],
         "region_units": sorted(data.units, key=lambda unit: unit.number) if region is not None else [],
         "rounding_note": ROUNDING_NOTE,
         "multiple_note": MULTIPLE_NOTE,
@@ -450,5 +453,5 @@ def report_context(*, survey: Survey, region: Region | None = None, data: RoundD
     }
 
 
-def report_pdf(*, survey: Survey, region: Region | None = None, context: dict | None = None) -> bytes:
-    return pdf_from_template("analytics/report_pdf.html", context or report_context(survey=survey, region=region))
+def report_pdf(*, survey: Survey, region: Region | None = None, context: dict | None = None) -> Pdf:
+    return pdf_document("analytics/report_pdf.html", context or report_context(survey=survey, region=region))

@@ -2,7 +2,6 @@
 what the reports show of each question (its breakdowns, the quotes an analyst chose)."""
 
 import datetime
-import io
 import logging
 
 from django.core.exceptions import ValidationError
@@ -46,8 +45,6 @@ def analysis_report_build(*, report: AnalysisReport) -> AnalysisReport:
     """Builds the PDF of a queued report (surveys.analytics.jobs runs it)."""
 
     def build(progress) -> JobOutput:
-        from pypdf import PdfReader
-
         from surveys.analytics.dataset import round_data_load
         from surveys.analytics.reports import report_context, report_pdf
 
@@ -56,7 +53,7 @@ def analysis_report_build(*, report: AnalysisReport) -> AnalysisReport:
         context = report_context(survey=report.survey, region=report.region, data=data)
         progress(50)
         pdf = report_pdf(survey=report.survey, region=report.region, context=context)
-        return JobOutput({"pdf": pdf, "page_count": len(PdfReader(io.BytesIO(pdf)).pages)})
+        return JobOutput({"pdf": pdf.content, "page_count": pdf.pages})
 
     return job_run(report, build=build)
 
@@ -130,8 +127,6 @@ def municipal_reports_build(*, reports: list[MunicipalReport]) -> list[Municipal
     """Builds queued reports of one round, all from one load of the round's comparisons
     (surveys.analytics.municipal). A report that fails is recorded as failed and the others are
     still built; a database that does not answer stops the batch for the task's retry."""
-    from pypdf import PdfReader
-
     from surveys.analytics.municipal import municipal_report_context, municipal_report_pdf, round_comparisons_load
 
     if len({report.survey_id for report in reports}) > 1:
@@ -147,7 +142,7 @@ def municipal_reports_build(*, reports: list[MunicipalReport]) -> list[Municipal
             raise ValueError(str(NO_ANSWERS))
         progress(50)
         pdf = municipal_report_pdf(municipal_report_context(comparisons, unit))
-        return JobOutput({"pdf": pdf, "page_count": len(PdfReader(io.BytesIO(pdf)).pages)})
+        return JobOutput({"pdf": pdf.content, "page_count": pdf.pages})
 
     built = []
     for report in reports:

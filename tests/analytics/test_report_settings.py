@@ -48,7 +48,7 @@ def _answer(survey, number: str, code: str = "R1") -> Answer:
 
 def _pdf_text(context) -> str:
     pdf = report_pdf(survey=context["survey"], region=context["region"], context=context)
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
 
 
 @pytest.fixture

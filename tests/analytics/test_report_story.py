@@ -72,3 +72,9 @@ def test_the_national_report_compares_with_last_year_and_names_the_largest_chang
     assert [part.dimension for part in q1.breakdowns] == ["region"]
     regions = {row.group: row.n for row in q1.breakdowns[0].tables[0].rows}
     assert regions["Nord"] == 2 and regions["Vest"] == 1
+    # and the time series are the national report's; a regional report points to them
+    assert [series.question.code for series, _charts in context["series"]] == ["Q1"]
+    nord = Region.objects.get(scheme__is_active=True, code="nord")
+    regional = report_context(survey=answered_round, region=nord)
+    assert regional["series"] == []
+    assert "those of Nord are on the analysis page" in render_to_string("analytics/_report_body.html", regional)
