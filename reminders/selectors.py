@@ -549,18 +549,24 @@ def dispatch_log(
 @dataclass
 class UnitReportRow:
     municipality: Municipality
-    report: MunicipalReport  # the unit's latest report (without its PDF)
+    report: MunicipalReport  # the unit's latest report (without its PDF): its status
+    ready: MunicipalReport | None  # the latest finished one, which the download serves
 
 
 def unit_reports(*, survey: Survey, units: QuerySet[Municipality]) -> list[UnitReportRow]:
-    """The latest report of each unit among `units` that has one in the round, by number: two queries."""
+    """Each unit among `units` that has a report in the round, with its latest report and its latest
+    finished one (a rebuild being built or failed leaves the older report to download), by number:
+    two queries."""
     latest: dict[int, MunicipalReport] = {}
+    ready: dict[int, MunicipalReport] = {}
     for report in (
         MunicipalReport.objects.filter(survey=survey, municipality__in=units)
         .defer("pdf", "failure_message")
         .order_by("municipality_id", "-created_at", "-pk")
     ):
         latest.setdefault(report.municipality_id, report)
+        if report.status == MunicipalReport.Status.DONE:
+            ready.setdefault(report.municipality_id, report)
     municipalities = Municipality.objects.in_bulk(list(latest))
-    rows = [UnitReportRow(municipalities[pk], report) for pk, report in latest.items()]
+    rows = [UnitReportRow(municipalities[pk], report, ready.get(pk)) for pk, report in latest.items()]
     return sorted(rows, key=lambda row: row.municipality.number)

@@ -284,6 +284,7 @@ def chase_board_page(request: HttpRequest, survey_id: int) -> HttpResponse:
         unit_reports=(
             unit_reports(survey=survey, units=municipalities_visible_to(request.user)) if _is_closed(survey) else None
         ),
+        imported=hasattr(survey, "past_round_import"),
     )
 
 
@@ -418,7 +419,7 @@ def unit_report_download(request: HttpRequest, survey_id: int, municipality_id: 
 @staff_required
 @require_POST
 def unit_report_build(request: HttpRequest, survey_id: int, municipality_id: int) -> HttpResponse:
-    """Builds a unit's report again (after a failure, or after answers were corrected)."""
+    """Builds a unit's report again (the board offers it for a report that failed)."""
     _role_in(request, ADMIN, ANALYST, OFFICER)
     survey = _survey(survey_id)
     unit = _visible_unit(request, survey, municipality_id)

@@ -40,10 +40,11 @@ from surveys.numbers import number_display
 from surveys.pdf import Pdf, pdf_document
 
 COMPARISON_NOTE = gettext_lazy(
-    "The columns beside your answer give, for each group, the share of its responding units that gave "
-    "the same answer (for a question with several answers, the share that ticked the option); for a "
-    "number, the group's median. N is the number of responding units in the group. Oslo's districts are "
-    "counted apart from the municipalities, as in the national report."
+    "Beside your answer, each group's column gives the share that gave the same answer among the group's "
+    "units that answered the question (those asked it; “don't know” and “not relevant” left out), as in the "
+    "national report; for a question with several answers, the share that ticked the option; for a "
+    "number, the group's median. N in a column's heading is the number of responding units in the group. "
+    "✓ ticked, – not answered. Oslo's districts are counted apart from the municipalities."
 )
 TICKED = "✓"
 
@@ -200,13 +201,18 @@ def question_rows(comparisons: RoundComparisons, unit: Unit, groups: list[Group]
     if kind == "multiple":
         chosen = set(value or [])
         before_chosen = set(before_value or []) if isinstance(before_value, list) else set()
+
+        def ticked(code: str, answer: object, codes: set[str]) -> str:
+            # ✓ ticked, empty not ticked, a dash for a question left unanswered (not "ticked nothing")
+            return "–" if answer is None else (TICKED if code in codes else "")
+
         rows = []
         for option in question.options.all():
             rows.append(
                 Row(
                     option.label(),
-                    TICKED if option.code in chosen else "",
-                    _before(has_before, answered_before, TICKED if option.code in before_chosen else ""),
+                    ticked(option.code, value, chosen),
+                    _before(has_before, answered_before, ticked(option.code, before_value, before_chosen)),
                     [_same_answer(result, None, option.code) for result in results],
                 )
             )
@@ -267,7 +273,11 @@ def municipal_report_context(comparisons: RoundComparisons, unit: Unit) -> dict:
     chapters: dict[str, list[QuestionRows]] = defaultdict(list)
     for item in data.items:
         question = item.question
+        # Answers count only in a submitted section: a section a colleague drafted is left out whole
+        # (and named under the unit's facts), not shown as a page of unanswered questions.
         if question.type == Question.Type.NOTE or question.code not in unit.shown:
+            continue
+        if item.section_id not in unit.submitted_sections:
             continue
         rows = question_rows(comparisons, unit, groups, question)
         if not rows:
@@ -285,6 +295,11 @@ def municipal_report_context(comparisons: RoundComparisons, unit: Unit) -> dict:
         "rates": comparisons.rates,
         "comparison_note": COMPARISON_NOTE,
         "kind_label": districts_label() if unit.is_district else None,
+        "unsubmitted_sections": [
+            section.title()
+            for section in data.sections
+            if section.pk in unit.visible_sections and section.pk not in unit.submitted_sections
+        ],
     }
 
 

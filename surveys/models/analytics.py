@@ -211,9 +211,9 @@ class MunicipalReport(AnalysisJob):
     """The report of one municipality or district: its own answers beside its region, the whole
     country and the units of its size (Oslo's districts beside each other), with last year's answers
     for recurring questions. Built for every responding unit when a round closes; the chief
-    executive reads it through the link, the regional officer from the chase board. `region` is the
-    unit's region when it was queued, so an officer's access is the same rule as for the regional
-    reports."""
+    executive reads it through the link (surveys.link_rule.link_reads_unit_report), staff from the
+    chase board (the units they may see, municipalities.access). `region` records the unit's region
+    when it was queued."""
 
     municipality = models.ForeignKey(
         "municipalities.Municipality", on_delete=models.CASCADE, related_name="+", verbose_name=_("municipality")

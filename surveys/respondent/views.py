@@ -59,7 +59,7 @@ INVALID_LINK_MESSAGES[Refusal.UNKNOWN] = INVALID_LINK_MESSAGES[Refusal.MALFORMED
 REFUSED_STATUS = 409
 
 
-def _invalid(request, error: LinkInvalid, token: str = "") -> HttpResponse:
+def _invalid(request, error: LinkInvalid, token: str) -> HttpResponse:
     # A chief's expired link still reads its unit's report of the closed round: the page offers it.
     report = unit_report_ready(error.invitation) if error.reason == Refusal.EXPIRED else None
     return render(
@@ -201,7 +201,7 @@ def section_page(request, token: str, code: str):
     try:
         invitation = link_open(token=token)
     except LinkInvalid as error:
-        return _invalid(request, error)
+        return _invalid(request, error, token)
     log_context_add(request, survey_id=invitation.survey_id, municipality=invitation.municipality.number)
     visit = visit_build(invitation=invitation, token=token, plan=plan_get(invitation.survey.questionnaire))
     section = visit.section_by_code(code)
@@ -316,7 +316,7 @@ def submit(request, token: str):
         try:
             invitation = link_open(token=token)
         except LinkInvalid as error:
-            return _invalid(request, error)
+            return _invalid(request, error, token)
         visit = visit_build(invitation=invitation, token=token)
         rows = [row for row in _open_rows(visit, section_code) if row["unanswered"]]
         if rows:
@@ -330,7 +330,7 @@ def submit(request, token: str):
             language=get_language(),
         )
     except LinkInvalid as error:
-        return _invalid(request, error)
+        return _invalid(request, error, token)
     except flow.NotFound as missing:
         raise Http404 from missing
     except ValidationError as error:

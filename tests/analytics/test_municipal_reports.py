@@ -157,3 +157,27 @@ def test_a_round_imported_from_an_earlier_tool_gets_no_municipal_reports(answere
     analysis_reports_for_closed_round(survey=answered_round, municipal=False)
 
     assert not MunicipalReport.objects.exists()
+
+
+def test_a_section_the_unit_did_not_submit_is_left_out_and_named(answered_round):
+    from surveys.models import SectionProgress
+
+    SectionProgress.objects.filter(
+        response__survey=answered_round, response__municipality__number="4601", section__code="intro"
+    ).update(status="in_progress", submitted_at=None)
+    comparisons = round_comparisons_load(answered_round)
+
+    context = municipal_report_context(comparisons, unit_of(comparisons, "4601"))
+
+    assert "Q4" not in rows_by_question(context)  # a draft, not answers that count
+    assert context["unsubmitted_sections"] == ["Intro"]
+
+
+def test_a_multiple_choice_left_unanswered_is_a_dash_not_ticked_nothing(answered_round):
+    somna = Municipality.objects.current().get(number="1812")
+    respond(answered_round, somna, {"Q1": "no"}, ["chief"])  # Q2 shown, not answered
+    comparisons = round_comparisons_load(answered_round)
+
+    rows = rows_by_question(municipal_report_context(comparisons, unit_of(comparisons, "1812")))
+
+    assert [row.answer for row in rows["Q2"]] == ["–", "–", "–"]

@@ -84,3 +84,16 @@ def test_an_open_round_has_no_reports_to_build(officer_client, tromso):
 
     assert board.context["unit_reports"] is None and build.status_code == 404
     assert not MunicipalReport.objects.exists()
+
+
+def test_a_rebuild_that_failed_leaves_the_earlier_report_to_download(officer_client, closed_round, reports):
+    tromso = reports["tromso"].municipality
+    MunicipalReport.objects.create(survey=closed_round, municipality=tromso, status="failed", failure_message="x")
+
+    board = officer_client.get(reverse("reminders-chase", args=[closed_round.pk]))
+
+    row = next(row for row in board.context["unit_reports"] if row.municipality == tromso)
+    assert row.report.status == "failed" and row.ready == reports["tromso"]
+    html = board.content.decode()
+    assert reverse("reminders-unit-report", args=[closed_round.pk, tromso.pk]) in html
+    assert reverse("reminders-unit-report-build", args=[closed_round.pk, tromso.pk]) in html

@@ -93,3 +93,17 @@ def test_no_report_while_the_round_is_open_or_before_it_is_built(client, bergen_
     close(survey)
     MunicipalReport.objects.create(survey=survey, municipality=chief.municipality)  # queued, not built
     assert client.get(reverse("respondent-unit-report", args=[token])).status_code == 404
+
+
+def test_an_expired_chief_link_opened_at_a_section_or_a_submit_offers_the_report_too(client, bergen_links):
+    # a bookmarked section page or a submit page left open, after the grace period
+    survey, chief, token, _colleague = bergen_links
+    close(survey, days_ago=60)
+    report_for(survey, chief)
+
+    section = client.get(reverse("respondent-section", args=[token, "settlement"]))
+    submit = client.post(reverse("respondent-submit", args=[token]), {"section": "settlement", "confirm": "1"})
+
+    for page in (section, submit):
+        assert page.status_code == 410
+        assert reverse("respondent-unit-report", args=[token]) in page.content.decode()
