@@ -168,12 +168,26 @@ class AnalysisJob(TimestampedModel):
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
-class AnalysisReport(AnalysisJob):
+class PdfJob(AnalysisJob):
+    """A job whose output is a PDF kept on its row, with its page count."""
+
+    pdf = models.BinaryField(_("PDF"), null=True, blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+
+    class Meta(AnalysisJob.Meta):
+        abstract = True
+
+    DEFERRED = ("pdf",)
+
+    def content(self):
+        pdf = type(self).objects.values_list("pdf", flat=True).get(pk=self.pk)
+        return io.BytesIO(bytes(pdf))
+
+
+class AnalysisReport(PdfJob):
     """A graphic report (national, or for one region) as a PDF."""
 
     districts = models.CharField(_("units"), max_length=10, choices=Districts.choices, default=Districts.APART)
-    pdf = models.BinaryField(_("PDF"), null=True, blank=True)
-    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
 
     class Meta(AnalysisJob.Meta):
         verbose_name = _("analysis report")
@@ -196,18 +210,12 @@ class AnalysisReport(AnalysisJob):
     def __str__(self) -> str:
         return f"{self.survey} – {self.region or _('national')}"
 
-    DEFERRED = ("pdf",)
-
     def download_name(self) -> str:
         suffix = f"-{self.region.code}" if self.region_id else ""
         return f"report-{self.survey.year}{suffix}.pdf"
 
-    def content(self):
-        pdf = type(self).objects.values_list("pdf", flat=True).get(pk=self.pk)
-        return io.BytesIO(bytes(pdf))
 
-
-class MunicipalReport(AnalysisJob):
+class MunicipalReport(PdfJob):
     """The report of one municipality or district: its own answers beside its region, the whole
     country and the units of its size (Oslo's districts beside each other), with last year's answers
     for recurring questions. Built for every responding unit when a round closes; the chief
@@ -218,8 +226,6 @@ class MunicipalReport(AnalysisJob):
     municipality = models.ForeignKey(
         "municipalities.Municipality", on_delete=models.CASCADE, related_name="+", verbose_name=_("municipality")
     )
-    pdf = models.BinaryField(_("PDF"), null=True, blank=True)
-    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
 
     class Meta(AnalysisJob.Meta):
         verbose_name = _("municipal report")
@@ -235,14 +241,8 @@ class MunicipalReport(AnalysisJob):
     def __str__(self) -> str:
         return f"{self.survey} – {self.municipality}"
 
-    DEFERRED = ("pdf",)
-
     def download_name(self) -> str:
         return f"report-{self.survey.year}-{self.municipality.number}.pdf"
-
-    def content(self):
-        pdf = type(self).objects.values_list("pdf", flat=True).get(pk=self.pk)
-        return io.BytesIO(bytes(pdf))
 
 
 class OpenAnswerCategory(TimestampedModel):
